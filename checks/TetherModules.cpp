@@ -1,0 +1,13 @@
+//===--- TetherModules.cpp - Registers every check family -----------------===//
+
+#include "core/CheckRegistry.h"
+
+namespace tether {
+
+void registerSpawnModule(CheckRegistry &Registry);
+
+void registerAllChecks(CheckRegistry &Registry) {
+  registerSpawnModule(Registry);
+}
+
+} // namespace tether

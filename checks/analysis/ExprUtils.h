@@ -1,0 +1,96 @@
+//===--- ExprUtils.h - Shared AST helpers for tether checks ---------------===//
+//
+// Small, check-independent questions about expressions and types: is this
+// value discarded, which declaration does this handle expression refer to,
+// does a use of a variable let it escape, which rule describes this type.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TETHER_CHECKS_ANALYSIS_EXPRUTILS_H
+#define TETHER_CHECKS_ANALYSIS_EXPRUTILS_H
+
+#include "core/Rules.h"
+
+#include "clang/AST/Expr.h"
+#include "clang/AST/Type.h"
+
+#include <vector>
+
+namespace clang {
+class ASTContext;
+class CXXRecordDecl;
+class DeclRefExpr;
+class NamedDecl;
+class ValueDecl;
+class VarDecl;
+} // namespace clang
+
+namespace tether {
+
+/// The qualified name without inline namespaces or template arguments:
+/// "std::thread", "std::future" for std::future<int>.
+std::string qualifiedName(const clang::NamedDecl *D);
+
+/// The class a (possibly aliased, cv-qualified) type names, or null.
+const clang::CXXRecordDecl *recordOf(clang::QualType T);
+
+/// Rules describing the type `T` (through aliases and typedefs), or null.
+const ThreadTypeRule *threadRule(clang::QualType T, const RuleSet &Rules);
+const FutureTypeRule *futureRule(clang::QualType T, const RuleSet &Rules);
+
+/// For a container named in the rules (std::vector<T>, std::optional<T>...),
+/// its element type; otherwise a null type.
+clang::QualType containerElement(clang::QualType T, const RuleSet &Rules);
+
+/// Skips parentheses, implicit casts, temporaries' bindings, cleanups and
+/// functional casts that only convert by constructor.
+const clang::Expr *ignoreWrappers(const clang::Expr *E);
+
+/// True if the value of `E` is thrown away: `E` is (behind wrappers) an
+/// expression statement, a cast to void, the left side of a comma, or the
+/// increment of a for loop.
+bool isDiscarded(const clang::Expr *E, clang::ASTContext &Ctx);
+
+/// std::move(x), std::forward<T>(x) or static_cast<T&&>(x): the argument.
+const clang::Expr *movedArgument(const clang::Expr *E);
+
+/// The variable or field a handle expression is rooted in: `t`, `this->t_`,
+/// `p->x`, `*p`, `v[i]`, `v.at(i)`, `v.back()`, `it->`, `ptr.get()`; null if
+/// the expression is something else (a call result, a temporary).
+const clang::ValueDecl *rootDecl(const clang::Expr *E);
+
+/// Follows a variable that only refers into another: a range-for loop
+/// variable to its range, an iterator or reference initialized from a
+/// container expression to that container. Returns `D` itself otherwise.
+const clang::ValueDecl *resolveAlias(const clang::ValueDecl *D,
+                                     clang::ASTContext &Ctx);
+
+/// How one reference to a handle variable uses it.
+enum class UseKind {
+  Read,        ///< a const use: copies a value out, calls a const method
+  MethodCall,  ///< the object of a member call (see the call for the name)
+  Moved,       ///< std::move(x) given away
+  Escaped,     ///< passed by non-const reference or pointer, address taken,
+               ///< returned, captured by reference, bound to a reference
+  Assigned,    ///< left side of an assignment
+};
+
+/// Classifies a reference to a variable or field by looking at its parents.
+/// `Call` receives the member call for UseKind::MethodCall.
+/// With `CopiesEscape` (for pointers and other copyable handles), a copy of
+/// the value into another variable, argument or member counts as Escaped.
+UseKind classifyUse(const clang::Expr *Ref, clang::ASTContext &Ctx,
+                    const clang::CXXMemberCallExpr **Call = nullptr,
+                    bool CopiesEscape = false);
+
+/// Every reference (DeclRefExpr or MemberExpr) to `D` below `Scope`, or in
+/// the whole translation unit when `Scope` is null.
+std::vector<const clang::Expr *> referencesTo(const clang::ValueDecl *D,
+                                              const clang::Stmt *Scope,
+                                              clang::ASTContext &Ctx);
+
+/// The method name of a member call, or of an operator call's callee.
+std::string calleeName(const clang::CallExpr *C);
+
+} // namespace tether
+
+#endif

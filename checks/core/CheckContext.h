@@ -1,0 +1,96 @@
+//===--- CheckContext.h - What a check sees of the run --------------------===//
+//
+// One CheckContext per translation unit: the merged rule packs, the check
+// options, and the sink that turns clang SourceLocations into tether
+// Diagnostics (applying the header filter and dropping system headers).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TETHER_CHECKS_CORE_CHECKCONTEXT_H
+#define TETHER_CHECKS_CORE_CHECKCONTEXT_H
+
+#include "Diagnostic.h"
+#include "Rules.h"
+
+#include "clang/Basic/SourceLocation.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Regex.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace clang {
+class ASTContext;
+class SourceManager;
+} // namespace clang
+
+namespace tether {
+
+/// Options that change what checks report, shared by every check of a run.
+struct CheckOptions {
+  /// Flag every mutable global, not only those shared between threads.
+  bool StrictGlobals = false;
+  /// Per-check options ("CheckName.Option" -> value), for later config files.
+  std::map<std::string, std::string> Values;
+};
+
+class CheckContext;
+
+/// Adds notes and fix-its to the finding just reported. A builder for a
+/// finding that was filtered out (system header, header filter) does nothing.
+class DiagBuilder {
+public:
+  DiagBuilder(CheckContext *Ctx, std::optional<size_t> Index)
+      : Ctx(Ctx), Index(Index) {}
+  DiagBuilder &note(clang::SourceLocation Loc, llvm::StringRef Message);
+  DiagBuilder &fix(clang::SourceLocation Begin, unsigned Length,
+                   llvm::StringRef Replacement);
+  bool reported() const { return Index.has_value(); }
+
+private:
+  CheckContext *Ctx;
+  std::optional<size_t> Index;
+};
+
+class CheckContext {
+public:
+  CheckContext(const RuleSet &Rules, const CheckOptions &Options,
+               std::string MainFileDisplayName,
+               std::optional<llvm::Regex> HeaderFilter)
+      : Rules(Rules), Options(Options),
+        MainDisplay(std::move(MainFileDisplayName)),
+        HeaderFilter(std::move(HeaderFilter)) {}
+
+  const RuleSet &rules() const { return Rules; }
+  const CheckOptions &options() const { return Options; }
+
+  /// Called by the driver when the AST of the translation unit is ready.
+  void setASTContext(clang::ASTContext &Ctx);
+  clang::ASTContext *astContext() const { return AST; }
+
+  DiagBuilder report(llvm::StringRef Check, clang::SourceLocation Loc,
+                     llvm::StringRef Message);
+
+  /// Turns a location into a SourcePos (macro locations map to where the
+  /// macro is used, or to the argument's spelling inside a macro call).
+  SourcePos position(clang::SourceLocation Loc) const;
+
+  std::vector<Diagnostic> takeDiagnostics() { return std::move(Diags); }
+
+private:
+  friend class DiagBuilder;
+  bool shouldReport(clang::SourceLocation FileLoc) const;
+  std::string enclosingDeclName(clang::SourceLocation FileLoc) const;
+
+  const RuleSet &Rules;
+  const CheckOptions &Options;
+  std::string MainDisplay;
+  std::optional<llvm::Regex> HeaderFilter;
+  clang::ASTContext *AST = nullptr;
+  std::vector<Diagnostic> Diags;
+};
+
+} // namespace tether
+
+#endif

@@ -1,0 +1,94 @@
+//===--- Diagnostic.h - The one diagnostic model every writer reads -------===//
+//
+// A finding of a tether check, independent of Clang: a check name, a primary
+// location, a message, notes (related locations), fix-its and a stable
+// fingerprint. Checks produce these (through CheckContext), the driver merges
+// and sorts them, and every output writer (text, JSON, SARIF, later baselines,
+// the result cache and the LSP server) reads only this model.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TETHER_CHECKS_CORE_DIAGNOSTIC_H
+#define TETHER_CHECKS_CORE_DIAGNOSTIC_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tether {
+
+/// A position in a source file. Lines and columns are 1-based; the column
+/// counts bytes, as clang does. `File` is absolute and normalized (the key for
+/// de-duplication and sorting); `DisplayFile` is what users see: the path as
+/// given on the command line or in the compilation database where the file is
+/// a main file, otherwise relative to the working directory when below it.
+struct SourcePos {
+  std::string File;
+  std::string DisplayFile;
+  unsigned Line = 0;
+  unsigned Column = 0;
+
+  bool valid() const { return !File.empty() && Line > 0; }
+};
+
+/// A related place that explains a finding ("the thread is created here").
+struct Note {
+  SourcePos Pos;
+  std::string Message;
+  std::string SourceLine; ///< the line at Pos, for the caret display
+};
+
+/// A textual replacement, as clang-tidy's fix-its: replace `Length` bytes at
+/// `Offset` of `File` with `Replacement`.
+struct FixIt {
+  std::string File;
+  unsigned Offset = 0;
+  unsigned Length = 0;
+  std::string Replacement;
+};
+
+enum class Severity { Warning, Error };
+
+/// One finding of one check.
+struct Diagnostic {
+  std::string Check;          ///< e.g. "spawn-detached-thread"
+  Severity Level = Severity::Warning;
+  SourcePos Pos;              ///< the primary location
+  std::string Message;        ///< one sentence: what goes wrong and what to use
+  std::vector<Note> Notes;    ///< related locations, in order
+  std::vector<FixIt> Fixes;   ///< may be empty
+  /// The source line at `Pos` (without the newline), for the caret display and
+  /// the fingerprint.
+  std::string SourceLine;
+  /// Qualified name of the function (or other declaration) that contains the
+  /// finding, empty at namespace scope. Part of the fingerprint, so findings
+  /// keep their identity when unrelated lines move.
+  std::string Context;
+  /// Stable identity across runs and line shifts; see computeFingerprints().
+  std::string Fingerprint;
+};
+
+/// Orders diagnostics by file, line, column, check, message: the order every
+/// writer uses, whatever the number of jobs.
+bool operator<(const Diagnostic &A, const Diagnostic &B);
+
+/// Sorts, removes exact duplicates (the same finding in a header reached from
+/// several translation units) and fills in fingerprints.
+void normalizeDiagnostics(std::vector<Diagnostic> &Diags);
+
+/// A translation unit that could not be analyzed, with the compiler's output.
+struct ToolError {
+  std::string File;     ///< the translation unit (display path), may be empty
+  std::string Message;  ///< one line
+  std::string Details;  ///< compiler output, possibly several lines
+};
+
+/// Everything a run produced.
+struct RunResult {
+  std::vector<Diagnostic> Diagnostics;
+  std::vector<ToolError> Errors;
+  unsigned FilesAnalyzed = 0;
+};
+
+} // namespace tether
+
+#endif

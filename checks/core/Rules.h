@@ -1,0 +1,124 @@
+//===--- Rules.h - Rule packs: the API knowledge checks read --------------===//
+//
+// What spawns a thread, what joins or detaches it, what returns a future and
+// what hands a callable to another thread is data, not code: JSON rule packs
+// (rules/*.json, docs/rules.md) loaded at start-up. The built-in packs are
+// compiled into the binary; users add their own with --rules. Checks receive
+// the merged RuleSet through their CheckContext and build their matchers from
+// it, so a new thread library needs a rule entry, not a new check.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TETHER_CHECKS_CORE_RULES_H
+#define TETHER_CHECKS_CORE_RULES_H
+
+#include <string>
+#include <vector>
+
+namespace tether {
+
+/// What destroying a still-joinable thread object does.
+enum class OnDestroyJoinable { Terminate, Detach, Join };
+
+/// A class whose objects own a thread (std::thread, boost::thread, ...).
+struct ThreadTypeRule {
+  std::string Type;                 ///< qualified name, e.g. "std::thread"
+  int EntryArg = 0;                 ///< constructor argument that is the entry
+  std::vector<std::string> Join;    ///< methods that join ("join")
+  std::vector<std::string> Detach;  ///< methods that detach ("detach")
+  OnDestroyJoinable OnDestroy = OnDestroyJoinable::Terminate;
+  std::string Why;
+  std::string Pack;
+};
+
+/// A C-style function that starts a thread and writes its handle through a
+/// pointer argument (pthread_create).
+struct ThreadFunctionRule {
+  std::string Function;               ///< e.g. "pthread_create"
+  unsigned HandleArg = 0;             ///< argument that receives the handle
+  int EntryArg = -1;                  ///< argument that is the entry, -1: none
+  int AttrArg = -1;                   ///< argument with creation attributes
+  std::vector<std::string> Join;      ///< functions taking the handle first
+  std::vector<std::string> Detach;    ///< likewise
+  std::string DetachAttrSetter;       ///< "pthread_attr_setdetachstate"
+  std::string DetachAttrValue;        ///< "PTHREAD_CREATE_DETACHED"
+  std::string Why;
+  std::string Pack;
+};
+
+/// A function that runs a callable asynchronously and returns a future.
+struct AsyncFunctionRule {
+  std::string Function;  ///< e.g. "std::async"
+  int EntryArg = -1;     ///< -1: the first argument that is not a launch policy
+  std::string Why;
+  std::string Pack;
+};
+
+/// A future-like result handle and the methods that observe its outcome.
+struct FutureTypeRule {
+  std::string Type;                ///< e.g. "std::future"
+  std::vector<std::string> Wait;   ///< "get", "wait", "wait_for", ...
+  std::string Why;
+  std::string Pack;
+};
+
+/// A method that hands a callable to another thread (an executor, a pool, an
+/// event loop): used by the thread-context analysis and the send-* checks.
+struct ExecutorRule {
+  std::string Class;                 ///< e.g. "boost::asio::thread_pool"
+  std::vector<std::string> Methods;  ///< e.g. "post", "dispatch"
+  int EntryArg = 0;                  ///< argument that is the callable
+  std::string Why;
+  std::string Pack;
+};
+
+/// The merged contents of every loaded pack.
+struct RuleSet {
+  std::vector<std::string> Packs;  ///< names of the loaded packs, in order
+  std::vector<ThreadTypeRule> ThreadTypes;
+  std::vector<ThreadFunctionRule> ThreadFunctions;
+  std::vector<AsyncFunctionRule> AsyncFunctions;
+  std::vector<FutureTypeRule> FutureTypes;
+  std::vector<ExecutorRule> Executors;
+  /// Class templates that hold elements by value (std::vector, ...): a
+  /// container of threads or futures is tracked like its elements.
+  std::vector<std::string> Containers;
+  /// The out-of-the-box heuristics for home-made executors (class and method
+  /// name patterns, see docs/rules.md); a pack can turn them off.
+  bool ExecutorNameHeuristics = true;
+
+  const ThreadTypeRule *threadType(const std::string &QualifiedName) const;
+  const FutureTypeRule *futureType(const std::string &QualifiedName) const;
+  const ThreadFunctionRule *threadFunction(const std::string &Name) const;
+};
+
+/// Parses one rule pack and merges it into `Out`. On failure returns false and
+/// sets `Error` to "<file>:<line>:<col>: <problem>" naming the position of the
+/// offending value; `Out` is then unchanged.
+bool loadRulePack(const std::string &Text, const std::string &FileName,
+                  RuleSet &Out, std::string &Error);
+
+/// Reads `Path` and calls loadRulePack. A missing or unreadable file is an
+/// error too.
+bool loadRulePackFile(const std::string &Path, RuleSet &Out,
+                      std::string &Error);
+
+/// The packs compiled into the binary (rules/*.json): {file name, text}.
+struct BuiltinPack {
+  const char *Name;
+  const char *Text;
+};
+const std::vector<BuiltinPack> &builtinRulePacks();
+
+/// Loads every built-in pack; they are validated by the test suite, so a
+/// failure here is a build defect and is reported like any rule error.
+bool loadBuiltinRules(RuleSet &Out, std::string &Error);
+
+/// Compares a rule's qualified name with a declaration's qualified name
+/// printed without inline namespaces ("std::__1::thread" prints as
+/// "std::thread"); a leading "::" on either side is ignored.
+bool qualifiedNameMatches(const std::string &Pattern,
+                          const std::string &QualifiedName);
+
+} // namespace tether
+
+#endif

@@ -1,0 +1,156 @@
+//===--- DiscardedAsyncCheck.cpp - spawn-discarded-async ------------------===//
+
+#include "DiscardedAsyncCheck.h"
+
+#include "analysis/ExprUtils.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
+
+using namespace clang;
+using namespace clang::ast_matchers;
+
+namespace tether {
+
+void DiscardedAsyncCheck::registerMatchers(MatchFinder *Finder) {
+  std::vector<std::string> Fns, Futures;
+  for (const auto &R : rules().AsyncFunctions)
+    Fns.push_back(R.Function);
+  for (const auto &R : rules().FutureTypes)
+    Futures.push_back(R.Type);
+  if (Fns.empty())
+    return;
+  Finder->addMatcher(
+      callExpr(callee(functionDecl(
+                   hasAnyName(std::vector<StringRef>(Fns.begin(), Fns.end())))))
+          .bind("async"),
+      this);
+  if (!Futures.empty())
+    Finder->addMatcher(
+        cxxMemberCallExpr(callee(cxxMethodDecl(ofClass(cxxRecordDecl(hasAnyName(
+                              std::vector<StringRef>(Futures.begin(),
+                                                     Futures.end())))))))
+            .bind("wait"),
+        this);
+}
+
+/// Where the future returned by `Call` is kept: a variable, a member, or the
+/// container it is pushed into. Null if it goes anywhere else (returned,
+/// passed on), which we do not follow.
+static const ValueDecl *holderOf(const CallExpr *Call, ASTContext &Ctx) {
+  const Expr *Cur = Call;
+  for (int Depth = 0; Depth < 8; ++Depth) {
+    auto Parents = Ctx.getParents(*Cur);
+    if (Parents.empty())
+      return nullptr;
+    if (const auto *VD = Parents[0].get<VarDecl>())
+      return VD->getType()->isReferenceType() ? nullptr : VD;
+    if (const auto *Init = Parents[0].get<CXXCtorInitializer>())
+      return Init->getMember();
+    const auto *P = Parents[0].get<Expr>();
+    if (!P)
+      return nullptr;
+    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(P)) {
+      if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
+          OC->getArg(1) == Cur)
+        return rootDecl(OC->getArg(0));
+      return nullptr;
+    }
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(P)) {
+      std::string N = calleeName(MC);
+      if (N == "push_back" || N == "emplace_back" || N == "emplace" ||
+          N == "push_front" || N == "emplace_front" || N == "insert")
+        return rootDecl(MC->getImplicitObjectArgument());
+      return nullptr;
+    }
+    if (isa<ImplicitCastExpr, ParenExpr, ExprWithCleanups, CXXBindTemporaryExpr,
+            MaterializeTemporaryExpr, CXXFunctionalCastExpr>(P) ||
+        (isa<CXXConstructExpr>(P) &&
+         cast<CXXConstructExpr>(P)->getConstructor()->isMoveConstructor())) {
+      Cur = P;
+      continue;
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
+void DiscardedAsyncCheck::check(const MatchFinder::MatchResult &R) {
+  Ctx = R.Context;
+  if (const auto *MC = R.Nodes.getNodeAs<CXXMemberCallExpr>("wait")) {
+    const FutureTypeRule *Rule =
+        rules().futureType(qualifiedName(MC->getMethodDecl()->getParent()));
+    std::string N = calleeName(MC);
+    if (Rule && std::find(Rule->Wait.begin(), Rule->Wait.end(), N) !=
+                    Rule->Wait.end())
+      if (const ValueDecl *D = rootDecl(MC->getImplicitObjectArgument()))
+        Waited.insert(resolveAlias(D, *Ctx));
+    return;
+  }
+  const auto *Call = R.Nodes.getNodeAs<CallExpr>("async");
+  if (!Call || !futureRule(Call->getType(), rules()))
+    return;
+  const FunctionDecl *FD = Call->getDirectCallee();
+  std::string Name = qualifiedName(FD);
+  if (isDiscarded(Call, *Ctx)) {
+    diag(Call->getBeginLoc(),
+         "the future returned by " + Name +
+             " is discarded: its destructor blocks until the task finishes, "
+             "so this call runs synchronously, and an exception the task "
+             "throws is lost; keep the future and get() it, or start the work "
+             "as a task of a tether supervisor");
+    return;
+  }
+  if (const ValueDecl *H = holderOf(Call, *Ctx))
+    if (!isa<ParmVarDecl>(H))
+      StoredFutures.push_back({Call, H});
+}
+
+void DiscardedAsyncCheck::onEndOfTranslationUnit() {
+  for (const Stored &S : StoredFutures) {
+    if (Waited.count(S.Holder))
+      continue;
+    const Stmt *Scope = nullptr;
+    if (const auto *VD = dyn_cast<VarDecl>(S.Holder)) {
+      if (VD->hasLocalStorage())
+        if (const auto *FD = dyn_cast_or_null<FunctionDecl>(
+                VD->getParentFunctionOrMethod()))
+          Scope = FD->getBody();
+    }
+    bool HandedOn = false;
+    for (const Expr *Ref : referencesTo(S.Holder, Scope, *Ctx)) {
+      const CXXMemberCallExpr *MC = nullptr;
+      UseKind K = classifyUse(Ref, *Ctx, &MC);
+      if (K == UseKind::Escaped || K == UseKind::Moved) {
+        HandedOn = true;
+        break;
+      }
+      // A container handed to an algorithm through its iterators.
+      if (K == UseKind::MethodCall && MC) {
+        std::string N = calleeName(MC);
+        auto P = Ctx->getParents(*MC);
+        if ((N == "begin" || N == "end") && !P.empty() && !P[0].get<VarDecl>()) {
+          HandedOn = true;
+          break;
+        }
+      }
+    }
+    if (HandedOn)
+      continue;
+    std::string Name = qualifiedName(S.Call->getDirectCallee());
+    diag(S.Call->getBeginLoc(),
+         "the future returned by " + Name + " is kept in '" +
+             S.Holder->getNameAsString() +
+             "' but never waited on: an exception the task throws is lost, "
+             "and the destructor blocks until the task finishes; get() it "
+             "where the result is needed, or start the work as a task of a "
+             "tether supervisor")
+        .note(S.Holder->getLocation(), "'" + S.Holder->getNameAsString() +
+                                           "' is declared here");
+  }
+  StoredFutures.clear();
+  Waited.clear();
+}
+
+} // namespace tether

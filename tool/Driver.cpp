@@ -1,0 +1,303 @@
+//===--- Driver.cpp - Compilation database, scheduling, per-TU runs -------===//
+
+#include "Driver.h"
+
+#include "core/Check.h"
+
+#include "clang/AST/ASTConsumer.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/Basic/DiagnosticOptions.h"
+#include "clang/Basic/SourceManager.h"
+#include "clang/Frontend/CompilerInstance.h"
+#include "clang/Frontend/FrontendAction.h"
+#include "clang/Frontend/TextDiagnosticPrinter.h"
+#include "clang/Tooling/ArgumentsAdjusters.h"
+#include "clang/Tooling/CompilationDatabase.h"
+#include "clang/Tooling/JSONCompilationDatabase.h"
+#include "clang/Tooling/Tooling.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+using namespace clang;
+using namespace clang::tooling;
+
+namespace tether {
+
+const char *clangResourceDir() { return TETHER_CLANG_RESOURCE_DIR; }
+
+namespace {
+
+/// Keeps the compiler's errors (not its warnings: tether is not a compiler)
+/// as clang prints them, for the report of a file that could not be parsed.
+class ErrorCollector : public DiagnosticConsumer {
+public:
+  ErrorCollector() : OS(Text), Printer(OS, makeOpts()) {}
+
+  void BeginSourceFile(const LangOptions &LO, const Preprocessor *PP) override {
+    Printer.BeginSourceFile(LO, PP);
+  }
+  void EndSourceFile() override { Printer.EndSourceFile(); }
+  void HandleDiagnostic(DiagnosticsEngine::Level Level,
+                        const clang::Diagnostic &Info) override {
+    DiagnosticConsumer::HandleDiagnostic(Level, Info);
+    if (Level >= DiagnosticsEngine::Error) {
+      InError = true;
+      if (FirstError.empty()) {
+        llvm::SmallString<128> Msg;
+        Info.FormatDiagnostic(Msg);
+        FirstError = std::string(Msg);
+      }
+    } else if (Level != DiagnosticsEngine::Note) {
+      InError = false;
+    }
+    if (InError)
+      Printer.HandleDiagnostic(Level, Info);
+  }
+  std::string text() {
+    OS.flush();
+    return Text;
+  }
+  std::string FirstError;
+
+private:
+  static DiagnosticOptions *makeOpts() {
+    auto *O = new DiagnosticOptions();
+    O->ShowColors = false;
+    return O;
+  }
+  std::string Text;
+  llvm::raw_string_ostream OS;
+  TextDiagnosticPrinter Printer;
+  bool InError = false;
+};
+
+/// Per-TU consumer: sets up the CheckContext, restricts traversal to the
+/// declarations outside system headers and runs the matchers.
+class TetherConsumer : public ASTConsumer {
+public:
+  TetherConsumer(const DriverOptions &O, std::string MainDisplay,
+                 std::vector<Diagnostic> &Out)
+      : Out(Out),
+        Ctx(O.Rules, O.Options, std::move(MainDisplay),
+            O.HeaderFilter.empty()
+                ? std::nullopt
+                : std::optional<llvm::Regex>(llvm::Regex(O.HeaderFilter))) {
+    for (const CheckDescriptor *D : O.Checks) {
+      Checks.push_back(D->Create(Ctx));
+      Checks.back()->registerMatchers(&Finder);
+    }
+  }
+
+  void HandleTranslationUnit(ASTContext &AST) override {
+    if (AST.getDiagnostics().hasErrorOccurred())
+      return; // reported as a tool error; findings on a broken AST mislead
+    Ctx.setASTContext(AST);
+    const SourceManager &SM = AST.getSourceManager();
+    std::vector<Decl *> Scope;
+    for (Decl *D : AST.getTranslationUnitDecl()->decls())
+      if (!SM.isInSystemHeader(SM.getFileLoc(D->getLocation())))
+        Scope.push_back(D);
+    AST.setTraversalScope(Scope);
+    Finder.matchAST(AST);
+    for (Diagnostic &D : Ctx.takeDiagnostics())
+      Out.push_back(std::move(D));
+  }
+
+private:
+  std::vector<Diagnostic> &Out;
+  CheckContext Ctx;
+  ast_matchers::MatchFinder Finder;
+  std::vector<std::unique_ptr<Check>> Checks;
+};
+
+class TetherAction : public ASTFrontendAction {
+public:
+  TetherAction(const DriverOptions &O, std::string MainDisplay,
+               std::vector<Diagnostic> &Out)
+      : Opts(O), MainDisplay(std::move(MainDisplay)), Out(Out) {}
+
+protected:
+  std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &,
+                                                 StringRef) override {
+    return std::make_unique<TetherConsumer>(Opts, MainDisplay, Out);
+  }
+
+private:
+  const DriverOptions &Opts;
+  std::string MainDisplay;
+  std::vector<Diagnostic> &Out;
+};
+
+class TetherActionFactory : public FrontendActionFactory {
+public:
+  TetherActionFactory(const DriverOptions &O, std::string MainDisplay,
+                      std::vector<Diagnostic> &Out)
+      : Opts(O), MainDisplay(std::move(MainDisplay)), Out(Out) {}
+  std::unique_ptr<FrontendAction> create() override {
+    return std::make_unique<TetherAction>(Opts, MainDisplay, Out);
+  }
+
+private:
+  const DriverOptions &Opts;
+  std::string MainDisplay;
+  std::vector<Diagnostic> &Out;
+};
+
+struct Job {
+  std::string Display;  ///< as given
+  std::string Absolute; ///< for the database lookup
+};
+
+struct JobResult {
+  std::vector<Diagnostic> Diags;
+  std::optional<ToolError> Error;
+};
+
+std::string absolute(const std::string &P) {
+  llvm::SmallString<256> A(P);
+  llvm::sys::fs::make_absolute(A);
+  llvm::sys::path::remove_dots(A, true);
+  return std::string(A);
+}
+
+JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
+                 const Job &J) {
+  JobResult R;
+  if (!llvm::sys::fs::exists(J.Absolute)) {
+    R.Error = ToolError{J.Display, "no such file", ""};
+    return R;
+  }
+  if (DB.getCompileCommands(J.Absolute).empty()) {
+    R.Error = ToolError{J.Display,
+                        "no compile command for this file in the compilation "
+                        "database",
+                        ""};
+    return R;
+  }
+  ClangTool Tool(DB, {J.Absolute});
+  Tool.setPrintErrorMessage(false);
+  if (!O.ExtraArgsBefore.empty())
+    Tool.appendArgumentsAdjuster(getInsertArgumentAdjuster(
+        O.ExtraArgsBefore, ArgumentInsertPosition::BEGIN));
+  if (!O.ExtraArgs.empty())
+    Tool.appendArgumentsAdjuster(
+        getInsertArgumentAdjuster(O.ExtraArgs, ArgumentInsertPosition::END));
+  Tool.appendArgumentsAdjuster(
+      [](const CommandLineArguments &Args, StringRef) {
+        CommandLineArguments A = Args;
+        bool HasResourceDir = false;
+        for (const auto &Arg : A)
+          if (llvm::StringRef(Arg).starts_with("-resource-dir"))
+            HasResourceDir = true;
+        if (!HasResourceDir && !A.empty())
+          A.insert(A.begin() + 1,
+                   std::string("-resource-dir=") + clangResourceDir());
+        // Warnings of the compiler are not tether's findings.
+        A.push_back("-w");
+        return A;
+      });
+  ErrorCollector Errors;
+  Tool.setDiagnosticConsumer(&Errors);
+  TetherActionFactory Factory(O, J.Display, R.Diags);
+  int Ret = Tool.run(&Factory);
+  if (Ret != 0 || Errors.getNumErrors() > 0) {
+    std::string First = Errors.FirstError.empty()
+                             ? std::string("the compiler could not run")
+                             : Errors.FirstError;
+    R.Error = ToolError{J.Display,
+                        "could not analyze this file: " + First,
+                        Errors.text()};
+    R.Diags.clear();
+  }
+  return R;
+}
+
+} // namespace
+
+std::variant<RunResult, DriverSetupError> runAnalysis(const DriverOptions &O) {
+  if (!O.HeaderFilter.empty()) {
+    llvm::Regex RE(O.HeaderFilter);
+    std::string Err;
+    if (!RE.isValid(Err))
+      return DriverSetupError{"invalid --header-filter regex '" +
+                              O.HeaderFilter + "': " + Err};
+  }
+  std::unique_ptr<CompilationDatabase> DB;
+  if (O.FixedFlags) {
+    DB = std::make_unique<FixedCompilationDatabase>(".", *O.FixedFlags);
+  } else if (!O.BuildPath.empty()) {
+    std::string Err;
+    llvm::SmallString<256> Json(O.BuildPath);
+    llvm::sys::path::append(Json, "compile_commands.json");
+    if (!llvm::sys::fs::exists(Json))
+      return DriverSetupError{"no compile_commands.json in '" + O.BuildPath +
+                              "' (configure with "
+                              "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON)"};
+    DB = JSONCompilationDatabase::loadFromFile(
+        Json, Err, JSONCommandLineSyntax::AutoDetect);
+    if (!DB)
+      return DriverSetupError{"cannot read the compilation database '" +
+                              std::string(Json) + "': " + Err};
+    // Files that are not in the database (headers, new files) borrow the
+    // flags of their nearest neighbour, as clangd and clang-tidy do.
+    DB = inferMissingCompileCommands(std::move(DB));
+  } else {
+    std::string Err;
+    if (!O.Files.empty())
+      DB = CompilationDatabase::autoDetectFromSource(absolute(O.Files[0]), Err);
+    if (!DB)
+      return DriverSetupError{
+          "no compilation database: pass -p <build-dir> with a "
+          "compile_commands.json, or compiler flags after '--' (e.g. "
+          "'tether file.cpp -- -std=c++20')"};
+    DB = inferMissingCompileCommands(std::move(DB));
+  }
+
+  std::vector<Job> Jobs;
+  if (O.Files.empty()) {
+    for (const std::string &F : DB->getAllFiles())
+      Jobs.push_back({F, absolute(F)});
+  } else {
+    for (const std::string &F : O.Files)
+      Jobs.push_back({F, absolute(F)});
+  }
+  if (Jobs.empty())
+    return DriverSetupError{"no files to analyze"};
+
+  std::vector<JobResult> Results(Jobs.size());
+  std::atomic<size_t> Next{0};
+  auto Worker = [&] {
+    for (size_t I = Next++; I < Jobs.size(); I = Next++)
+      Results[I] = runOne(O, *DB, Jobs[I]);
+  };
+  unsigned N = std::max(1u, std::min<unsigned>(O.Jobs, Jobs.size()));
+  if (N == 1) {
+    Worker();
+  } else {
+    std::vector<std::thread> Pool;
+    for (unsigned K = 0; K < N; ++K)
+      Pool.emplace_back(Worker);
+    for (auto &T : Pool)
+      T.join();
+  }
+
+  RunResult Out;
+  for (JobResult &R : Results) {
+    if (R.Error)
+      Out.Errors.push_back(std::move(*R.Error));
+    else
+      ++Out.FilesAnalyzed;
+    for (Diagnostic &D : R.Diags)
+      Out.Diagnostics.push_back(std::move(D));
+  }
+  normalizeDiagnostics(Out.Diagnostics);
+  return Out;
+}
+
+} // namespace tether

@@ -1,0 +1,276 @@
+//===--- main.cpp - The tether command line -------------------------------===//
+//
+//   tether [options] <files...> [-- <compiler flags>]
+//
+// Exit codes (docs/cli.md): 0 no findings, 1 findings, 2 usage, configuration
+// or tool error, or a translation unit that could not be analyzed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Driver.h"
+#include "output/Writers.h"
+
+#include "core/Glob.h"
+
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <thread>
+#include <unistd.h>
+
+using namespace tether;
+
+namespace {
+
+constexpr int ExitClean = 0;
+constexpr int ExitFindings = 1;
+constexpr int ExitError = 2;
+
+int fail(const std::string &Message) {
+  std::cerr << "tether: error: " << Message << "\n";
+  return ExitError;
+}
+
+/// Writes to a temporary file beside the target and renames it into place,
+/// so a failed run never leaves a half-written report.
+class OutputFile {
+public:
+  bool open(const std::string &Path, std::string &Error) {
+    Target = Path;
+    llvm::SmallString<256> Model(Path);
+    Model += ".tmp-%%%%%%";
+    int FD = -1;
+    llvm::SmallString<256> Tmp;
+    if (std::error_code EC = llvm::sys::fs::createUniqueFile(Model, FD, Tmp)) {
+      Error = "cannot write output file '" + Path + "': " + EC.message();
+      return false;
+    }
+    ::close(FD);
+    TmpPath = std::string(Tmp);
+    Stream.open(TmpPath, std::ios::binary | std::ios::trunc);
+    if (!Stream) {
+      Error = "cannot write output file '" + Path + "'";
+      llvm::sys::fs::remove(TmpPath);
+      return false;
+    }
+    return true;
+  }
+  std::ostream &stream() { return Stream; }
+  bool commit(std::string &Error) {
+    Stream.flush();
+    bool Ok = static_cast<bool>(Stream);
+    Stream.close();
+    if (Ok) {
+      if (std::error_code EC = llvm::sys::fs::rename(TmpPath, Target)) {
+        Error = "cannot write output file '" + Target + "': " + EC.message();
+        Ok = false;
+      }
+    } else {
+      Error = "cannot write output file '" + Target + "' (disk full?)";
+    }
+    if (!Ok)
+      llvm::sys::fs::remove(TmpPath);
+    TmpPath.clear();
+    return Ok;
+  }
+  ~OutputFile() {
+    if (!TmpPath.empty())
+      llvm::sys::fs::remove(TmpPath);
+  }
+
+private:
+  std::string Target, TmpPath;
+  std::ofstream Stream;
+};
+
+const char *confidenceName(Confidence C) {
+  return C == Confidence::High ? "high" : C == Confidence::Medium ? "medium"
+                                                                  : "low";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  // Everything after the first "--" is compiler flags, as in clang-tidy.
+  std::vector<std::string> Args;
+  std::optional<std::vector<std::string>> FixedFlags;
+  for (int I = 1; I < argc; ++I) {
+    if (std::string(argv[I]) == "--") {
+      FixedFlags.emplace(argv + I + 1, argv + argc);
+      break;
+    }
+    Args.push_back(argv[I]);
+  }
+
+  CLI::App App{"tether: finds concurrency anti-patterns in C++ code (spawn-*, "
+               "send-*, global-*, observability-*, supervision-*)",
+               "tether"};
+  App.footer("Exit codes: 0 no findings, 1 findings, 2 usage, configuration "
+             "or tool error (including a file that could not be analyzed).\n"
+             "Docs: docs/checks/<check>.md, docs/cli.md, docs/rules.md");
+  std::vector<std::string> Files;
+  std::string BuildPath, ChecksSpec = "*", Format = "text", OutputPath,
+                         HeaderFilter, Color = "auto";
+  std::vector<std::string> RuleFiles, ExtraArgs, ExtraArgsBefore;
+  bool ListChecks = false, Version = false, NoDefaultRules = false,
+       StrictGlobals = false, Quiet = false;
+  unsigned Jobs = std::max(1u, std::thread::hardware_concurrency());
+
+  App.add_option("files", Files, "Source files to analyze");
+  App.add_option("-p,--build-path", BuildPath,
+                 "Build directory containing compile_commands.json; without "
+                 "files, analyze every translation unit in it");
+  App.add_option("--checks", ChecksSpec,
+                 "Comma-separated globs of checks to enable, clang-tidy "
+                 "syntax (e.g. '-*,spawn-*'); default '*'");
+  App.add_flag("--list-checks", ListChecks,
+               "List the enabled checks and exit");
+  App.add_option("--format", Format, "Output format: text, json or sarif")
+      ->check(CLI::IsMember({"text", "json", "sarif"}));
+  App.add_option("-o,--output", OutputPath,
+                 "Write the report to this file (atomically) instead of "
+                 "stdout");
+  App.add_option("-j,--jobs", Jobs,
+                 "Translation units analyzed in parallel (default: cores)")
+      ->check(CLI::Range(1u, 1024u));
+  App.add_option("--header-filter", HeaderFilter,
+                 "Regex: report findings in headers whose path matches "
+                 "(main files are always reported, system headers never)");
+  App.add_option("--rules", RuleFiles,
+                 "Extra rule pack (JSON, see docs/rules.md); repeatable");
+  App.add_flag("--no-default-rules", NoDefaultRules,
+               "Do not load the built-in rule packs");
+  App.add_flag("--strict-globals", StrictGlobals,
+               "global-*: flag every mutable global, shared or not");
+  App.add_option("--extra-arg", ExtraArgs,
+                 "Compiler argument appended to every command; repeatable");
+  App.add_option("--extra-arg-before", ExtraArgsBefore,
+                 "Compiler argument prepended to every command; repeatable");
+  App.add_option("--color", Color, "auto, always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  App.add_flag("-q,--quiet", Quiet, "Do not print the summary line");
+  App.add_flag("--version", Version, "Print the version and exit");
+
+  try {
+    std::vector<std::string> Rev(Args.rbegin(), Args.rend());
+    App.parse(Rev); // CLI11 takes the arguments in reverse order
+  } catch (const CLI::CallForHelp &E) {
+    std::cout << App.help();
+    return ExitClean;
+  } catch (const CLI::ParseError &E) {
+    std::cerr << "tether: error: " << E.what() << "\n"
+              << "Run 'tether --help' for usage.\n";
+    return ExitError;
+  }
+
+  if (Version) {
+    std::cout << "tether version " << TETHER_VERSION << "\n"
+              << "built with LLVM " << LLVM_VERSION_STRING << "\n";
+    return ExitClean;
+  }
+
+  CheckRegistry Registry;
+  registerAllChecks(Registry);
+  CheckGlobs Globs;
+  std::string Err;
+  if (!Globs.parse(ChecksSpec, Err))
+    return fail("--checks: " + Err);
+  std::vector<const CheckDescriptor *> Enabled;
+  for (const CheckDescriptor &C : Registry.checks())
+    if (Globs.enabled(C.Name))
+      Enabled.push_back(&C);
+
+  if (ListChecks) {
+    std::cout << "Enabled checks:\n";
+    for (const CheckDescriptor *C : Enabled)
+      std::cout << "    " << C->Name << "  (" << confidenceName(C->Level)
+                << ")  " << C->Summary << "\n";
+    return ExitClean;
+  }
+  if (Enabled.empty())
+    return fail("no checks enabled by --checks '" + ChecksSpec +
+                "' (see --list-checks)");
+
+  DriverOptions O;
+  if (!NoDefaultRules && !loadBuiltinRules(O.Rules, Err))
+    return fail(Err);
+  for (const std::string &F : RuleFiles)
+    if (!loadRulePackFile(F, O.Rules, Err))
+      return fail(Err);
+
+  if (Files.empty() && BuildPath.empty())
+    return fail("no input files; pass files, or -p <build-dir> to analyze "
+                "every file of a compilation database");
+  O.Files = Files;
+  O.BuildPath = BuildPath;
+  O.FixedFlags = FixedFlags;
+  O.ExtraArgs = ExtraArgs;
+  O.ExtraArgsBefore = ExtraArgsBefore;
+  O.Jobs = Jobs;
+  O.HeaderFilter = HeaderFilter;
+  O.Options.StrictGlobals = StrictGlobals;
+  O.Checks = Enabled;
+
+  // Fail on an unwritable output before spending time on the analysis.
+  OutputFile Out;
+  if (!OutputPath.empty() && !Out.open(OutputPath, Err))
+    return fail(Err);
+
+  auto Result = runAnalysis(O);
+  if (auto *E = std::get_if<DriverSetupError>(&Result))
+    return fail(E->Message);
+  RunResult &R = std::get<RunResult>(Result);
+
+  bool ToTerminal = OutputPath.empty() && ::isatty(STDOUT_FILENO) &&
+                    !std::getenv("NO_COLOR");
+  bool UseColor = Color == "always" || (Color == "auto" && ToTerminal);
+  bool ErrColor = Color == "always" ||
+                  (Color == "auto" && ::isatty(STDERR_FILENO) &&
+                   !std::getenv("NO_COLOR"));
+
+  OutputInfo Info;
+  Info.ToolVersion = TETHER_VERSION;
+  Info.LLVMVersion = LLVM_VERSION_STRING;
+  Info.DocsBaseUri = TETHER_DOCS_BASE_URI;
+  llvm::SmallString<256> Cwd;
+  if (!llvm::sys::fs::current_path(Cwd))
+    Info.WorkingDir = std::string(Cwd);
+  Info.Checks = Enabled;
+
+  std::ostream &OS = OutputPath.empty() ? std::cout : Out.stream();
+  if (Format == "text")
+    writeText(R, OS, UseColor);
+  else if (Format == "json")
+    writeJson(R, Info, OS);
+  else
+    writeSarif(R, Info, OS);
+  OS.flush();
+  if (!OutputPath.empty() && !Out.commit(Err))
+    return fail(Err);
+
+  writeErrorsText(R, std::cerr, ErrColor);
+  if (!Quiet) {
+    std::set<std::string> FilesWithFindings;
+    for (const Diagnostic &D : R.Diagnostics)
+      FilesWithFindings.insert(D.Pos.File);
+    std::cerr << "tether: " << R.Diagnostics.size()
+              << (R.Diagnostics.size() == 1 ? " finding" : " findings")
+              << " in " << FilesWithFindings.size()
+              << (FilesWithFindings.size() == 1 ? " file" : " files") << "; "
+              << R.FilesAnalyzed << " analyzed";
+    if (!R.Errors.empty())
+      std::cerr << ", " << R.Errors.size() << " could not be analyzed";
+    std::cerr << "\n";
+  }
+  if (!R.Errors.empty())
+    return ExitError;
+  return R.Diagnostics.empty() ? ExitClean : ExitFindings;
+}

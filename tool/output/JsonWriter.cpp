@@ -1,0 +1,195 @@
+//===--- JsonWriter.cpp - tether's JSON schema and SARIF 2.1.0 ------------===//
+
+#include "Writers.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace tether {
+
+using nlohmann::json;
+using ordered = nlohmann::ordered_json;
+
+std::string pathToUri(const std::string &Path) {
+  std::string Out = Path.rfind('/', 0) == 0 ? "file://" : "";
+  for (unsigned char C : Path) {
+    if (std::isalnum(C) || C == '/' || C == '-' || C == '_' || C == '.' ||
+        C == '~' || C == '+') {
+      Out += static_cast<char>(C);
+    } else {
+      char Buf[4];
+      std::snprintf(Buf, sizeof Buf, "%%%02X", C);
+      Out += Buf;
+    }
+  }
+  return Out;
+}
+
+static ordered pos(const SourcePos &P) {
+  ordered J;
+  J["file"] = P.DisplayFile;
+  J["absolute_file"] = P.File;
+  J["line"] = P.Line;
+  J["column"] = P.Column;
+  return J;
+}
+
+void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
+  ordered Doc;
+  Doc["schema"] = "tether-diagnostics";
+  Doc["version"] = 1;
+  Doc["tool"] = {{"name", "tether"},
+                 {"version", Info.ToolVersion},
+                 {"llvm_version", Info.LLVMVersion}};
+  ordered Checks = ordered::array();
+  for (const CheckDescriptor *C : Info.Checks)
+    Checks.push_back({{"name", C->Name},
+                      {"family", C->family()},
+                      {"summary", C->Summary},
+                      {"docs", Info.DocsBaseUri + C->Name + ".md"}});
+  Doc["checks"] = Checks;
+  ordered Diags = ordered::array();
+  for (const Diagnostic &D : R.Diagnostics) {
+    ordered J;
+    J["check"] = D.Check;
+    J["severity"] = D.Level == Severity::Error ? "error" : "warning";
+    ordered P = pos(D.Pos);
+    for (auto It = P.begin(); It != P.end(); ++It)
+      J[It.key()] = It.value();
+    J["message"] = D.Message;
+    J["context"] = D.Context;
+    J["fingerprint"] = D.Fingerprint;
+    ordered Notes = ordered::array();
+    for (const Note &N : D.Notes) {
+      ordered NJ = pos(N.Pos);
+      NJ["message"] = N.Message;
+      Notes.push_back(NJ);
+    }
+    J["notes"] = Notes;
+    ordered Fixes = ordered::array();
+    for (const FixIt &F : D.Fixes)
+      Fixes.push_back({{"file", F.File},
+                       {"offset", F.Offset},
+                       {"length", F.Length},
+                       {"replacement", F.Replacement}});
+    J["fixes"] = Fixes;
+    Diags.push_back(J);
+  }
+  Doc["diagnostics"] = Diags;
+  ordered Errors = ordered::array();
+  for (const ToolError &E : R.Errors)
+    Errors.push_back(
+        {{"file", E.File}, {"message", E.Message}, {"details", E.Details}});
+  Doc["errors"] = Errors;
+  Doc["summary"] = {{"files_analyzed", R.FilesAnalyzed},
+                    {"findings", R.Diagnostics.size()},
+                    {"errors", R.Errors.size()}};
+  OS << Doc.dump(2) << "\n";
+}
+
+static std::string relativeUri(const std::string &Abs, const std::string &Cwd,
+                               bool &Relative) {
+  std::string Prefix = Cwd.empty() || Cwd.back() == '/' ? Cwd : Cwd + "/";
+  Relative = !Prefix.empty() && Abs.rfind(Prefix, 0) == 0;
+  return pathToUri(Relative ? Abs.substr(Prefix.size()) : Abs);
+}
+
+static ordered physical(const SourcePos &P, const OutputInfo &Info) {
+  bool Rel = false;
+  std::string Uri = relativeUri(P.File, Info.WorkingDir, Rel);
+  ordered Art = {{"uri", Uri}};
+  if (Rel)
+    Art["uriBaseId"] = "SRCROOT";
+  return {{"artifactLocation", Art},
+          {"region", {{"startLine", P.Line}, {"startColumn", P.Column}}}};
+}
+
+void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
+  ordered Rules = ordered::array();
+  for (const CheckDescriptor *C : Info.Checks) {
+    const char *Precision = C->Level == Confidence::High     ? "high"
+                            : C->Level == Confidence::Medium ? "medium"
+                                                             : "low";
+    Rules.push_back(
+        {{"id", C->Name},
+         {"shortDescription", {{"text", C->Summary}}},
+         {"helpUri", Info.DocsBaseUri + C->Name + ".md"},
+         {"defaultConfiguration", {{"level", "warning"}}},
+         {"properties",
+          {{"tags", {"concurrency", C->family()}}, {"precision", Precision}}}});
+  }
+  auto RuleIndex = [&](const std::string &Name) -> int {
+    for (size_t K = 0; K < Info.Checks.size(); ++K)
+      if (Info.Checks[K]->Name == Name)
+        return static_cast<int>(K);
+    return -1;
+  };
+  ordered Results = ordered::array();
+  for (const Diagnostic &D : R.Diagnostics) {
+    ordered Res;
+    Res["ruleId"] = D.Check;
+    if (int I = RuleIndex(D.Check); I >= 0)
+      Res["ruleIndex"] = I;
+    Res["level"] = D.Level == Severity::Error ? "error" : "warning";
+    Res["message"] = {{"text", D.Message}};
+    Res["locations"] = ordered::array({{{"physicalLocation",
+                                         physical(D.Pos, Info)}}});
+    if (!D.Notes.empty()) {
+      ordered Rel = ordered::array();
+      int Id = 1;
+      for (const Note &N : D.Notes)
+        Rel.push_back({{"id", Id++},
+                       {"physicalLocation", physical(N.Pos, Info)},
+                       {"message", {{"text", N.Message}}}});
+      Res["relatedLocations"] = Rel;
+    }
+    Res["partialFingerprints"] = {{"tether/v1", D.Fingerprint}};
+    if (!D.Fixes.empty()) {
+      ordered Changes = ordered::array();
+      for (const FixIt &F : D.Fixes)
+        Changes.push_back(
+            {{"artifactLocation", {{"uri", pathToUri(F.File)}}},
+             {"replacements",
+              ordered::array(
+                  {{{"deletedRegion",
+                     {{"charOffset", F.Offset}, {"charLength", F.Length}}},
+                    {"insertedContent", {{"text", F.Replacement}}}}})}});
+      Res["fixes"] = ordered::array(
+          {{{"description", {{"text", "tether fix-it"}}},
+            {"artifactChanges", Changes}}});
+    }
+    Results.push_back(Res);
+  }
+  ordered Notifications = ordered::array();
+  for (const ToolError &E : R.Errors) {
+    ordered N = {{"level", "error"}, {"message", {{"text", E.Message}}}};
+    if (!E.File.empty())
+      N["locations"] = ordered::array(
+          {{{"physicalLocation",
+             {{"artifactLocation", {{"uri", pathToUri(E.File)}}}}}}});
+    Notifications.push_back(N);
+  }
+  ordered Run;
+  Run["tool"] = {{"driver",
+                  {{"name", "tether"},
+                   {"version", Info.ToolVersion},
+                   {"semanticVersion", Info.ToolVersion},
+                   {"informationUri", Info.DocsBaseUri},
+                   {"rules", Rules}}}};
+  std::string Root = Info.WorkingDir;
+  if (Root.empty() || Root.back() != '/')
+    Root += "/";
+  Run["originalUriBaseIds"] = {{"SRCROOT", {{"uri", pathToUri(Root)}}}};
+  Run["invocations"] = ordered::array(
+      {{{"executionSuccessful", R.Errors.empty()},
+        {"toolExecutionNotifications", Notifications}}});
+  Run["results"] = Results;
+  ordered Doc;
+  Doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
+  Doc["version"] = "2.1.0";
+  Doc["runs"] = ordered::array({Run});
+  OS << Doc.dump(2) << "\n";
+}
+
+} // namespace tether

@@ -1,0 +1,45 @@
+//===--- Writers.h - Text, JSON and SARIF output of a RunResult -----------===//
+//
+// Every writer reads the same model (core/Diagnostic.h) and nothing else, so
+// the formats cannot disagree. None of them depends on Clang.
+//
+//===----------------------------------------------------------------------===//
+#ifndef TETHER_TOOL_OUTPUT_WRITERS_H
+#define TETHER_TOOL_OUTPUT_WRITERS_H
+
+#include "core/CheckRegistry.h"
+#include "core/Diagnostic.h"
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace tether {
+
+struct OutputInfo {
+  std::string ToolVersion;
+  std::string LLVMVersion;
+  std::string DocsBaseUri;   ///< helpUri = DocsBaseUri + name + ".md"
+  std::string WorkingDir;    ///< absolute, for relative SARIF URIs
+  std::vector<const CheckDescriptor *> Checks; ///< the enabled checks
+};
+
+/// clang's style: "file:line:col: warning: message [check]", the source line
+/// with a caret, then one "note:" block per note. Colour when `Color`.
+void writeText(const RunResult &R, std::ostream &OS, bool Color);
+
+/// The compiler errors of files that could not be analyzed, clang's style.
+void writeErrorsText(const RunResult &R, std::ostream &OS, bool Color);
+
+/// tether's JSON schema, version 1 (docs/output.md).
+void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS);
+
+/// SARIF 2.1.0, one run.
+void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS);
+
+/// "file:///a/b%20c.cpp" for "/a/b c.cpp"; relative paths stay relative.
+std::string pathToUri(const std::string &Path);
+
+} // namespace tether
+
+#endif
