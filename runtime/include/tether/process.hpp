@@ -1,0 +1,152 @@
+// tether/process.hpp - the process abstraction shared by children, servers,
+// tasks and supervisors.
+//
+// Purpose
+//   A "process" is one unit of supervised execution: it has a unique pid, a
+//   name, a std::stop_source through which its owner asks it to stop, and an
+//   exit reason set exactly once when it terminates. Monitors, links and the
+//   registry all operate on processes. Users see processes only through
+//   `process_ref` (a shared, non-owning-of-the-thread handle); the thread
+//   that runs a process is always owned and joined by its supervisor (or by
+//   the standalone owner object), never by a process_ref.
+//
+// Lifetime
+//   A process_core lives as long as any process_ref, server_ref, task handle,
+//   monitor or registry entry refers to it. Holding a process_ref does not
+//   keep the thread alive and never delays its join.
+//
+// Thread-safety
+//   All members of process_ref and detail::process_core are safe to call
+//   concurrently.
+//
+// Blocking behaviour
+//   wait_exited()/wait_exited_until() block the caller; nothing else blocks
+//   except detail::process_core::remove_watcher, which waits for an exit
+//   notification that is running right now on another thread (so a removed
+//   watcher is guaranteed not to be running once remove_watcher returns).
+//
+// Memory ordering
+//   Everything the process did before terminating happens-before a
+//   successful wait_exited() and before every watcher invocation.
+//
+// Undefined behaviour
+//   Calling detail::process_core::mark_exited more than once (it is called
+//   only by the runtime's thread wrappers).
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "tether/error.hpp"
+
+namespace tether {
+
+namespace detail {
+
+class process_core : public std::enable_shared_from_this<process_core> {
+ public:
+  using clock = std::chrono::steady_clock;
+  using watcher = std::function<void(const process_core&, const exit_reason&)>;
+
+  explicit process_core(std::string name);
+  virtual ~process_core();
+  process_core(const process_core&) = delete;
+  process_core& operator=(const process_core&) = delete;
+
+  std::uint64_t pid() const noexcept { return pid_; }
+  const std::string& name() const noexcept { return name_; }
+
+  std::stop_token stop_token() const noexcept { return stop_.get_token(); }
+  void request_stop() noexcept { stop_.request_stop(); }
+  bool stop_requested() const noexcept { return stop_.stop_requested(); }
+
+  /// Delivers an exit signal from a linked process: remembers the first
+  /// signal and requests stop. The process then exits with
+  /// failure(linked_exit) (see take_exit_signal).
+  void exit_signal(const exit_reason& from, std::uint64_t from_pid, std::string_view from_name);
+  /// The exit-signal error if one was received.
+  std::optional<error> exit_signal_error() const;
+
+  /// Sets the exit reason and runs the watchers (on this thread). Once.
+  void mark_exited(exit_reason r);
+  bool exited() const;
+  std::optional<exit_reason> reason() const;
+  void wait_exited() const;
+  bool wait_exited_until(clock::time_point deadline) const;
+
+  /// Adds a watcher called exactly once with the exit reason. If the process
+  /// has already exited, the watcher runs immediately on the calling thread.
+  /// Returns an id for remove_watcher (0 if it already ran).
+  std::uint64_t add_watcher(watcher fn);
+  /// Removes a watcher; after return it is not running and will not run
+  /// (unless called from inside that very notification).
+  void remove_watcher(std::uint64_t id);
+
+  // Links (see monitor.hpp): link watcher ids keyed by the peer pid.
+  void set_link(std::uint64_t peer_pid, std::uint64_t watcher_id);
+  std::uint64_t take_link(std::uint64_t peer_pid);  // 0 if none
+
+ private:
+  const std::uint64_t pid_;
+  const std::string name_;
+  std::stop_source stop_;
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::optional<exit_reason> reason_;            // guarded by mu_
+  std::optional<error> exit_signal_;             // guarded by mu_
+  std::map<std::uint64_t, watcher> watchers_;    // guarded by mu_
+  std::map<std::uint64_t, std::uint64_t> links_; // guarded by mu_
+  std::uint64_t next_watcher_ = 1;               // guarded by mu_
+  bool notifying_ = false;                       // guarded by mu_
+  std::thread::id notifier_;                     // guarded by mu_
+};
+
+/// Runs `body` as the whole life of `core` on the current thread: converts a
+/// returned error or an escaping exception into failure, a return after a
+/// stop request into shutdown, a received exit signal into
+/// failure(linked_exit), and calls mark_exited. Never throws.
+void run_process(process_core& core, const std::function<result<void>()>& body) noexcept;
+
+}  // namespace detail
+
+/// Shared handle to a process (child, server, task or supervisor).
+/// Default-constructed refs are empty (valid() == false).
+class process_ref {
+ public:
+  process_ref() = default;
+  explicit process_ref(std::shared_ptr<detail::process_core> core) : core_(std::move(core)) {}
+
+  bool valid() const noexcept { return core_ != nullptr; }
+  /// 0 for an empty ref.
+  std::uint64_t pid() const noexcept { return core_ ? core_->pid() : 0; }
+  std::string name() const { return core_ ? core_->name() : std::string{}; }
+  /// False for an empty ref or an exited process.
+  bool alive() const { return core_ && !core_->exited(); }
+  /// The exit reason, once exited.
+  std::optional<exit_reason> exit() const { return core_ ? core_->reason() : std::nullopt; }
+  /// Blocks until exit or timeout. Returns true if exited. An empty ref
+  /// returns true at once.
+  bool wait_exited_for(std::chrono::milliseconds timeout) const {
+    return !core_ || core_->wait_exited_until(detail::process_core::clock::now() + timeout);
+  }
+
+  const std::shared_ptr<detail::process_core>& core() const noexcept { return core_; }
+  friend bool operator==(const process_ref& a, const process_ref& b) noexcept {
+    return a.core_ == b.core_;
+  }
+
+ private:
+  std::shared_ptr<detail::process_core> core_;
+};
+
+}  // namespace tether

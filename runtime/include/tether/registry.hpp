@@ -1,0 +1,94 @@
+// tether/registry.hpp - names for processes, with automatic removal.
+//
+// Purpose
+//   Maps names to live processes (usually servers), like OTP's local
+//   registration. A name is removed automatically when its process exits
+//   (before any monitor of that process could observe a stale entry being
+//   returned: whereis never returns a process whose exit was already
+//   processed by the registry). Calls by name return no_process for unknown
+//   names. A server started with server_options::registry/name re-registers
+//   every restarted incarnation under the same name.
+//
+// Lifetime
+//   Create one and share it (std::shared_ptr) with the servers that register
+//   in it. Destroying it removes its exit watchers (waiting for one that is
+//   running at that moment). There is no global registry.
+//
+// Thread-safety
+//   All functions may be called concurrently.
+//
+// Blocking behaviour
+//   An internal mutex only; call/cast by name block like server_ref::call/cast.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "tether/error.hpp"
+#include "tether/process.hpp"
+#include "tether/server.hpp"
+
+namespace tether {
+
+class registry {
+ public:
+  registry();
+  ~registry();
+  registry(const registry&) = delete;
+  registry& operator=(const registry&) = delete;
+
+  /// Errors: invalid_argument (empty name), no_process (p empty or already
+  /// exited), already_started (name held by a live process).
+  result<void> register_name(const std::string& name, const process_ref& p);
+  /// Errors: not_found.
+  result<void> unregister(const std::string& name);
+  /// Errors: no_process (unknown name).
+  result<process_ref> whereis(const std::string& name) const;
+  std::vector<std::string> names() const;
+  std::size_t size() const;
+
+  /// Errors: no_process (unknown name), bad_type.
+  template <class Impl>
+  result<server_ref<Impl>> whereis_server(const std::string& name) const {
+    auto p = whereis(name);
+    if (!p) return std::move(p).error();
+    return server_ref<Impl>::from(*p);
+  }
+  /// server_ref::call by name. Errors: as server_ref::call, plus no_process
+  /// for an unknown name (recorded as a dead letter if `dead_letters` set) and bad_type.
+  template <class Impl>
+  result<typename server_ref<Impl>::reply_type> call(const std::string& name,
+                                                     typename server_ref<Impl>::call_type req,
+                                                     std::chrono::milliseconds timeout = default_call_timeout) const {
+    auto s = whereis_server<Impl>(name);
+    if (!s) {
+      note_unknown(name, "call");
+      return std::move(s).error();
+    }
+    return s->call(std::move(req), timeout);
+  }
+  /// server_ref::cast by name. Errors: as server_ref::cast, plus no_process / bad_type.
+  template <class Impl>
+  result<void> cast(const std::string& name, typename server_ref<Impl>::cast_type msg) const {
+    auto s = whereis_server<Impl>(name);
+    if (!s) {
+      note_unknown(name, "cast");
+      return std::move(s).error();
+    }
+    return s->cast(std::move(msg));
+  }
+
+  /// Where messages to unknown names are recorded (optional).
+  void set_dead_letters(std::shared_ptr<dead_letter_office> dl);
+
+ private:
+  void note_unknown(const std::string& name, const char* what) const;
+  struct state;
+  std::shared_ptr<state> s_;
+};
+
+}  // namespace tether

@@ -1,0 +1,323 @@
+// tether/supervisor.hpp - OTP supervisors: child specs, restart strategies,
+// restart intensity, escalation, ordered start and reverse-ordered shutdown.
+//
+// Purpose
+//   A supervisor starts its children in order, watches them, restarts them
+//   according to their restart type and its strategy, and stops them in
+//   reverse order. It mirrors OTP's supervisor:
+//
+//   restart type (child_spec::restart)      restarted after
+//     permanent  (default)                  any exit (normal, shutdown, failure)
+//     transient                             failure only
+//     temporary                             never
+//   strategy (supervisor_flags::strategy)   on a restart of child C
+//     one_for_one (default)                 restart C only
+//     one_for_all                           stop all others (reverse order), restart all (in order)
+//     rest_for_one                          stop the children after C (reverse), restart C and them
+//
+//   A *failure* is an exception escaping the child body, the body returning
+//   an error result, or an exit signal from a linked process. Restart
+//   intensity: if more than max_restarts restarts happen within `period`
+//   (OTP default: 1 within 5 s) the supervisor stops all its children and
+//   exits with failure(intensity_exceeded). A nested supervisor's failure is
+//   seen by its parent as a child failure (escalation); a top-level
+//   supervisor reports it to on_report (report_kind::escalated) and wait()
+//   returns it. A failed restart (start returned an error or the child
+//   exited before ready()) counts as another restart and is retried.
+//
+// Threads and shutdown
+//   Every child runs on its own std::jthread owned by the supervisor, and
+//   every supervisor runs its loop on its own thread. C++ cannot kill a
+//   thread, so terminating a child means: request_stop() on the child's
+//   std::stop_token, wait up to its `shutdown` timeout, and if it is still
+//   running, report report_kind::shutdown_timeout naming the child, then keep
+//   owning the thread as a *straggler*: it is never detached; the supervisor
+//   continues (restarting or shutting down the rest) and joins the straggler
+//   later - when it exits, report_kind::straggler_exited is reported, and the
+//   supervisor's destructor blocks until every straggler has exited.
+//   shutdown = infinity waits without a deadline (OTP's default for
+//   supervisor children). Children must therefore poll ctx.stop_token() or
+//   wait on it (std::condition_variable_any::wait(lock, token, pred)).
+//
+// Lifetime
+//   supervisor objects are created, then start()ed. stop() (or the
+//   destructor) terminates the children in reverse start order.
+//   The destructor calls stop() and joins the supervisor thread and all
+//   stragglers. child_context objects live as long as the child's thread.
+//
+// Thread-safety
+//   All public member functions of supervisor and dynamic_supervisor are
+//   safe to call concurrently from any thread except from inside a child of
+//   the same supervisor while that supervisor is itself blocked stopping that
+//   child (e.g. a child calling stop() on its own supervisor deadlocks) -
+//   undefined. Requests are executed on the supervisor thread in FIFO order.
+//
+// Blocking behaviour
+//   start() blocks until every child's start completed (each child's
+//   ready(); see child_spec::await_ready). stop() blocks until all children
+//   exited or were reported as stragglers. which_children(), whereis(),
+//   terminate_child(), restart_child() wait for the supervisor thread to
+//   process the request (which may be busy restarting children).
+//
+// Undefined behaviour
+//   Destroying a supervisor from one of its own children's threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+#include "tether/dead_letters.hpp"
+#include "tether/error.hpp"
+#include "tether/process.hpp"
+#include "tether/state_store.hpp"
+#include "tether/telemetry.hpp"
+
+namespace tether {
+
+enum class restart_type : std::uint8_t { permanent, transient, temporary };
+enum class child_type : std::uint8_t { worker, supervisor };
+enum class strategy : std::uint8_t { one_for_one, one_for_all, rest_for_one };
+
+std::string_view to_string(restart_type) noexcept;
+std::string_view to_string(strategy) noexcept;
+
+/// A shutdown timeout or infinity. Default 5000 ms (OTP's worker default).
+struct shutdown_policy {
+  std::chrono::milliseconds timeout{5000};
+  bool infinite = false;
+
+  shutdown_policy() = default;
+  shutdown_policy(std::chrono::milliseconds t) : timeout(t) {}  // NOLINT(implicit)
+  static shutdown_policy infinity() {
+    shutdown_policy p;
+    p.infinite = true;
+    return p;
+  }
+};
+
+namespace detail {
+class supervisor_core;
+struct child_start_state;
+struct tree_env;
+/// The dead-letter office of a tree (for processes built by make_process).
+std::shared_ptr<dead_letter_office> env_dead_letters(const tree_env& env);
+}  // namespace detail
+
+/// What a running child gets: its stop token, its persistent state, its
+/// identity, and ready() to acknowledge the end of its init.
+/// Thread-safety: all members may be called from any thread.
+class child_context {
+ public:
+  const std::string& id() const noexcept { return id_; }
+  /// Stop requested by the supervisor (or an exit signal arrived).
+  std::stop_token stop_token() const noexcept { return core_->stop_token(); }
+  bool stop_requested() const noexcept { return core_->stop_requested(); }
+  /// This child's scope of the supervisor's state store (survives restarts).
+  state_handle state() const { return state_; }
+  /// 0 for the first start, then +1 per restart of this child id.
+  std::uint64_t restarts() const noexcept { return restarts_; }
+  /// This child's process (for monitors, links, registries).
+  process_ref self() const { return process_ref(core_); }
+  const std::shared_ptr<dead_letter_office>& dead_letters() const noexcept { return dead_letters_; }
+  /// The tree's telemetry bus, or nullptr.
+  telemetry_bus* telemetry() const noexcept { return telemetry_.get(); }
+  const std::shared_ptr<telemetry_bus>& telemetry_ptr() const noexcept { return telemetry_; }
+
+  /// Acknowledges that init finished; the supervisor then starts the next
+  /// child. Idempotent. Only needed when child_spec::await_ready is true.
+  void ready() noexcept;
+
+  // Runtime-internal.
+  child_context(std::string id, std::shared_ptr<detail::process_core> core, state_handle state,
+                std::uint64_t restarts, std::shared_ptr<dead_letter_office> dl,
+                std::shared_ptr<telemetry_bus> tel, std::shared_ptr<detail::child_start_state> start);
+  const std::shared_ptr<detail::process_core>& core() const noexcept { return core_; }
+
+ private:
+  std::string id_;
+  std::shared_ptr<detail::process_core> core_;
+  state_handle state_;
+  std::uint64_t restarts_;
+  std::shared_ptr<dead_letter_office> dead_letters_;
+  std::shared_ptr<telemetry_bus> telemetry_;
+  std::shared_ptr<detail::child_start_state> start_;
+};
+
+/// How to start one child.
+struct child_spec {
+  std::string id;  ///< unique within the supervisor; also the state-store key
+  /// The child's whole life, run on its own thread. Return ok() for a normal
+  /// exit (or a shutdown if stop was requested), an error for a failure;
+  /// an escaping exception is a failure too.
+  std::function<result<void>(child_context&)> start;
+  restart_type restart = restart_type::permanent;
+  shutdown_policy shutdown{};  ///< default 5000 ms; use infinity() for supervisors
+  child_type type = child_type::worker;
+  /// If true, the supervisor waits for ctx.ready() (or the child's exit,
+  /// which is then a start failure) before starting the next child.
+  /// If false (default), the child counts as started when its thread runs.
+  bool await_ready = false;
+  /// Runtime-internal: builds the process object (servers and supervisors
+  /// use a derived type; `env` is the parent's configuration). Empty = a
+  /// plain process.
+  std::function<std::shared_ptr<detail::process_core>(const std::string& id,
+                                                      const detail::tree_env& env)>
+      make_process;
+};
+
+/// Convenience: a worker whose body only needs the stop token.
+/// `body` may return void or result<void>.
+template <class F>
+child_spec worker(std::string id, F body, restart_type restart = restart_type::permanent,
+                  shutdown_policy shutdown = {}) {
+  child_spec s;
+  s.id = std::move(id);
+  s.restart = restart;
+  s.shutdown = shutdown;
+  s.start = [body = std::move(body)](child_context& ctx) -> result<void> {
+    if constexpr (std::is_invocable_v<F&, child_context&>) {
+      if constexpr (std::is_void_v<std::invoke_result_t<F&, child_context&>>) {
+        body(ctx);
+        return ok();
+      } else {
+        return body(ctx);
+      }
+    } else {
+      if constexpr (std::is_void_v<std::invoke_result_t<F&, std::stop_token>>) {
+        body(ctx.stop_token());
+        return ok();
+      } else {
+        return body(ctx.stop_token());
+      }
+    }
+  };
+  return s;
+}
+
+struct supervisor_flags {
+  tether::strategy strategy = tether::strategy::one_for_one;
+  int max_restarts = 1;                        ///< OTP intensity, default 1
+  std::chrono::milliseconds period{5000};      ///< OTP period, default 5 s
+};
+
+/// Something a supervisor reports (OTP's supervisor reports / crash reports).
+enum class report_kind : std::uint8_t {
+  child_exited,        ///< a child exited (reason attached); precedes any restart
+  child_restarted,     ///< a child was restarted
+  start_failed,        ///< a child's start failed (counted as a restart when restarting)
+  shutdown_timeout,    ///< a child did not stop within its shutdown timeout; now a straggler
+  straggler_exited,    ///< a straggler finally exited and was joined
+  intensity_exceeded,  ///< restart intensity exceeded; the supervisor stops all children and fails
+  escalated,           ///< a top-level supervisor failed (nothing above it to restart it)
+};
+std::string_view to_string(report_kind) noexcept;
+
+struct supervisor_report {
+  report_kind kind;
+  std::string supervisor;  ///< the reporting supervisor's name
+  std::string child;       ///< the child id ("" for supervisor-wide reports)
+  exit_reason reason;      ///< the exit reason involved, when there is one
+  std::string message;
+};
+
+struct supervisor_options {
+  std::string name = "supervisor";  ///< used in reports and as the root state scope
+  /// Called on the supervisor thread for every report; must not block for
+  /// long and must not call back into this supervisor. Default (empty):
+  /// reports other than child_exited/child_restarted go to stderr.
+  /// Nested supervisors inherit their parent's handler.
+  std::function<void(const supervisor_report&)> on_report;
+  std::shared_ptr<state_store> store;               ///< default: a new in-memory store
+  std::shared_ptr<dead_letter_office> dead_letters; ///< default: a new office
+  std::shared_ptr<telemetry_bus> telemetry;         ///< optional; events "tether.supervisor.*"
+};
+
+/// What which_children() returns per child.
+struct child_info {
+  std::string id;
+  child_type type;
+  restart_type restart;
+  bool running;
+  process_ref process;        ///< current incarnation (empty if not running)
+  std::uint64_t restarts;     ///< times this child id was restarted
+};
+
+/// Shared request API of static and dynamic supervisors (and of refs to
+/// nested ones). All functions block until the supervisor thread handled the
+/// request; all return no_process if the supervisor is not running.
+class supervisor_ref {
+ public:
+  supervisor_ref() = default;
+  /// A ref to a nested supervisor child (from whereis()/which_children()).
+  /// Errors: bad_type if `p` is not a supervisor, no_process if empty.
+  static result<supervisor_ref> from(const process_ref& p);
+
+  /// Children in start order. Empty if the supervisor is not running.
+  std::vector<child_info> which_children() const;
+  /// The current process of child `id`. Errors: not_found (no such id),
+  /// no_process (child not running, or supervisor not running).
+  result<process_ref> whereis(const std::string& id) const;
+  /// Stops child `id` (shutdown protocol) without restarting it; a static
+  /// supervisor keeps the spec (restart_child restarts it), a dynamic one
+  /// removes it and erases its state scope. Errors: not_found, no_process.
+  result<void> terminate_child(const std::string& id) const;
+  /// Starts a terminated child of a static supervisor again.
+  /// Errors: not_found, already_started (running), start_failed, no_process.
+  result<process_ref> restart_child(const std::string& id) const;
+  /// The supervisor's own process.
+  process_ref process() const;
+  /// The supervisor's state store.
+  std::shared_ptr<state_store> store() const;
+  bool valid() const noexcept { return core_ != nullptr; }
+
+ protected:
+  explicit supervisor_ref(std::shared_ptr<detail::supervisor_core> c) : core_(std::move(c)) {}
+  std::shared_ptr<detail::supervisor_core> core_;
+};
+
+/// A child spec for a nested (static) supervisor. Its shutdown defaults to
+/// infinity and its type is child_type::supervisor. It inherits the parent's
+/// store (scoped under its id), dead-letter office, telemetry and
+/// report handler unless `opts` sets them.
+child_spec supervisor_child(std::string id, supervisor_flags flags, std::vector<child_spec> children,
+                            restart_type restart = restart_type::permanent,
+                            supervisor_options opts = {});
+
+/// A top-level static supervisor.
+class supervisor : public supervisor_ref {
+ public:
+  supervisor(supervisor_flags flags, std::vector<child_spec> children,
+             supervisor_options opts = {});
+  ~supervisor();
+  supervisor(const supervisor&) = delete;
+  supervisor& operator=(const supervisor&) = delete;
+
+  /// Starts the supervisor thread and its children in order; returns when
+  /// all started. Errors: already_started (called twice), invalid_argument
+  /// (duplicate child ids, empty start function), start_failed (a child's
+  /// start failed: the children already started were stopped in reverse
+  /// order and the supervisor is not running).
+  result<void> start();
+  /// Requests shutdown and blocks until all children were stopped (in
+  /// reverse order) or reported as stragglers. Idempotent.
+  void stop();
+  /// Blocks until the supervisor terminated; returns how (shutdown after
+  /// stop(), or failure(intensity_exceeded) after escalation).
+  /// Precondition: start() succeeded (otherwise returns failure(no_process)).
+  exit_reason wait();
+  /// Like wait() with a timeout; nullopt on timeout.
+  std::optional<exit_reason> wait_for(std::chrono::milliseconds timeout);
+  bool running() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace tether

@@ -1,0 +1,167 @@
+#include "tether/task_supervisor.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <thread>
+#include <vector>
+
+namespace tether {
+
+namespace detail {
+
+class task_pool {
+ public:
+  explicit task_pool(task_options opts) : opts_(std::move(opts)) {
+    if (opts_.max_threads == 0) opts_.max_threads = 1;
+  }
+  ~task_pool() { shutdown(); }
+
+  result<void> submit(std::shared_ptr<task_job> job) {
+    std::lock_guard lk(mu_);
+    if (stopping_) return error(errc::shutdown, "task supervisor '" + opts_.name + "' is shut down");
+    queue_.push_back(std::move(job));
+    if (idle_ >= queue_.size()) {
+      cv_.notify_one();
+    } else if (workers_.size() < opts_.max_threads) {
+      workers_.emplace_back([this] { work(); });
+    } else {
+      cv_.notify_one();
+    }
+    return ok();
+  }
+
+  void shutdown() {
+    std::deque<std::shared_ptr<task_job>> queued;
+    std::vector<std::shared_ptr<task_job>> running;
+    {
+      std::unique_lock lk(mu_);
+      if (stopping_) {
+        done_cv_.wait(lk, [&] { return done_; });
+        return;
+      }
+      stopping_ = true;
+      queued.swap(queue_);
+      running = running_;
+    }
+    cv_.notify_all();
+    for (auto& q : queued)
+      q->cancel(error(errc::shutdown, "task supervisor '" + opts_.name + "' shut down before the task ran"));
+    for (auto& r : running) r->proc().request_stop();
+    const auto deadline = std::chrono::steady_clock::now() + opts_.shutdown;
+    for (auto& r : running) {
+      if (!r->proc().wait_exited_until(deadline)) {
+        report({task_report::kind::straggler, r->proc().pid(), r->proc().name(),
+                error(errc::shutdown, "task did not stop within " + std::to_string(opts_.shutdown.count()) +
+                                          " ms of its stop request; joining it (never detached)")});
+      }
+    }
+    std::vector<std::jthread> ws;
+    {
+      std::lock_guard lk(mu_);
+      ws.swap(workers_);
+    }
+    for (auto& w : ws) w.join();
+    {
+      std::lock_guard lk(mu_);
+      done_ = true;
+    }
+    done_cv_.notify_all();
+  }
+
+  std::size_t threads() const {
+    std::lock_guard lk(mu_);
+    return workers_.size();
+  }
+  std::size_t running() const {
+    std::lock_guard lk(mu_);
+    return running_.size();
+  }
+
+ private:
+  void report(const task_report& r) {
+    if (opts_.on_report) {
+      try {
+        opts_.on_report(r);
+        return;
+      } catch (...) {
+        std::fprintf(stderr, "[tether] task supervisor '%s': report handler threw\n", opts_.name.c_str());
+      }
+    }
+    std::fprintf(stderr, "[tether] task supervisor '%s': task '%s' <%llu> %s: %s\n", opts_.name.c_str(),
+                 r.name.c_str(), static_cast<unsigned long long>(r.pid),
+                 r.what == task_report::kind::failed ? "failed" : "did not stop", r.err.describe().c_str());
+  }
+
+  void work() {
+    std::unique_lock lk(mu_);
+    for (;;) {
+      ++idle_;
+      cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      --idle_;
+      if (queue_.empty()) return;
+      auto job = std::move(queue_.front());
+      queue_.pop_front();
+      running_.push_back(job);
+      lk.unlock();
+      exit_reason why = job->run();
+      if (job->fire_and_forget && why.is_failure())
+        report({task_report::kind::failed, job->proc().pid(), job->proc().name(), why.err});
+      lk.lock();
+      running_.erase(std::find(running_.begin(), running_.end(), job));
+    }
+  }
+
+  task_options opts_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable done_cv_;
+  std::deque<std::shared_ptr<task_job>> queue_;    // guarded by mu_
+  std::vector<std::shared_ptr<task_job>> running_; // guarded by mu_
+  std::size_t idle_ = 0;                           // guarded by mu_
+  bool stopping_ = false;                          // guarded by mu_
+  bool done_ = false;                              // guarded by mu_
+  std::vector<std::jthread> workers_;              // guarded by mu_
+};
+
+}  // namespace detail
+
+task_supervisor::task_supervisor(task_options opts)
+    : pool_(std::make_unique<detail::task_pool>(std::move(opts))) {}
+task_supervisor::~task_supervisor() { pool_->shutdown(); }
+void task_supervisor::shutdown() { pool_->shutdown(); }
+std::size_t task_supervisor::threads() const { return pool_->threads(); }
+std::size_t task_supervisor::running() const { return pool_->running(); }
+result<void> task_supervisor::submit(std::shared_ptr<detail::task_job> job) {
+  return pool_->submit(std::move(job));
+}
+
+task_supervisor& root_task_supervisor() {
+  // The documented process-wide root: lazily constructed, shut down and
+  // joined by static destruction at exit.
+  static task_supervisor root(task_options{"root_tasks", 256, std::chrono::milliseconds(5000), {}});
+  return root;
+}
+
+namespace {
+supervisor_options root_options() {
+  supervisor_options o;
+  o.name = "root";
+  return o;
+}
+struct root_holder {
+  dynamic_supervisor sup{dynamic_supervisor_flags{}, root_options()};
+  root_holder() {
+    auto r = sup.start();  // cannot fail: freshly constructed
+    (void)r;
+  }
+};
+}  // namespace
+
+dynamic_supervisor& root_supervisor() {
+  static root_holder root;  // the documented process-wide root; joined at exit
+  return root.sup;
+}
+
+}  // namespace tether

@@ -1,0 +1,346 @@
+// Server (GenServer) suite: call/cast outcomes, crash mid-call, timeouts and
+// late replies, mailbox policies and the system lane, restart by the
+// supervisor, registry, monitors, dead letters.
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "tether/tether.hpp"
+#include "test_support.hpp"
+
+using namespace std::chrono_literals;
+using namespace tether;
+using tether_test::RuntimeTest;
+
+namespace {
+
+struct Req {
+  enum kind { add, get, crash, slow, block } k = get;
+  int n = 0;
+  std::shared_ptr<tether_test::flag> gate;
+  std::shared_ptr<tether_test::flag> entered;
+};
+
+struct Counter {
+  using call_type = Req;
+  using reply_type = int;
+  using cast_type = int;
+  int value = 0;
+  std::shared_ptr<std::atomic<int>> terminated;
+
+  int handle_call(const Req& r) {
+    switch (r.k) {
+      case Req::add: value += r.n; return value;
+      case Req::get: return value;
+      case Req::crash: throw std::runtime_error("handler crashed");
+      case Req::slow: std::this_thread::sleep_for(std::chrono::milliseconds(r.n)); return value;
+      case Req::block:
+        if (r.entered) r.entered->set();
+        r.gate->wait_for(5000ms);
+        return value;
+    }
+    return value;
+  }
+  void handle_cast(int n) {
+    if (n < 0) throw std::runtime_error("negative cast");
+    value += n;
+  }
+  void terminate(const exit_reason&) {
+    if (terminated) terminated->fetch_add(1);
+  }
+};
+
+supervisor_options quiet(std::string name = "srv") {
+  supervisor_options o;
+  o.name = std::move(name);
+  o.on_report = [](const supervisor_report&) {};
+  return o;
+}
+
+}  // namespace
+
+class ServerTest : public RuntimeTest {};
+
+TEST_F(ServerTest, CallAndCast) {
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, {}, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  EXPECT_EQ(*ref.call({Req::add, 5}), 5);
+  EXPECT_TRUE(ref.cast(10));
+  EXPECT_EQ(*ref.call({Req::get}), 15);  // FIFO: the cast was handled first
+  auto st = ref.inspect([](Counter& c) { return c.value; });
+  ASSERT_TRUE(st);
+  EXPECT_EQ(*st, 15);
+}
+
+TEST_F(ServerTest, CallTimesOutAndTheLateReplyIsDiscardedAndCounted) {
+  auto dl = std::make_shared<dead_letter_office>();
+  server_options so;
+  so.dead_letters = dl;
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, so, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  auto gate = std::make_shared<tether_test::flag>();
+  auto r = ref.call({Req::block, 0, gate}, 20ms);
+  ASSERT_TRUE(r.is(errc::timeout));
+  gate->set();
+  // The next call gets its own reply, never the late one.
+  EXPECT_EQ(*ref.call({Req::add, 7}), 7);
+  EXPECT_EQ(ref.late_replies(), 1u);
+  EXPECT_EQ(dl->count(dead_letter_reason::late_reply), 1u);
+}
+
+TEST_F(ServerTest, ServerThatDiesMidCallReturnsCrashedAndIsRestarted) {
+  auto terminated = std::make_shared<std::atomic<int>>(0);
+  supervisor sup({strategy::one_for_one, 5, 5000ms},
+                 {server_child<Counter>("counter", [terminated](child_context& ctx) {
+                   Counter c;
+                   c.terminated = terminated;
+                   c.value = static_cast<int>(ctx.restarts()) * 100;
+                   return c;
+                 })},
+                 quiet());
+  ASSERT_TRUE(sup.start());
+  auto ref = whereis_server<Counter>(sup, "counter");
+  ASSERT_TRUE(ref);
+  monitor mon(ref->process());
+  auto r = ref->call({Req::crash});
+  ASSERT_TRUE(r.is(errc::crashed));
+  ASSERT_TRUE(r.error().exception);
+  EXPECT_THROW(r.error().rethrow(), std::runtime_error);
+  auto d = mon.wait_for(5000ms);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->reason.err.code, errc::crashed);
+  EXPECT_EQ(terminated->load(), 1);
+  // The old incarnation is gone for good.
+  EXPECT_TRUE(ref->call({Req::get}).is(errc::no_process));
+  EXPECT_TRUE(ref->cast(1).is(errc::no_process));
+  // The supervisor restarted it.
+  result<server_ref<Counter>> fresh = error(errc::no_process);
+  for (int i = 0; i < 400; ++i) {
+    fresh = whereis_server<Counter>(sup, "counter");
+    if (fresh && fresh->alive()) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_TRUE(fresh);
+  EXPECT_EQ(*fresh->call({Req::get}), 100);
+}
+
+TEST_F(ServerTest, QueuedCallsFailWithNoProcessWhenTheServerCrashes) {
+  auto dl = std::make_shared<dead_letter_office>();
+  server_options so;
+  so.dead_letters = dl;
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, so, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  auto gate = std::make_shared<tether_test::flag>();
+  auto entered = std::make_shared<tether_test::flag>();
+  std::thread blocker([&] { (void)ref.call({Req::block, 0, gate, entered}); });
+  ASSERT_TRUE(entered->wait_for(5000ms));
+  std::thread crasher([&] { EXPECT_TRUE(ref.call({Req::crash}).is(errc::crashed)); });
+  while (ref.mailbox_size() != 1) std::this_thread::yield();
+  ASSERT_TRUE(ref.cast(3));
+  std::thread queued([&] { EXPECT_TRUE(ref.call({Req::get}).is(errc::no_process)); });
+  while (ref.mailbox_size() != 3) std::this_thread::yield();
+  gate->set();
+  blocker.join();
+  crasher.join();
+  queued.join();
+  EXPECT_EQ(dl->count(dead_letter_reason::process_exited), 2u);  // the queued cast and call
+}
+
+TEST_F(ServerTest, RejectPolicyFailsFastAndSystemLaneIgnoresCapacity) {
+  auto dl = std::make_shared<dead_letter_office>();
+  server_options so;
+  so.mailbox_capacity = 2;
+  so.overflow = overflow_policy::reject;
+  so.dead_letters = dl;
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, so, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  auto gate = std::make_shared<tether_test::flag>();
+  auto entered = std::make_shared<tether_test::flag>();
+  std::thread blocker([&] { (void)ref.call({Req::block, 0, gate, entered}); });
+  ASSERT_TRUE(entered->wait_for(5000ms));
+  ASSERT_TRUE(ref.cast(1));
+  ASSERT_TRUE(ref.cast(1));
+  EXPECT_TRUE(ref.cast(1).is(errc::mailbox_full));
+  EXPECT_TRUE(ref.call({Req::get}, 50ms).is(errc::mailbox_full));
+  EXPECT_EQ(dl->count(dead_letter_reason::mailbox_full), 2u);
+  // inspect travels on the system lane: served after the blocking call, before the queued casts
+  std::thread inspector([&] {
+    auto v = ref.inspect([](Counter& c) { return c.value; }, 5000ms);
+    ASSERT_TRUE(v);
+    EXPECT_EQ(*v, 0);
+  });
+  while (ref.system_queue_size() != 1) std::this_thread::yield();
+  gate->set();
+  inspector.join();
+  blocker.join();
+  EXPECT_EQ(*ref.call({Req::get}), 2);
+}
+
+TEST_F(ServerTest, BlockPolicyWaitsForSpaceUntilTimeout) {
+  server_options so;
+  so.mailbox_capacity = 1;
+  so.overflow = overflow_policy::block;
+  so.send_timeout = 20ms;
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, so, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  auto gate = std::make_shared<tether_test::flag>();
+  auto entered = std::make_shared<tether_test::flag>();
+  std::thread blocker([&] { (void)ref.call({Req::block, 0, gate, entered}); });
+  ASSERT_TRUE(entered->wait_for(5000ms));
+  ASSERT_TRUE(ref.cast(1));
+  EXPECT_TRUE(ref.cast(1).is(errc::timeout));  // blocked 20 ms, no space
+  std::thread later([&] { EXPECT_TRUE(ref.call({Req::add, 1}, 5000ms)); });  // blocks until space
+  gate->set();
+  later.join();
+  blocker.join();
+  EXPECT_EQ(*ref.call({Req::get}), 2);
+}
+
+TEST_F(ServerTest, CastThatThrowsCrashesTheServer) {
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, {}, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  monitor mon(ref.process());
+  ASSERT_TRUE(ref.cast(-1));
+  auto d = mon.wait_for(5000ms);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->reason.kind, exit_kind::failure);
+  EXPECT_TRUE(ref.call({Req::get}).is(errc::no_process));
+}
+
+TEST_F(ServerTest, InitFailureIsAStartFailure) {
+  auto s = server<Counter>::start([](child_context&) -> Counter { throw std::runtime_error("no init"); }, {},
+                                  quiet());
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, errc::start_failed);
+}
+
+TEST_F(ServerTest, EmptyRefReturnsNoProcess) {
+  server_ref<Counter> none;
+  EXPECT_TRUE(none.call({Req::get}).is(errc::no_process));
+  EXPECT_TRUE(none.cast(1).is(errc::no_process));
+}
+
+TEST_F(ServerTest, CallsDuringRestartsUnderLoad) {
+  const int iterations = tether_test::scaled(300);
+  supervisor sup({strategy::one_for_one, 1000000, 1000ms},
+                 {server_child<Counter>("c", [](child_context&) { return Counter{}; })}, quiet());
+  ASSERT_TRUE(sup.start());
+  std::atomic<int> ok_count{0}, crashed{0}, noproc{0}, other{0};
+  auto client = [&](bool crasher) {
+    for (int i = 0; i < iterations; ++i) {
+      auto ref = whereis_server<Counter>(sup, "c");
+      if (!ref) {
+        ++noproc;
+        continue;
+      }
+      auto r = ref->call(crasher && i % 3 == 0 ? Req{Req::crash} : Req{Req::add, 1}, 2000ms);
+      if (r) ++ok_count;
+      else if (r.is(errc::crashed)) ++crashed;
+      else if (r.is(errc::no_process)) ++noproc;
+      else ++other;
+    }
+  };
+  std::thread a(client, true), b(client, false), c(client, false);
+  a.join();
+  b.join();
+  c.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(crashed.load(), 0);
+  EXPECT_GT(ok_count.load(), 0);
+  EXPECT_EQ(ok_count + crashed + noproc, 3 * iterations);
+}
+
+// ---- registry ------------------------------------------------------------------
+
+class RegistryTest : public RuntimeTest {};
+
+TEST_F(RegistryTest, NamesFollowRestartsAndDisappearOnExit) {
+  auto reg = std::make_shared<registry>();
+  auto dl = std::make_shared<dead_letter_office>();
+  reg->set_dead_letters(dl);
+  server_options so;
+  so.registry = reg;
+  so.name = "counter";
+  {
+    supervisor sup({strategy::one_for_one, 5, 5000ms},
+                   {server_child<Counter>("c", [](child_context&) { return Counter{}; }, so)}, quiet());
+    ASSERT_TRUE(sup.start());
+    EXPECT_EQ(*reg->call<Counter>("counter", {Req::add, 2}), 2);
+    EXPECT_TRUE(reg->cast<Counter>("counter", 1));
+    EXPECT_TRUE(reg->call<Counter>("counter", {Req::crash}).is(errc::crashed));
+    result<int> r = error(errc::no_process);
+    for (int i = 0; i < 400 && !r; ++i) {
+      r = reg->call<Counter>("counter", {Req::get});
+      if (!r) std::this_thread::sleep_for(5ms);
+    }
+    ASSERT_TRUE(r);  // the restarted incarnation re-registered
+    EXPECT_EQ(*r, 0);
+    // a second registration of a live name fails
+    auto p = reg->whereis("counter");
+    ASSERT_TRUE(p);
+    EXPECT_TRUE(reg->register_name("counter", *p).is(errc::already_started));
+  }
+  EXPECT_EQ(reg->size(), 0u);  // removed automatically when the server stopped
+  EXPECT_TRUE(reg->call<Counter>("counter", {Req::get}).is(errc::no_process));
+  EXPECT_TRUE(reg->call<Counter>("nobody", {Req::get}).is(errc::no_process));
+  EXPECT_GE(dl->count(dead_letter_reason::no_process), 2u);
+  EXPECT_TRUE(reg->unregister("nobody").is(errc::not_found));
+}
+
+TEST_F(RegistryTest, WrongTypeIsBadType) {
+  struct Other {
+    using call_type = int;
+    using reply_type = int;
+    int handle_call(int x) { return x; }
+  };
+  auto reg = std::make_shared<registry>();
+  server_options so;
+  so.registry = reg;
+  so.name = "other";
+  auto s = server<Other>::start([](child_context&) { return Other{}; }, so, quiet());
+  ASSERT_TRUE(s);
+  EXPECT_EQ(*reg->call<Other>("other", 4), 4);
+  EXPECT_TRUE(reg->call<Counter>("other", {Req::get}).is(errc::bad_type));
+}
+
+// ---- monitors -------------------------------------------------------------------
+
+class MonitorTest : public RuntimeTest {};
+
+TEST_F(MonitorTest, DownCarriesTheReasonAndDemonitorCancels) {
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, {}, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  std::atomic<int> callbacks{0};
+  monitor cancelled(ref.process(), [&](const down&) { ++callbacks; });
+  cancelled.demonitor();
+  monitor m(ref.process());
+  EXPECT_FALSE(m.poll());
+  (*s)->stop();
+  auto d = m.wait_for(5000ms);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->reason.kind, exit_kind::shutdown);
+  EXPECT_EQ(d->pid, ref.process().pid());
+  EXPECT_EQ(callbacks.load(), 0);
+  // monitoring an exited process yields its down at once
+  monitor late(ref.process());
+  ASSERT_TRUE(late.poll());
+  EXPECT_EQ(late.poll()->reason.kind, exit_kind::shutdown);
+  monitor empty{process_ref{}};
+  ASSERT_TRUE(empty.poll());
+  EXPECT_EQ(empty.poll()->reason.err.code, errc::no_process);
+}
+
+TEST_F(MonitorTest, LinkErrors) {
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, {}, quiet());
+  ASSERT_TRUE(s);
+  auto p = (*s)->ref().process();
+  EXPECT_TRUE(link(p, p).is(errc::invalid_argument));
+  EXPECT_TRUE(link(p, process_ref{}).is(errc::no_process));
+}
