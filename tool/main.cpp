@@ -145,15 +145,24 @@ int main(int argc, char **argv) {
                  "Regex: report findings in headers whose path matches "
                  "(main files are always reported, system headers never)");
   App.add_option("--rules", RuleFiles,
-                 "Extra rule pack (JSON, see docs/rules.md); repeatable");
+                 "Extra rule pack (JSON, see docs/rules.md); repeatable")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   App.add_flag("--no-default-rules", NoDefaultRules,
                "Do not load the built-in rule packs");
   App.add_flag("--strict-globals", StrictGlobals,
                "global-*: flag every mutable global, shared or not");
   App.add_option("--extra-arg", ExtraArgs,
-                 "Compiler argument appended to every command; repeatable");
+                 "Compiler argument appended to every command; repeatable")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   App.add_option("--extra-arg-before", ExtraArgsBefore,
-                 "Compiler argument prepended to every command; repeatable");
+                 "Compiler argument prepended to every command; repeatable")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   App.add_option("--color", Color, "auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   App.add_flag("-q,--quiet", Quiet, "Do not print the summary line");

@@ -1,0 +1,152 @@
+//===--- CoreTest.cpp - The Clang-free core: rules, globs, the model ------===//
+
+#include "core/Diagnostic.h"
+#include "core/Glob.h"
+#include "core/Rules.h"
+#include "output/Writers.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+using namespace tether;
+
+TEST(Glob, ClangTidySemantics) {
+  CheckGlobs G;
+  std::string Err;
+  ASSERT_TRUE(G.parse("-*,spawn-*,-spawn-unjoined-pthread", Err)) << Err;
+  EXPECT_TRUE(G.enabled("spawn-detached-thread"));
+  EXPECT_FALSE(G.enabled("spawn-unjoined-pthread"));
+  EXPECT_FALSE(G.enabled("global-shared-mutable"));
+  ASSERT_TRUE(G.parse("*", Err));
+  EXPECT_TRUE(G.enabled("anything"));
+  ASSERT_TRUE(G.parse("", Err));
+  EXPECT_FALSE(G.enabled("spawn-detached-thread"));
+  EXPECT_FALSE(G.parse("spawn-$", Err));
+  EXPECT_FALSE(G.parse("-", Err));
+  EXPECT_TRUE(globMatch("a*c*e", "abcde"));
+  EXPECT_FALSE(globMatch("a*c*f", "abcde"));
+}
+
+TEST(Rules, BuiltinPacksLoad) {
+  RuleSet R;
+  std::string Err;
+  ASSERT_TRUE(loadBuiltinRules(R, Err)) << Err;
+  ASSERT_NE(R.threadType("std::thread"), nullptr);
+  EXPECT_EQ(R.threadType("std::thread")->OnDestroy,
+            OnDestroyJoinable::Terminate);
+  EXPECT_EQ(R.threadType("::std::jthread")->OnDestroy, OnDestroyJoinable::Join);
+  EXPECT_EQ(R.threadType("boost::thread")->OnDestroy,
+            OnDestroyJoinable::Detach);
+  ASSERT_NE(R.threadFunction("pthread_create"), nullptr);
+  EXPECT_EQ(R.threadFunction("pthread_create")->HandleArg, 0u);
+  EXPECT_NE(R.futureType("std::future"), nullptr);
+  for (const auto &T : R.ThreadTypes)
+    EXPECT_FALSE(T.Why.empty()) << T.Type;
+}
+
+static std::string loadError(const std::string &Text) {
+  RuleSet R;
+  std::string Err;
+  EXPECT_FALSE(loadRulePack(Text, "x.json", R, Err));
+  EXPECT_TRUE(R.Packs.empty()) << "a failed load leaves the set unchanged";
+  return Err;
+}
+
+TEST(Rules, ErrorsNamePositionAndProblem) {
+  EXPECT_EQ(loadError("{\n  \"tether-rules\": 1,\n  \"bogus\": []\n}"),
+            "x.json:3:12: /bogus: unknown key 'bogus' (see docs/rules.md for "
+            "the schema)");
+  EXPECT_EQ(loadError("{\"tether-rules\": 2}"),
+            "x.json:1:18: /tether-rules: unsupported schema version; this "
+            "tether reads version 1");
+  EXPECT_EQ(loadError("[]"), "x.json:1:1: /: a rule pack must be a JSON object");
+  EXPECT_EQ(loadError("{\"tether-rules\": 1, \"thread_types\": [{\"why\": "
+                      "\"w\"}]}"),
+            "x.json:1:38: /thread_types/0: missing required key \"type\"");
+  EXPECT_EQ(loadError("{\"tether-rules\": 1, \"thread_types\": [{\"type\": "
+                      "\"T\", \"why\": \"w\", \"on_destroy_joinable\": "
+                      "\"explode\"}]}"),
+            "x.json:1:87: /thread_types/0/on_destroy_joinable: expected "
+            "\"terminate\", \"detach\" or \"join\"");
+  std::string Syntax = loadError("{\n\"tether-rules\": 1,,\n}");
+  EXPECT_EQ(Syntax.rfind("x.json:2:19: invalid JSON", 0), 0u) << Syntax;
+}
+
+TEST(Rules, UserPackMerges) {
+  RuleSet R;
+  std::string Err;
+  ASSERT_TRUE(loadBuiltinRules(R, Err));
+  size_t Before = R.ThreadTypes.size();
+  ASSERT_TRUE(loadRulePack(R"({"tether-rules": 1, "pack": "mine",
+    "thread_types": [{"type": "my::Thread", "join": ["Join"],
+                      "why": "ours"}],
+    "executors": [{"class": "my::Pool", "methods": ["Submit"], "why": "ours"}]})",
+                           "mine.json", R, Err))
+      << Err;
+  EXPECT_EQ(R.ThreadTypes.size(), Before + 1);
+  EXPECT_EQ(R.threadType("my::Thread")->Pack, "mine");
+  EXPECT_EQ(R.Executors.back().Methods[0], "Submit");
+}
+
+static Diagnostic diagAt(unsigned Line, std::string Check = "spawn-x") {
+  Diagnostic D;
+  D.Check = std::move(Check);
+  D.Pos = {"/src/a.cpp", "a.cpp", Line, 3};
+  D.Message = "m";
+  D.SourceLine = "  t.detach();";
+  D.Context = "ns::f";
+  return D;
+}
+
+TEST(Model, SortsDeduplicatesAndFingerprints) {
+  std::vector<Diagnostic> V = {diagAt(9), diagAt(4), diagAt(9),
+                               diagAt(4, "spawn-a")};
+  normalizeDiagnostics(V);
+  ASSERT_EQ(V.size(), 3u) << "the same finding from two TUs is kept once";
+  EXPECT_EQ(V[0].Check, "spawn-a");
+  EXPECT_EQ(V[1].Pos.Line, 4u);
+  EXPECT_EQ(V[2].Pos.Line, 9u);
+  // Same check, context and line text on different lines: distinct, but
+  // each stable against line shifts (occurrence index, not line number).
+  EXPECT_NE(V[1].Fingerprint, V[2].Fingerprint);
+  std::vector<Diagnostic> Shifted = {diagAt(14), diagAt(19),
+                                     diagAt(14, "spawn-a")};
+  normalizeDiagnostics(Shifted);
+  EXPECT_EQ(Shifted[1].Fingerprint, V[1].Fingerprint);
+  EXPECT_EQ(Shifted[2].Fingerprint, V[2].Fingerprint);
+}
+
+TEST(Writers, TextIsClangStyle) {
+  RunResult R;
+  Diagnostic D = diagAt(7);
+  D.Notes.push_back({{"/src/a.cpp", "a.cpp", 5, 15}, "started here",
+                     "  std::thread t(f);"});
+  R.Diagnostics.push_back(D);
+  std::ostringstream OS;
+  writeText(R, OS, false);
+  EXPECT_EQ(OS.str(), "a.cpp:7:3: warning: m [spawn-x]\n"
+                      "    7 |   t.detach();\n"
+                      "      |   ^\n"
+                      "a.cpp:5:15: note: started here\n"
+                      "    5 |   std::thread t(f);\n"
+                      "      |               ^\n");
+}
+
+TEST(Writers, SarifRelativeUris) {
+  EXPECT_EQ(pathToUri("/a/b c.cpp"), "file:///a/b%20c.cpp");
+  EXPECT_EQ(pathToUri("src/x#1.cpp"), "src/x%231.cpp");
+  RunResult R;
+  R.Diagnostics.push_back(diagAt(2));
+  OutputInfo Info;
+  Info.WorkingDir = "/src";
+  std::ostringstream OS;
+  writeSarif(R, Info, OS);
+  auto J = nlohmann::json::parse(OS.str());
+  auto &Loc = J["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+  EXPECT_EQ(Loc["artifactLocation"]["uri"], "a.cpp");
+  EXPECT_EQ(Loc["artifactLocation"]["uriBaseId"], "SRCROOT");
+  EXPECT_EQ(J["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"],
+            "file:///src/");
+}

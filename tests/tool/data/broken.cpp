@@ -1,0 +1,4 @@
+#include <thread>
+void f() {
+  int x = ;
+}

@@ -1,0 +1,6 @@
+#include <thread>
+void work();
+void run() {
+  std::thread t(work);
+  t.join();
+}

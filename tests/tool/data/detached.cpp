@@ -1,0 +1,6 @@
+#include <thread>
+void work();
+void start() {
+  std::thread t(work);
+  t.detach();
+}

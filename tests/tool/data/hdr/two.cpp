@@ -1,0 +1,2 @@
+#include "worker.h"
+void two() {}

@@ -1,0 +1,3 @@
+#include <thread>
+void work();
+void a() { std::thread(work).detach(); }

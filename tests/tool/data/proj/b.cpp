@@ -1,0 +1,3 @@
+#include <thread>
+void work();
+void b() { std::thread t(work); t.join(); }
