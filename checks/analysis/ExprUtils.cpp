@@ -259,6 +259,20 @@ const ValueDecl *resolveAlias(const ValueDecl *D, ASTContext &Ctx) {
   return D;
 }
 
+const CXXCtorInitializer *ctorInitializerOf(const Expr *E,
+                                            const DynTypedNode &Parent) {
+  if (const auto *Init = Parent.get<CXXCtorInitializer>())
+    return Init;
+  const auto *Ctor = Parent.get<CXXConstructorDecl>();
+  if (!Ctor || !E)
+    return nullptr;
+  for (const CXXCtorInitializer *Init : Ctor->inits())
+    if (Init->getInit() == E ||
+        (Init->getInit() && ignoreWrappers(Init->getInit()) == ignoreWrappers(E)))
+      return Init;
+  return nullptr;
+}
+
 std::string calleeName(const CallExpr *C) {
   if (const auto *MC = dyn_cast<CXXMemberCallExpr>(C))
     if (const auto *MD = MC->getMethodDecl())
@@ -279,7 +293,7 @@ UseKind classifyUse(const Expr *Ref, ASTContext &Ctx,
   if (const auto *VD = PN.get<VarDecl>())
     return VD->getType()->isReferenceType() || CopiesEscape ? UseKind::Escaped
                                                             : UseKind::Read;
-  if (PN.get<CXXCtorInitializer>())
+  if (ctorInitializerOf(Child ? dyn_cast<Expr>(Child) : Ref, PN))
     return CopiesEscape ? UseKind::Escaped : UseKind::Read;
   const Stmt *P = PN.get<Stmt>();
   if (!P)

@@ -17,7 +17,9 @@
 
 namespace clang {
 class ASTContext;
+class CXXCtorInitializer;
 class CXXRecordDecl;
+class DynTypedNode;
 class DeclRefExpr;
 class NamedDecl;
 class ValueDecl;
@@ -87,6 +89,13 @@ UseKind classifyUse(const clang::Expr *Ref, clang::ASTContext &Ctx,
 std::vector<const clang::Expr *> referencesTo(const clang::ValueDecl *D,
                                               const clang::Stmt *Scope,
                                               clang::ASTContext &Ctx);
+
+/// The member initializer `E` is the initializer expression of, when
+/// `Parent` is a parent of `E`: either that CXXCtorInitializer or (as the
+/// parent map of Clang 19 reports it) the constructor itself. Null if `E` is
+/// not a constructor's member initializer.
+const clang::CXXCtorInitializer *
+ctorInitializerOf(const clang::Expr *E, const clang::DynTypedNode &Parent);
 
 /// The method name of a member call, or of an operator call's callee.
 std::string calleeName(const clang::CallExpr *C);

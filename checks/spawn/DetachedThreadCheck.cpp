@@ -30,12 +30,19 @@ void DetachedThreadCheck::registerMatchers(MatchFinder *Finder) {
   auto Names = [](const std::vector<std::string> &V) {
     return std::vector<StringRef>(V.begin(), V.end());
   };
-  if (!ThreadTypes.empty())
+  if (!ThreadTypes.empty()) {
+    auto ThreadMethod =
+        cxxMethodDecl(ofClass(cxxRecordDecl(hasAnyName(Names(ThreadTypes)))));
+    Finder->addMatcher(cxxMemberCallExpr(callee(ThreadMethod)).bind("member"),
+                       this);
+    // std::mem_fn(&std::thread::detach), std::bind(&std::thread::detach, _1):
+    // the detach is applied to whatever the callable is given.
     Finder->addMatcher(
-        cxxMemberCallExpr(callee(cxxMethodDecl(ofClass(cxxRecordDecl(
-                              hasAnyName(Names(ThreadTypes)))))))
-            .bind("member"),
+        unaryOperator(hasOperatorName("&"),
+                      hasUnaryOperand(declRefExpr(to(ThreadMethod))))
+            .bind("memptr"),
         this);
+  }
   if (!DetachFns.empty())
     Finder->addMatcher(
         callExpr(callee(functionDecl(hasAnyName(Names(DetachFns)))))
@@ -52,13 +59,57 @@ void DetachedThreadCheck::registerMatchers(MatchFinder *Finder) {
         this);
 }
 
-/// Where the thread object that `Obj` refers to was started, if visible.
+/// True if `Init` constructs a thread object that owns no thread: default
+/// construction, `{}`.
+static bool constructsEmpty(const Expr *Init) {
+  Init = ignoreWrappers(Init);
+  if (const auto *CE = dyn_cast<CXXConstructExpr>(Init))
+    return CE->getNumArgs() == 0 || isa<CXXDefaultArgExpr>(CE->getArg(0));
+  if (const auto *IL = dyn_cast<InitListExpr>(Init))
+    return IL->getNumInits() == 0;
+  return false;
+}
+
+/// Where the thread object that `Obj` refers to was started, if visible in
+/// its function: the initializer of the local it names (through pointers,
+/// references and range-for variables, see resolveAlias), followed through
+/// `std::move` from another local, or the single assignment that starts a
+/// default-constructed one. Null for members, parameters and anything
+/// ambiguous: a note is better missing than wrong.
 static const Expr *startOf(const Expr *Obj, ASTContext &Ctx) {
   const ValueDecl *D = rootDecl(Obj);
-  if (const auto *VD = dyn_cast_or_null<VarDecl>(D))
-    if (VD->hasLocalStorage() && VD->getInit())
-      return VD->getInit();
-  (void)Ctx;
+  for (int Depth = 0; D && Depth < 4; ++Depth) {
+    D = resolveAlias(D, Ctx);
+    const auto *VD = dyn_cast<VarDecl>(D);
+    if (!VD || !VD->hasLocalStorage() || isa<ParmVarDecl>(VD) ||
+        VD->getType()->isReferenceType() || VD->getType()->isPointerType() ||
+        !VD->getInit())
+      return nullptr;
+    const Expr *Init = ignoreWrappers(VD->getInit());
+    if (constructsEmpty(Init)) {
+      // std::thread t; ... t = std::thread(f);
+      const auto *FD =
+          dyn_cast_or_null<FunctionDecl>(VD->getParentFunctionOrMethod());
+      if (!FD || !FD->getBody())
+        return nullptr;
+      const Expr *Assign = nullptr;
+      for (const Expr *Ref : referencesTo(VD, FD->getBody(), Ctx))
+        if (classifyUse(Ref, Ctx) == UseKind::Assigned) {
+          if (Assign)
+            return nullptr; // started more than once: which one?
+          Assign = Ref;
+        }
+      return Assign;
+    }
+    // std::thread u(std::move(t)): started where t was.
+    if (const auto *CE = dyn_cast<CXXConstructExpr>(Init))
+      if (CE->getConstructor()->isMoveConstructor() && CE->getNumArgs() >= 1)
+        if (const Expr *M = movedArgument(ignoreWrappers(CE->getArg(0)))) {
+          D = rootDecl(M);
+          continue;
+        }
+    return VD->getInit();
+  }
   return nullptr;
 }
 
@@ -75,6 +126,8 @@ void DetachedThreadCheck::check(const MatchFinder::MatchResult &R) {
         Rule->Detach.end())
       return;
     SourceLocation Loc = MC->getExprLoc();
+    if (!firstAt(Loc))
+      return; // the same call in another template instantiation
     auto D = diag(Loc, "'" + Name + "' leaves this " + Rule->Type +
                            " unowned: nothing can join it, an exception "
                            "escaping it calls std::terminate, and it can "
@@ -84,8 +137,26 @@ void DetachedThreadCheck::check(const MatchFinder::MatchResult &R) {
       D.note(Start->getBeginLoc(), "the thread is started here");
     return;
   }
+  if (const auto *UO = R.Nodes.getNodeAs<UnaryOperator>("memptr")) {
+    const auto *MD = dyn_cast<CXXMethodDecl>(
+        cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParens())->getDecl());
+    const ThreadTypeRule *Rule =
+        MD ? rules().threadType(qualifiedName(MD->getParent())) : nullptr;
+    if (!Rule || std::find(Rule->Detach.begin(), Rule->Detach.end(),
+                           MD->getNameAsString()) == Rule->Detach.end() ||
+        !firstAt(UO->getBeginLoc()))
+      return;
+    diag(UO->getBeginLoc(),
+         "'" + MD->getNameAsString() + "' taken as a member pointer leaves "
+         "every " + Rule->Type + " it is applied to unowned: nothing can "
+         "join them, and they can outlive the objects they use; " +
+             Advice.str());
+    return;
+  }
   if (const auto *C = R.Nodes.getNodeAs<CallExpr>("detachfn")) {
     const FunctionDecl *FD = C->getDirectCallee();
+    if (!firstAt(C->getBeginLoc()))
+      return;
     diag(C->getBeginLoc(),
          "'" + FD->getNameAsString() +
              "' leaves the thread unowned: nothing can join it or see it "
@@ -125,10 +196,14 @@ void DetachedThreadCheck::check(const MatchFinder::MatchResult &R) {
   }
 }
 
+bool DetachedThreadCheck::firstAt(SourceLocation Loc) {
+  return Reported.insert(Loc.getRawEncoding()).second;
+}
+
 void DetachedThreadCheck::onEndOfTranslationUnit() {
   for (const auto &[Call, Attr] : Creations) {
     auto It = DetachedAttrs.find(Attr);
-    if (It == DetachedAttrs.end())
+    if (It == DetachedAttrs.end() || !firstAt(Call->getBeginLoc()))
       continue;
     diag(Call->getBeginLoc(),
          "this thread is created detached: nothing can join it or see it "
@@ -140,6 +215,7 @@ void DetachedThreadCheck::onEndOfTranslationUnit() {
   }
   DetachedAttrs.clear();
   Creations.clear();
+  Reported.clear();
 }
 
 } // namespace tether

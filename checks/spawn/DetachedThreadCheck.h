@@ -5,6 +5,7 @@
 #include "core/Check.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SmallVector.h"
 
 namespace tether {
@@ -15,7 +16,9 @@ namespace tether {
 /// Flags a call of a detach method of a thread type (std::thread::detach,
 /// boost::thread::detach, from the rule packs), a call of a detach function
 /// (pthread_detach), and a thread created with a detached attribute
-/// (pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED)).
+/// (pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED)), and a detach
+/// method taken as a member pointer (std::mem_fn(&std::thread::detach)).
+/// A call in a template is reported once, for its first instantiation.
 class DetachedThreadCheck : public Check {
 public:
   using Check::Check;
@@ -24,6 +27,11 @@ public:
   void onEndOfTranslationUnit() override;
 
 private:
+  /// False if a finding was already reported at `Loc` (the same call seen
+  /// again in another instantiation of a template).
+  bool firstAt(clang::SourceLocation Loc);
+
+  llvm::DenseSet<clang::SourceLocation::UIntTy> Reported;
   /// Attribute objects set to "detached", with the setter call.
   llvm::DenseMap<const clang::ValueDecl *, const clang::CallExpr *>
       DetachedAttrs;

@@ -14,11 +14,9 @@ using namespace clang::ast_matchers;
 namespace tether {
 
 void DiscardedAsyncCheck::registerMatchers(MatchFinder *Finder) {
-  std::vector<std::string> Fns, Futures;
+  std::vector<std::string> Fns;
   for (const auto &R : rules().AsyncFunctions)
     Fns.push_back(R.Function);
-  for (const auto &R : rules().FutureTypes)
-    Futures.push_back(R.Type);
   if (Fns.empty())
     return;
   Finder->addMatcher(
@@ -26,11 +24,17 @@ void DiscardedAsyncCheck::registerMatchers(MatchFinder *Finder) {
                    hasAnyName(std::vector<StringRef>(Fns.begin(), Fns.end())))))
           .bind("async"),
       this);
-  if (!Futures.empty())
+  // Matched by method name and filtered on the object's (canonical) type in
+  // check(), not on the method's class: libstdc++ declares wait() and
+  // wait_for() in the base std::__basic_future, and the object's type is
+  // often spelled `auto` or a container's `reference` typedef.
+  std::vector<std::string> WaitNames;
+  for (const auto &R : rules().FutureTypes)
+    WaitNames.insert(WaitNames.end(), R.Wait.begin(), R.Wait.end());
+  if (!WaitNames.empty())
     Finder->addMatcher(
-        cxxMemberCallExpr(callee(cxxMethodDecl(ofClass(cxxRecordDecl(hasAnyName(
-                              std::vector<StringRef>(Futures.begin(),
-                                                     Futures.end())))))))
+        cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(std::vector<StringRef>(
+                              WaitNames.begin(), WaitNames.end())))))
             .bind("wait"),
         this);
 }
@@ -46,7 +50,7 @@ static const ValueDecl *holderOf(const CallExpr *Call, ASTContext &Ctx) {
       return nullptr;
     if (const auto *VD = Parents[0].get<VarDecl>())
       return VD->getType()->isReferenceType() ? nullptr : VD;
-    if (const auto *Init = Parents[0].get<CXXCtorInitializer>())
+    if (const CXXCtorInitializer *Init = ctorInitializerOf(Cur, Parents[0]))
       return Init->getMember();
     const auto *P = Parents[0].get<Expr>();
     if (!P)
@@ -79,8 +83,12 @@ static const ValueDecl *holderOf(const CallExpr *Call, ASTContext &Ctx) {
 void DiscardedAsyncCheck::check(const MatchFinder::MatchResult &R) {
   Ctx = R.Context;
   if (const auto *MC = R.Nodes.getNodeAs<CXXMemberCallExpr>("wait")) {
-    const FutureTypeRule *Rule =
-        rules().futureType(qualifiedName(MC->getMethodDecl()->getParent()));
+    // Below the derived-to-base cast to std::__basic_future, if any.
+    QualType ObjT =
+        MC->getImplicitObjectArgument()->IgnoreParenImpCasts()->getType();
+    if (ObjT->isPointerType())
+      ObjT = ObjT->getPointeeType();
+    const FutureTypeRule *Rule = futureRule(ObjT, rules());
     std::string N = calleeName(MC);
     if (Rule && std::find(Rule->Wait.begin(), Rule->Wait.end(), N) !=
                     Rule->Wait.end())

@@ -104,7 +104,7 @@ static bool handleEscapes(const ValueDecl *Handle, const CallExpr *Create,
       auto Parents = Ctx.getParents(*Cur);
       if (Parents.empty())
         break;
-      if (Parents[0].get<VarDecl>() || Parents[0].get<CXXCtorInitializer>()) {
+      if (Parents[0].get<VarDecl>() || ctorInitializerOf(Cur, Parents[0])) {
         Escapes = true; // copied into another variable or member
         break;
       }

@@ -94,6 +94,10 @@ public:
     Opts.AddImplicitDtors = true;
     Opts.AddTemporaryDtors = false;
     Opts.AddInitializers = false;
+    // References to a tracked variable are block-level elements only when
+    // asked for: without this, a move, a `return t` or a `Guard g(t)` would
+    // never reach transfer() and the thread would look leaked.
+    Opts.setAlwaysAdd(Stmt::DeclRefExprClass);
     std::unique_ptr<CFG> G = CFG::buildCFG(FD, FD->getBody(), &Ctx, Opts);
     if (!G)
       return;
@@ -304,6 +308,12 @@ private:
       const VarDecl *V = directVar(OC->getArg(0));
       if (!V || !S.count(V))
         return;
+      // Move-assigning to a joinable thread ends its thread like the
+      // destructor does ([thread.thread.assign]: std::terminate).
+      if (S[V] & Joinable)
+        report(V, OC->getOperatorLoc(),
+               "assigning to '" + V->getNameAsString() +
+                   "' here while it is still joinable has the same effect");
       const Expr *Rhs = ignoreWrappers(OC->getArg(1));
       if (const Expr *M = movedArgument(Rhs)) {
         if (const VarDecl *W = directVar(M); W && S.count(W)) {
@@ -463,7 +473,7 @@ static const ValueDecl *ownerOf(const Expr *Alloc, ASTContext &Ctx,
       return nullptr;
     if (const auto *VD = Parents[0].get<VarDecl>())
       return VD;
-    if (const auto *Init = Parents[0].get<CXXCtorInitializer>())
+    if (const CXXCtorInitializer *Init = ctorInitializerOf(Cur, Parents[0]))
       return Init->getMember();
     const auto *P = Parents[0].get<Stmt>();
     if (!P)
