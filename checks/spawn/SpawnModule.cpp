@@ -23,14 +23,20 @@ void registerSpawnModule(CheckRegistry &R) {
   R.add<UnjoinedThreadCheck>(
       "spawn-unjoined-thread",
       "Finds thread objects that can be destroyed while still joinable, "
-      "which calls std::terminate (or silently detaches, for boost::thread).");
+      "which calls std::terminate (or silently detaches, for boost::thread).",
+      // Flow-sensitive in one function; trusts code it does not follow.
+      Confidence::Medium);
   R.add<UnjoinedPthreadCheck>(
       "spawn-unjoined-pthread",
-      "Finds pthread_create calls whose thread is never joined or detached.");
+      "Finds pthread_create calls whose thread is never joined or detached.",
+      // A join anywhere in the TU counts; joins in other TUs are not seen.
+      Confidence::Medium);
   R.add<DiscardedAsyncCheck>(
       "spawn-discarded-async",
       "Finds std::async futures that are discarded or never waited on, so the "
-      "call is secretly synchronous and the task's exception is lost.");
+      "call is secretly synchronous and the task's exception is lost.",
+      // Discarded futures are certain; stored ones are not path-sensitive.
+      Confidence::Medium);
 }
 
 } // namespace tether
