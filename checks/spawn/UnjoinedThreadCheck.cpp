@@ -298,8 +298,15 @@ private:
       std::string N = calleeName(MC);
       if (R && (contains(R->Join, N) || contains(R->Detach, N)))
         S[V] = NotJoinable;
-      else if (N == "swap")
-        S[V] = Elsewhere;
+      else if (N == "swap") {
+        // t.swap(u) with both followed: they exchange states.
+        const VarDecl *W =
+            MC->getNumArgs() == 1 ? directVar(MC->getArg(0)) : nullptr;
+        if (W && S.count(W))
+          std::swap(S[V], S[W]);
+        else
+          S[V] = Elsewhere;
+      }
       return;
     }
     if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(St)) {

@@ -16,7 +16,8 @@ namespace tether {
 ///
 /// Local thread variables are followed along every path of the function's
 /// control-flow graph (early returns, branches, loops, explicit throws; a
-/// `joinable()` test is understood). A variable that is moved away, passed by
+/// `joinable()` test and `t.swap(u)` are understood; move-assigning to a
+/// joinable thread is reported). A variable that is moved away, passed by
 /// reference (to a RAII guard, say) or captured by reference is owned by
 /// someone else and no longer followed. Temporaries that are destroyed at the
 /// end of their statement, heap-allocated threads whose owner never joins
