@@ -257,9 +257,10 @@ public:
         R.DetachAttrValue = str(A, "value", true);
         allowOnly(A, {"setter", "value"});
       }
+      R.Self = str(E, "self", false);
       R.Why = str(E, "why", true);
       allowOnly(E, {"function", "handle_arg", "entry_arg", "attr_arg", "join",
-                    "detach", "detach_attribute", "why"});
+                    "detach", "detach_attribute", "self", "why"});
       Out.ThreadFunctions.push_back(std::move(R));
     });
     array(Root, "async_functions", [&](const json &E) {

@@ -41,6 +41,9 @@ struct ThreadFunctionRule {
   std::vector<std::string> Detach;    ///< likewise
   std::string DetachAttrSetter;       ///< "pthread_attr_setdetachstate"
   std::string DetachAttrValue;        ///< "PTHREAD_CREATE_DETACHED"
+  /// The function with which a thread names itself ("pthread_self"): an
+  /// entry that calls it publishes or releases its own handle.
+  std::string Self;
   std::string Why;
   std::string Pack;
 };

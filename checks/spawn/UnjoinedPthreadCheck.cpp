@@ -7,6 +7,7 @@
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ParentMapContext.h"
 #include "clang/Lex/Lexer.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 using namespace clang;
 using namespace clang::ast_matchers;
@@ -142,6 +143,50 @@ static bool handleEscapes(const ValueDecl *Handle, const CallExpr *Create,
   return false;
 }
 
+/// A thread whose entry function names itself (pthread_self) publishes or
+/// releases its own handle: thread pools whose exiting threads join each
+/// other, or threads that detach themselves. We do not follow that handle,
+/// so the creation is not reported.
+bool UnjoinedPthreadCheck::entryManagesItself(const CallExpr *Create) {
+  const ThreadFunctionRule *Rule =
+      rules().threadFunction(qualifiedName(Create->getDirectCallee()));
+  if (!Rule || Rule->Self.empty() || Rule->EntryArg < 0 ||
+      static_cast<unsigned>(Rule->EntryArg) >= Create->getNumArgs())
+    return false;
+  const Expr *Entry = Create->getArg(Rule->EntryArg)->IgnoreParenCasts();
+  if (const auto *UO = dyn_cast<UnaryOperator>(Entry))
+    if (UO->getOpcode() == UO_AddrOf)
+      Entry = UO->getSubExpr()->IgnoreParenCasts();
+  const auto *DRE = dyn_cast<DeclRefExpr>(Entry);
+  const auto *FD = DRE ? dyn_cast<FunctionDecl>(DRE->getDecl()) : nullptr;
+  const FunctionDecl *Def = FD ? FD->getDefinition() : nullptr;
+  if (!Def || !Def->getBody())
+    return false;
+  // The entry and the functions it calls, two levels deep (an exit routine
+  // of the worker loop, say).
+  llvm::SmallVector<const FunctionDecl *, 8> Work = {Def};
+  llvm::SmallPtrSet<const FunctionDecl *, 8> Seen = {Def};
+  for (unsigned Level = 0; Level < 3 && !Work.empty(); ++Level) {
+    llvm::SmallVector<const FunctionDecl *, 8> Next;
+    for (const FunctionDecl *F : Work) {
+      auto Calls = match(findAll(callExpr().bind("call")), *F->getBody(), *Ctx);
+      for (const auto &N : Calls) {
+        const auto *Call = N.getNodeAs<CallExpr>("call");
+        const FunctionDecl *Callee = Call->getDirectCallee();
+        if (!Callee)
+          continue;
+        if (Callee->getName() == Rule->Self)
+          return true;
+        if (const FunctionDecl *CD = Callee->getDefinition())
+          if (CD->getBody() && Seen.insert(CD).second)
+            Next.push_back(CD);
+      }
+    }
+    Work = std::move(Next);
+  }
+  return false;
+}
+
 void UnjoinedPthreadCheck::onEndOfTranslationUnit() {
   for (const Creation &C : Creations) {
     if (Owned.count(C.Handle))
@@ -149,6 +194,8 @@ void UnjoinedPthreadCheck::onEndOfTranslationUnit() {
     if (C.Attr && DetachedAttrs.count(C.Attr))
       continue; // created detached: spawn-detached-thread reports it
     if (handleEscapes(C.Handle, C.Call, *Ctx))
+      continue;
+    if (entryManagesItself(C.Call))
       continue;
     std::string Fn = C.Call->getDirectCallee()->getNameAsString();
     diag(C.Call->getBeginLoc(),

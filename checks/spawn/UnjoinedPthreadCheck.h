@@ -30,6 +30,8 @@ private:
     const clang::ValueDecl *Handle;
     const clang::ValueDecl *Attr;
   };
+  bool entryManagesItself(const clang::CallExpr *Create);
+
   clang::ASTContext *Ctx = nullptr;
   llvm::SmallVector<Creation> Creations;
   llvm::DenseSet<const clang::ValueDecl *> Owned;
