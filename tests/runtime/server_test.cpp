@@ -177,7 +177,10 @@ TEST_F(ServerTest, RejectPolicyFailsFastAndSystemLaneIgnoresCapacity) {
   gate->set();
   inspector.join();
   blocker.join();
-  EXPECT_EQ(*ref.call({Req::get}), 2);
+  while (ref.mailbox_size() != 0) std::this_thread::yield();  // capacity 2: wait for room
+  auto final_value = ref.call({Req::get});
+  ASSERT_TRUE(final_value);
+  EXPECT_EQ(*final_value, 2);
 }
 
 TEST_F(ServerTest, BlockPolicyWaitsForSpaceUntilTimeout) {

@@ -43,6 +43,9 @@ inline int scaled(int n) {
 class RuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Sanitizer runtimes start a background thread on the first thread
+    // creation; create and join one first so it is part of the baseline.
+    std::thread([] {}).join();
     threads_before_ = count_threads();
     const auto limit = std::chrono::milliseconds(env_long("TETHER_TEST_WATCHDOG_MS", 30000));
     const std::string name = std::string(::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name()) +

@@ -41,7 +41,9 @@
 //   If handle_cast throws, the server exits with failure(crashed).
 //
 // Mailbox
-//   Bounded (server_options::mailbox_capacity, default 65536). When full:
+//   Bounded (server_options::mailbox_capacity, default 65536 waiting
+//   messages; the server additionally holds the batch it took out last, so at
+//   most 2 x capacity messages are in memory). When full:
 //   overflow_policy::block (default) waits up to the call's timeout / the
 //   send_timeout (default 5000 ms) for space; overflow_policy::reject fails
 //   at once with mailbox_full. System messages (inspect) travel on a
@@ -158,12 +160,14 @@ class server_state final : public process_core {
   result<reply_t> call(call_t req, std::chrono::milliseconds timeout) {
     const auto deadline = clock::now() + timeout;
     auto slot = std::make_shared<reply_slot>();
+    bool wake = false;
     {
       std::unique_lock lk(mu_);
-      if (auto e = admit(lk, deadline, "call")) return std::move(*e);
+      if (auto e = admit(lk, [&] { return deadline; }, "call")) return std::move(*e);
       mailbox_.push_back(call_msg{std::move(req), slot});
-      if (waiting_) not_empty_.notify_one();
+      wake = std::exchange(waiting_, false);
     }
+    if (wake) not_empty_.notify_one();
     std::unique_lock sl(slot->mu);
     if (!slot->cv.wait_until(sl, deadline, [&] { return slot->state != reply_slot::st::pending; })) {
       slot->state = reply_slot::st::abandoned;
@@ -175,11 +179,14 @@ class server_state final : public process_core {
   }
 
   result<void> cast(cast_t msg) {
-    const auto deadline = clock::now() + opts_.send_timeout;
-    std::unique_lock lk(mu_);
-    if (auto e = admit(lk, deadline, "cast")) return std::move(*e);
-    mailbox_.push_back(cast_msg{std::move(msg)});
-    if (waiting_) not_empty_.notify_one();
+    bool wake = false;
+    {
+      std::unique_lock lk(mu_);
+      if (auto e = admit(lk, [&] { return clock::now() + opts_.send_timeout; }, "cast")) return std::move(*e);
+      mailbox_.push_back(cast_msg{std::move(msg)});
+      wake = std::exchange(waiting_, false);
+    }
+    if (wake) not_empty_.notify_one();
     return ok();
   }
 
@@ -191,6 +198,7 @@ class server_state final : public process_core {
       return error(errc::no_process, "server '" + name() + "' is not running");
     }
     system_.push_back(std::move(m));
+    waiting_ = false;
     not_empty_.notify_one();
     return ok();
   }
@@ -230,6 +238,7 @@ class server_state final : public process_core {
     ctx.ready();
     std::stop_callback wake(stop_token(), [this] {
       std::lock_guard lk(mu_);
+      waiting_ = false;
       not_empty_.notify_all();
     });
     result<void> outcome = ok();
@@ -238,17 +247,18 @@ class server_state final : public process_core {
     while (outcome) {
       {
         std::unique_lock lk(mu_);
-        waiting_ = true;
-        not_empty_.wait(lk, [&] { return stop_requested() || !system_.empty() || !mailbox_.empty(); });
+        while (!stop_requested() && system_.empty() && mailbox_.empty()) {
+          waiting_ = true;
+          not_empty_.wait(lk);
+        }
         waiting_ = false;
         if (stop_requested()) break;
         sys.swap(system_);
         if (sys.empty()) {
+          // Take the whole mailbox in O(1); the server holds at most one
+          // such batch besides the (bounded) mailbox.
           const bool was_full = mailbox_.size() >= opts_.mailbox_capacity;
-          for (int n = 0; n < 64 && !mailbox_.empty(); ++n) {
-            batch.push_back(std::move(mailbox_.front()));
-            mailbox_.pop_front();
-          }
+          batch.swap(mailbox_);
           if (was_full) not_full_.notify_all();
         }
       }
@@ -261,9 +271,9 @@ class server_state final : public process_core {
           outcome = current_exception_error(errc::crashed, "server '" + name() + "' system message");
         }
       }
-      while (!batch.empty() && outcome && !stop_requested()) {
-        envelope env = std::move(batch.front());
-        batch.pop_front();
+      std::size_t done = 0;
+      for (; done < batch.size() && outcome && !stop_requested(); ++done) {
+        envelope& env = batch[done];
         if (auto* c = std::get_if<call_msg>(&env)) {
           try {
             reply_t rep = impl->handle_call(std::move(c->req));
@@ -280,6 +290,11 @@ class server_state final : public process_core {
             outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_cast threw");
           }
         }
+      }
+      if (done == batch.size()) {
+        batch.clear();
+      } else {
+        batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(done));
       }
     }
     // Exit: stop accepting, then fail everything still queued.
@@ -320,7 +335,8 @@ class server_state final : public process_core {
 
  private:
   // Requires lk held. Returns an error if the message cannot be enqueued.
-  std::optional<error> admit(std::unique_lock<std::mutex>& lk, clock::time_point deadline, const char* what) {
+  template <class DeadlineFn>
+  std::optional<error> admit(std::unique_lock<std::mutex>& lk, DeadlineFn deadline_fn, const char* what) {
     if (!accepting_) {
       opts_.dead_letters->record(dead_letter_reason::no_process, name(), what);
       return error(errc::no_process, "server '" + name() + "' is not running");
@@ -331,7 +347,8 @@ class server_state final : public process_core {
       return error(errc::mailbox_full, "mailbox of '" + name() + "' is full (" +
                                            std::to_string(opts_.mailbox_capacity) + ")");
     }
-    if (!not_full_.wait_until(lk, deadline, [&] { return !accepting_ || mailbox_.size() < opts_.mailbox_capacity; })) {
+    if (!not_full_.wait_until(lk, deadline_fn(),
+                              [&] { return !accepting_ || mailbox_.size() < opts_.mailbox_capacity; })) {
       opts_.dead_letters->record(dead_letter_reason::mailbox_full, name(), what);
       return error(errc::timeout, "mailbox of '" + name() + "' stayed full until the deadline");
     }
