@@ -46,6 +46,31 @@ const FutureTypeRule *futureRule(QualType T, const RuleSet &Rules) {
   return RD ? Rules.futureType(qualifiedName(RD)) : nullptr;
 }
 
+static const CXXRecordDecl *recordOrPointee(QualType T) {
+  if (T.isNull())
+    return nullptr;
+  T = T.getNonReferenceType();
+  if (T->isPointerType())
+    T = T->getPointeeType();
+  return recordOf(T);
+}
+
+const ConditionVariableRule *conditionVariableRule(QualType T,
+                                                   const RuleSet &Rules) {
+  const CXXRecordDecl *RD = recordOrPointee(T);
+  return RD ? Rules.conditionVariable(qualifiedName(RD)) : nullptr;
+}
+
+const MutexTypeRule *mutexRule(QualType T, const RuleSet &Rules) {
+  const CXXRecordDecl *RD = recordOrPointee(T);
+  return RD ? Rules.mutexType(qualifiedName(RD)) : nullptr;
+}
+
+const LockTypeRule *lockRule(QualType T, const RuleSet &Rules) {
+  const CXXRecordDecl *RD = recordOrPointee(T);
+  return RD ? Rules.lockType(qualifiedName(RD)) : nullptr;
+}
+
 QualType containerElement(QualType T, const RuleSet &Rules) {
   const auto *Spec =
       dyn_cast_or_null<ClassTemplateSpecializationDecl>(recordOf(T));
@@ -133,6 +158,14 @@ bool isDiscarded(const Expr *E, ASTContext &Ctx) {
     return Cast->getTypeAsWritten()->isVoidType();
   if (const auto *BO = dyn_cast<BinaryOperator>(PS))
     return BO->getOpcode() == BO_Comma && BO->getLHS() == Child;
+  return false;
+}
+
+bool isCastToVoid(const Expr *E, ASTContext &Ctx) {
+  const Stmt *Child = nullptr;
+  DynTypedNode P = parentSkippingWrappers(E, Ctx, Child);
+  if (const auto *Cast = P.get<ExplicitCastExpr>())
+    return Cast->getTypeAsWritten()->isVoidType();
   return false;
 }
 

@@ -39,6 +39,17 @@ const clang::CXXRecordDecl *recordOf(clang::QualType T);
 const ThreadTypeRule *threadRule(clang::QualType T, const RuleSet &Rules);
 const FutureTypeRule *futureRule(clang::QualType T, const RuleSet &Rules);
 
+/// Rules describing the synchronization type `T` (through aliases, typedefs,
+/// references and one level of pointer), or null.
+const ConditionVariableRule *conditionVariableRule(clang::QualType T,
+                                                   const RuleSet &Rules);
+const MutexTypeRule *mutexRule(clang::QualType T, const RuleSet &Rules);
+const LockTypeRule *lockRule(clang::QualType T, const RuleSet &Rules);
+
+/// True if `E`'s value is explicitly cast to void (`(void)f()`,
+/// `static_cast<void>(f())`): the programmer looked at it and dropped it.
+bool isCastToVoid(const clang::Expr *E, clang::ASTContext &Ctx);
+
 /// For a container named in the rules (std::vector<T>, std::optional<T>...),
 /// its element type; otherwise a null type.
 clang::QualType containerElement(clang::QualType T, const RuleSet &Rules);

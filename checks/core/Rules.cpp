@@ -44,6 +44,28 @@ RuleSet::threadFunction(const std::string &Name) const {
   return nullptr;
 }
 
+const ConditionVariableRule *
+RuleSet::conditionVariable(const std::string &Name) const {
+  for (const auto &R : ConditionVariables)
+    if (qualifiedNameMatches(R.Type, Name))
+      return &R;
+  return nullptr;
+}
+
+const MutexTypeRule *RuleSet::mutexType(const std::string &Name) const {
+  for (const auto &R : MutexTypes)
+    if (qualifiedNameMatches(R.Type, Name))
+      return &R;
+  return nullptr;
+}
+
+const LockTypeRule *RuleSet::lockType(const std::string &Name) const {
+  for (const auto &R : LockTypes)
+    if (qualifiedNameMatches(R.Type, Name))
+      return &R;
+  return nullptr;
+}
+
 namespace {
 
 /// Finds where the value at a JSON pointer starts in the text, so that a
@@ -200,7 +222,8 @@ public:
     static const std::set<std::string> Known = {
         "tether-rules", "pack", "description", "thread_types",
         "thread_functions", "async_functions", "future_types", "executors",
-        "containers", "executor_name_heuristics"};
+        "containers", "executor_name_heuristics", "condition_variables",
+        "mutex_types", "lock_types", "queues"};
     for (auto It = Root.begin(); It != Root.end(); ++It)
       if (!Known.count(It.key()))
         failAt(It.key(), "unknown key '" + It.key() +
@@ -294,6 +317,65 @@ public:
       R.Why = str(E, "why", true);
       allowOnly(E, {"class", "methods", "entry_arg", "why"});
       Out.Executors.push_back(std::move(R));
+    });
+    array(Root, "condition_variables", [&](const json &E) {
+      ConditionVariableRule R;
+      R.Pack = Pack;
+      R.Type = str(E, "type", true);
+      R.Notify = strings(E, "notify");
+      if (E.contains("wait")) {
+        Scope S(Path, "wait");
+        const json &W = E["wait"];
+        if (!W.is_object())
+          fail("expected an object: waiting method -> number of arguments "
+               "without a predicate");
+        for (auto It = W.begin(); It != W.end(); ++It) {
+          Scope S2(Path, It.key());
+          if (!It.value().is_number_integer() || It.value().get<int>() < 0 ||
+              It.value().get<int>() > 16)
+            fail("expected the number of arguments of the overload without "
+                 "a predicate (0 to 16)");
+          R.Wait.emplace_back(It.key(),
+                              static_cast<unsigned>(It.value().get<int>()));
+        }
+      }
+      if (R.Notify.empty() && R.Wait.empty())
+        fail("a condition variable needs \"notify\" or \"wait\" methods");
+      R.Why = str(E, "why", true);
+      allowOnly(E, {"type", "notify", "wait", "why"});
+      Out.ConditionVariables.push_back(std::move(R));
+    });
+    array(Root, "mutex_types", [&](const json &E) {
+      MutexTypeRule R;
+      R.Pack = Pack;
+      R.Type = str(E, "type", true);
+      R.Lock = strings(E, "lock");
+      R.Unlock = strings(E, "unlock");
+      R.Why = str(E, "why", true);
+      allowOnly(E, {"type", "lock", "unlock", "why"});
+      Out.MutexTypes.push_back(std::move(R));
+    });
+    array(Root, "lock_types", [&](const json &E) {
+      LockTypeRule R;
+      R.Pack = Pack;
+      R.Type = str(E, "type", true);
+      R.Lock = strings(E, "lock");
+      R.Unlock = strings(E, "unlock");
+      R.DeferTag = str(E, "defer_tag", false);
+      R.Why = str(E, "why", true);
+      allowOnly(E, {"type", "lock", "unlock", "defer_tag", "why"});
+      Out.LockTypes.push_back(std::move(R));
+    });
+    array(Root, "queues", [&](const json &E) {
+      QueueRule R;
+      R.Pack = Pack;
+      R.Class = str(E, "class", true);
+      R.Methods = strings(E, "methods");
+      if (R.Methods.empty())
+        failAt("methods", "a queue needs at least one method");
+      R.Why = str(E, "why", true);
+      allowOnly(E, {"class", "methods", "why"});
+      Out.Queues.push_back(std::move(R));
     });
     if (Root.contains("containers")) {
       for (auto &C : strings(Root, "containers"))

@@ -74,6 +74,51 @@ struct ExecutorRule {
   std::string Pack;
 };
 
+/// A condition variable type (std::condition_variable, ...): used by
+/// send-wait-without-predicate and send-lost-wakeup.
+struct ConditionVariableRule {
+  std::string Type;                  ///< e.g. "std::condition_variable"
+  std::vector<std::string> Notify;   ///< "notify_one", "notify_all"
+  /// Waiting methods with the number of arguments of their overload without
+  /// a predicate: {"wait", 1}, {"wait_for", 2}, {"wait_until", 2}. A call
+  /// with more arguments passes a predicate.
+  std::vector<std::pair<std::string, unsigned>> Wait;
+  std::string Why;
+  std::string Pack;
+};
+
+/// A mutex type locked and unlocked by explicit method calls.
+struct MutexTypeRule {
+  std::string Type;                  ///< e.g. "std::mutex"
+  std::vector<std::string> Lock;     ///< "lock", "try_lock", ...
+  std::vector<std::string> Unlock;   ///< "unlock"
+  std::string Why;
+  std::string Pack;
+};
+
+/// A scoped lock type (std::lock_guard, std::unique_lock, ...): its
+/// constructor locks the mutexes it is given, its destructor unlocks them.
+struct LockTypeRule {
+  std::string Type;                  ///< e.g. "std::unique_lock"
+  std::vector<std::string> Lock;     ///< methods that lock again ("lock")
+  std::vector<std::string> Unlock;   ///< methods that unlock early ("unlock")
+  /// The tag type of a constructor argument that leaves the mutex unlocked
+  /// ("std::defer_lock_t"); empty if the type has none.
+  std::string DeferTag;
+  std::string Why;
+  std::string Pack;
+};
+
+/// A method that delivers a message or item to another thread (a queue's
+/// push, a channel's send) and reports whether it was delivered: used by
+/// send-ignored-delivery, together with `executors`.
+struct QueueRule {
+  std::string Class;                 ///< e.g. "boost::lockfree::queue"
+  std::vector<std::string> Methods;  ///< e.g. "push", "bounded_push"
+  std::string Why;
+  std::string Pack;
+};
+
 /// The merged contents of every loaded pack.
 struct RuleSet {
   std::vector<std::string> Packs;  ///< names of the loaded packs, in order
@@ -82,6 +127,10 @@ struct RuleSet {
   std::vector<AsyncFunctionRule> AsyncFunctions;
   std::vector<FutureTypeRule> FutureTypes;
   std::vector<ExecutorRule> Executors;
+  std::vector<ConditionVariableRule> ConditionVariables;
+  std::vector<MutexTypeRule> MutexTypes;
+  std::vector<LockTypeRule> LockTypes;
+  std::vector<QueueRule> Queues;
   /// Class templates that hold elements by value (std::vector, ...): a
   /// container of threads or futures is tracked like its elements.
   std::vector<std::string> Containers;
@@ -92,6 +141,10 @@ struct RuleSet {
   const ThreadTypeRule *threadType(const std::string &QualifiedName) const;
   const FutureTypeRule *futureType(const std::string &QualifiedName) const;
   const ThreadFunctionRule *threadFunction(const std::string &Name) const;
+  const ConditionVariableRule *
+  conditionVariable(const std::string &QualifiedName) const;
+  const MutexTypeRule *mutexType(const std::string &QualifiedName) const;
+  const LockTypeRule *lockType(const std::string &QualifiedName) const;
 };
 
 /// Parses one rule pack and merges it into `Out`. On failure returns false and
