@@ -96,10 +96,10 @@ class RuntimeTest : public ::testing::Test {
 class flag {
  public:
   void set() {
-    {
-      std::lock_guard lk(mu_);
-      set_ = true;
-    }
+    // Notify under the lock: a waiter may destroy the flag as soon as it
+    // sees set_ == true.
+    std::lock_guard lk(mu_);
+    set_ = true;
     cv_.notify_all();
   }
   bool wait_for(std::chrono::milliseconds t) {
