@@ -170,6 +170,8 @@ bool isCastToVoid(const Expr *E, ASTContext &Ctx) {
 }
 
 const Expr *movedArgument(const Expr *E) {
+  if (!E)
+    return nullptr;
   E = E->IgnoreParenImpCasts();
   if (const auto *C = dyn_cast<CallExpr>(E)) {
     if (C->getNumArgs() != 1)

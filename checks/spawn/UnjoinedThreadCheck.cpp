@@ -10,7 +10,8 @@
 #include "clang/AST/StmtCXX.h"
 #include "clang/Analysis/CFG.h"
 #include "llvm/ADT/DenseMap.h"
-#include "llvm/ADT/PostOrderIterator.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 using namespace clang;
 using namespace clang::ast_matchers;
@@ -101,34 +102,43 @@ public:
     std::unique_ptr<CFG> G = CFG::buildCFG(FD, FD->getBody(), &Ctx, Opts);
     if (!G)
       return;
-    llvm::ReversePostOrderTraversal<const CFG *> RPOT(G.get());
-    llvm::DenseMap<const CFGBlock *, VarStates> In;
+    // A worklist over the blocks. (llvm's post-order iterators do not
+    // tolerate the null successors clang leaves for pruned edges, such as
+    // the false branch of `if (true)` or the path after a noreturn call.)
     llvm::DenseMap<const CFGBlock *, VarStates> Out;
-    bool Changed = true;
-    for (unsigned Iter = 0; Changed && Iter < 64; ++Iter) {
-      Changed = false;
-      for (const CFGBlock *B : RPOT) {
-        VarStates S;
-        for (auto It = B->pred_begin(); It != B->pred_end(); ++It) {
-          const CFGBlock *P = It->getReachableBlock();
-          if (!P)
-            continue;
-          auto OI = Out.find(P);
-          if (OI == Out.end())
-            continue;
-          VarStates Edge = OI->second;
-          refineOnEdge(P, B, Edge);
-          for (auto &[V, St] : Edge)
-            S[V] |= St;
-        }
-        for (const CFGElement &E : *B)
-          transfer(E, S);
-        auto &O = Out[B];
-        if (O != S) {
-          O = std::move(S);
-          Changed = true;
-        }
+    std::vector<const CFGBlock *> Work;
+    llvm::SmallPtrSet<const CFGBlock *, 32> Queued;
+    for (const CFGBlock *B : llvm::reverse(*G)) // roughly entry first
+      if (B && Queued.insert(B).second)
+        Work.push_back(B);
+    std::reverse(Work.begin(), Work.end());
+    while (!Work.empty()) {
+      const CFGBlock *B = Work.back();
+      Work.pop_back();
+      Queued.erase(B);
+      VarStates S;
+      for (auto It = B->pred_begin(); It != B->pred_end(); ++It) {
+        const CFGBlock *P = It->getReachableBlock();
+        if (!P)
+          continue;
+        auto OI = Out.find(P);
+        if (OI == Out.end())
+          continue;
+        VarStates Edge = OI->second;
+        refineOnEdge(P, B, Edge);
+        for (auto &[V, St] : Edge)
+          S[V] |= St;
       }
+      for (const CFGElement &E : *B)
+        transfer(E, S);
+      auto OI = Out.find(B);
+      if (OI != Out.end() && OI->second == S)
+        continue;
+      Out[B] = std::move(S);
+      for (auto It = B->succ_begin(); It != B->succ_end(); ++It)
+        if (const CFGBlock *Succ = It->getReachableBlock())
+          if (Queued.insert(Succ).second)
+            Work.push_back(Succ);
     }
   }
 
