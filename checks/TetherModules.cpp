@@ -5,9 +5,11 @@
 namespace tether {
 
 void registerSpawnModule(CheckRegistry &Registry);
+void registerSendModule(CheckRegistry &Registry);
 
 void registerAllChecks(CheckRegistry &Registry) {
   registerSpawnModule(Registry);
+  registerSendModule(Registry);
 }
 
 } // namespace tether

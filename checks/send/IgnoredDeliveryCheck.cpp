@@ -1,0 +1,146 @@
+//===--- IgnoredDeliveryCheck.cpp - send-ignored-delivery -----------------===//
+
+#include "IgnoredDeliveryCheck.h"
+
+#include "analysis/ExprUtils.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/ExprCXX.h"
+
+#include <cctype>
+
+using namespace clang;
+using namespace clang::ast_matchers;
+
+namespace tether {
+
+namespace {
+
+std::string lowerNoUnderscore(StringRef S) {
+  std::string Out;
+  for (char C : S)
+    if (C != '_')
+      Out += static_cast<char>(std::tolower(static_cast<unsigned char>(C)));
+  return Out;
+}
+
+// FIXME: switch to tether::looksLikeExecutor (analysis/SpawnSites.h) once
+// SpawnSites.cpp has landed, keeping the send-specific additions (push,
+// send, the try prefix, channel and mailbox classes) here.
+bool looksLikeSender(StringRef ClassName, StringRef MethodName) {
+  std::string C = lowerNoUnderscore(ClassName);
+  std::string M = lowerNoUnderscore(MethodName);
+  static const char *Classes[] = {"pool",   "executor", "queue",   "scheduler",
+                                  "worker", "strand",   "channel", "mailbox"};
+  bool ClassOk = false;
+  for (const char *K : Classes)
+    ClassOk |= C.find(K) != std::string::npos;
+  if (!ClassOk)
+    return false;
+  if (StringRef(M).starts_with("try"))
+    M = M.substr(3);
+  static const char *Methods[] = {"post",     "submit",   "enqueue", "execute",
+                                  "dispatch", "schedule", "addtask", "push",
+                                  "send"};
+  for (const char *K : Methods)
+    if (M == K)
+      return true;
+  return false;
+}
+
+/// Does a value of type `T` say whether something was delivered?
+bool reportsDelivery(QualType T) {
+  T = T.getCanonicalType();
+  if (T->isBooleanType() || T->isEnumeralType())
+    return true;
+  if (T->isIntegerType() && !T->isAnyCharacterType())
+    return true;
+  if (const CXXRecordDecl *RD = recordOf(T)) {
+    std::string N = lowerNoUnderscore(RD->getName());
+    for (const char *K : {"status", "result", "error", "expected"})
+      if (N.find(K) != std::string::npos)
+        return true;
+  }
+  return false;
+}
+
+/// The executor or queue rule naming `Class::Method`, if any: its pack
+/// name for the message.
+const std::string *ruleFor(const RuleSet &Rules, const std::string &Class,
+                           const std::string &Method) {
+  for (const ExecutorRule &R : Rules.Executors)
+    if (qualifiedNameMatches(R.Class, Class) &&
+        llvm::is_contained(R.Methods, Method))
+      return &R.Pack;
+  for (const QueueRule &R : Rules.Queues)
+    if (qualifiedNameMatches(R.Class, Class) &&
+        llvm::is_contained(R.Methods, Method))
+      return &R.Pack;
+  return nullptr;
+}
+
+} // namespace
+
+void IgnoredDeliveryCheck::registerMatchers(MatchFinder *Finder) {
+  // Every non-void member call; the name tests are in check() because they
+  // depend on the object's class as well as the method's.
+  Finder->addMatcher(
+      cxxMemberCallExpr(callee(cxxMethodDecl(unless(returns(voidType())))))
+          .bind("call"),
+      this);
+}
+
+void IgnoredDeliveryCheck::check(const MatchFinder::MatchResult &R) {
+  const auto *Call = R.Nodes.getNodeAs<CXXMemberCallExpr>("call");
+  if (!Call || !Call->getMethodDecl())
+    return;
+  const CXXMethodDecl *MD = Call->getMethodDecl();
+  if (!reportsDelivery(Call->getCallReturnType(*R.Context)))
+    return;
+  if (!isDiscarded(Call, *R.Context) || isCastToVoid(Call, *R.Context))
+    return;
+  std::string Method = MD->getNameAsString();
+  // The method's class, and the object's (an alias, a derived class).
+  llvm::SmallVector<const CXXRecordDecl *, 2> Classes = {MD->getParent()};
+  if (const Expr *Obj = Call->getImplicitObjectArgument()) {
+    QualType OT = Obj->IgnoreParenImpCasts()->getType();
+    if (OT->isPointerType())
+      OT = OT->getPointeeType();
+    if (const CXXRecordDecl *RD = recordOf(OT))
+      if (RD != MD->getParent())
+        Classes.push_back(RD);
+  }
+  bool Matched = false;
+  std::string Why;
+  for (const CXXRecordDecl *RD : Classes) {
+    std::string Q = qualifiedName(RD);
+    if (const std::string *Pack = ruleFor(rules(), Q, Method)) {
+      Matched = true;
+      Why = "the '" + *Pack + "' rule pack";
+      break;
+    }
+    if (rules().ExecutorNameHeuristics && looksLikeSender(RD->getName(), Method)) {
+      Matched = true;
+      Why = "the executor name heuristic";
+      break;
+    }
+  }
+  if (!Matched)
+    return;
+  SourceLocation Loc = Call->getExprLoc();
+  if (!Reported.insert(Loc).second)
+    return;
+  std::string Type =
+      Call->getCallReturnType(*R.Context).getAsString(
+          R.Context->getPrintingPolicy());
+  diag(Loc, "the " + Type + " returned by " + qualifiedName(MD) +
+                ", which reports whether the work or message was delivered, "
+                "is ignored: if the queue is full, closed or its consumer "
+                "gone, it is dropped and nobody knows; handle the failure "
+                "(or cast the call to void to say it may be lost), or send "
+                "it with tether's server cast(), whose failures become "
+                "dead letters (" +
+                Why + ")");
+}
+
+} // namespace tether
