@@ -195,11 +195,15 @@ JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
         for (const auto &Arg : A)
           if (llvm::StringRef(Arg).starts_with("-resource-dir"))
             HasResourceDir = true;
-        if (!HasResourceDir && !A.empty())
+        // Both go right after the compiler's name: an inferred command may
+        // end with "-- file.cpp", after which nothing is a flag.
+        if (A.empty())
+          return A;
+        // Warnings of the compiler are not tether's findings.
+        A.insert(A.begin() + 1, "-w");
+        if (!HasResourceDir)
           A.insert(A.begin() + 1,
                    std::string("-resource-dir=") + clangResourceDir());
-        // Warnings of the compiler are not tether's findings.
-        A.push_back("-w");
         return A;
       });
   ErrorCollector Errors;

@@ -135,9 +135,11 @@ TEST_F(ServerTest, QueuedCallsFailWithNoProcessWhenTheServerCrashes) {
   auto ref = (*s)->ref();
   auto gate = std::make_shared<tether_test::flag>();
   auto entered = std::make_shared<tether_test::flag>();
-  std::thread blocker([&] { (void)ref.call({Req::block, 0, gate, entered}); });
+  // std::jthread: if an ASSERT below returns early, the destructor joins
+  // instead of calling std::terminate (tether: spawn-unjoined-thread).
+  std::jthread blocker([&] { (void)ref.call({Req::block, 0, gate, entered}); });
   ASSERT_TRUE(entered->wait_for(5000ms));
-  std::thread crasher([&] { EXPECT_TRUE(ref.call({Req::crash}).is(errc::crashed)); });
+  std::jthread crasher([&] { EXPECT_TRUE(ref.call({Req::crash}).is(errc::crashed)); });
   while (ref.mailbox_size() != 1) std::this_thread::yield();
   ASSERT_TRUE(ref.cast(3));
   std::thread queued([&] { EXPECT_TRUE(ref.call({Req::get}).is(errc::no_process)); });
@@ -160,7 +162,7 @@ TEST_F(ServerTest, RejectPolicyFailsFastAndSystemLaneIgnoresCapacity) {
   auto ref = (*s)->ref();
   auto gate = std::make_shared<tether_test::flag>();
   auto entered = std::make_shared<tether_test::flag>();
-  std::thread blocker([&] { (void)ref.call({Req::block, 0, gate, entered}); });
+  std::jthread blocker([&] { (void)ref.call({Req::block, 0, gate, entered}); });
   ASSERT_TRUE(entered->wait_for(5000ms));
   ASSERT_TRUE(ref.cast(1));
   ASSERT_TRUE(ref.cast(1));
@@ -193,7 +195,7 @@ TEST_F(ServerTest, BlockPolicyWaitsForSpaceUntilTimeout) {
   auto ref = (*s)->ref();
   auto gate = std::make_shared<tether_test::flag>();
   auto entered = std::make_shared<tether_test::flag>();
-  std::thread blocker([&] { (void)ref.call({Req::block, 0, gate, entered}); });
+  std::jthread blocker([&] { (void)ref.call({Req::block, 0, gate, entered}); });
   ASSERT_TRUE(entered->wait_for(5000ms));
   ASSERT_TRUE(ref.cast(1));
   EXPECT_TRUE(ref.cast(1).is(errc::timeout));  // blocked 20 ms, no space
