@@ -16,6 +16,7 @@
 #include "llvm/Support/Regex.h"
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +79,22 @@ public:
 
   std::vector<Diagnostic> takeDiagnostics() { return std::move(Diags); }
 
+  /// A whole-TU analysis shared by every check of this translation unit
+  /// (the thread-context analysis, say): built by `Make` on first use, then
+  /// returned to every later caller, so N checks cost one analysis.
+  /// `Make` returns a std::unique_ptr<T>. Call only once the AST is ready.
+  template <typename T, typename Factory> T &sharedAnalysis(Factory &&Make) {
+    static const char Key = 0; // one distinct address per T
+    auto It = Analyses.find(&Key);
+    if (It == Analyses.end())
+      It = Analyses.emplace(&Key, std::shared_ptr<void>(Make().release(),
+                                                        [](void *P) {
+                                                          delete static_cast<T *>(P);
+                                                        }))
+               .first;
+    return *static_cast<T *>(It->second.get());
+  }
+
 private:
   friend class DiagBuilder;
   bool shouldReport(clang::SourceLocation FileLoc) const;
@@ -89,6 +106,7 @@ private:
   std::optional<llvm::Regex> HeaderFilter;
   clang::ASTContext *AST = nullptr;
   std::vector<Diagnostic> Diags;
+  std::map<const void *, std::shared_ptr<void>> Analyses;
 };
 
 } // namespace tether
