@@ -6,10 +6,12 @@ namespace tether {
 
 void registerSpawnModule(CheckRegistry &Registry);
 void registerSendModule(CheckRegistry &Registry);
+void registerGlobalModule(CheckRegistry &Registry);
 
 void registerAllChecks(CheckRegistry &Registry) {
   registerSpawnModule(Registry);
   registerSendModule(Registry);
+  registerGlobalModule(Registry);
 }
 
 } // namespace tether

@@ -416,6 +416,33 @@ const FunctionDecl *ThreadContext::enclosingFunction(const Stmt *S) const {
   return Result;
 }
 
+llvm::SmallVector<const FunctionDecl *, 2>
+ThreadContext::enclosingFunctions(const Stmt *S) const {
+  llvm::SmallVector<const FunctionDecl *, 2> Out;
+  if (!S)
+    return Out;
+  llvm::SmallVector<DynTypedNode, 8> Work{DynTypedNode::create(*S)};
+  for (int Steps = 0; !Work.empty() && Steps < 4096; ++Steps) {
+    DynTypedNode N = Work.pop_back_val();
+    for (const DynTypedNode &P : Ctx.getParents(N)) {
+      const FunctionDecl *Found = nullptr;
+      if (const auto *FD = P.get<FunctionDecl>())
+        Found = FD;
+      else if (const auto *L = P.get<LambdaExpr>();
+               L && N.get<Stmt>() && N.get<Stmt>() == L->getBody())
+        Found = L->getCallOperator();
+      if (Found) {
+        if (!Found->isDependentContext() &&
+            !llvm::is_contained(Out, canon(Found)))
+          Out.push_back(canon(Found));
+        continue;
+      }
+      Work.push_back(P);
+    }
+  }
+  return Out;
+}
+
 void ThreadContext::computeOrdering() {
   // Functions that start threads, directly or through callees.
   std::deque<const FunctionDecl *> Work;

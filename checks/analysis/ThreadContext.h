@@ -119,6 +119,11 @@ public:
   /// contains `S`, or null for code outside functions (a global's
   /// initializer).
   const clang::FunctionDecl *enclosingFunction(const clang::Stmt *S) const;
+  /// Every function whose body contains `S`, template patterns left out: a
+  /// non-dependent expression in a template is shared by the pattern and
+  /// all its instantiations.
+  llvm::SmallVector<const clang::FunctionDecl *, 2>
+  enclosingFunctions(const clang::Stmt *S) const;
 
   /// True if `S`, in function `FD`, runs while no thread of this TU can run:
   /// in static initialization, in main (or code only main calls at such

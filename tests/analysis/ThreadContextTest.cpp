@@ -251,3 +251,19 @@ TEST(ThreadContextTest, SummaryIsKeyedByUSR) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(ThreadContextTest, SharedTemplateNodeHasEveryInstantiation) {
+  Analyzed A(R"cpp(
+    long sum;
+    template <class T> void add(T v) { sum += v; }
+    void f() { add(1); add(2L); }
+  )cpp");
+  auto M = match(declRefExpr(to(varDecl(hasName("sum")))).bind("r"),
+                 A.AST->getASTContext());
+  ASSERT_FALSE(M.empty());
+  EXPECT_EQ(A.TC->enclosingFunctions(M[0].getNodeAs<Stmt>("r")).size(), 2u);
+}
+
+} // namespace

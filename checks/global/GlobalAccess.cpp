@@ -1,0 +1,394 @@
+//===--- GlobalAccess.cpp - How code touches a variable with static storage ===//
+
+#include "GlobalAccess.h"
+
+#include "analysis/ExprUtils.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
+#include "clang/AST/StmtCXX.h"
+
+#include <algorithm>
+#include <optional>
+
+using namespace clang;
+
+namespace tether {
+
+namespace {
+
+bool nonConstRef(QualType T) {
+  if (T.isNull())
+    return false;
+  if (T->isRValueReferenceType())
+    return true;
+  if (T->isLValueReferenceType())
+    return !T.getNonReferenceType().isConstQualified();
+  if (T->isPointerType())
+    return !T->getPointeeType().isConstQualified();
+  return false;
+}
+
+/// Non-const accessors whose result is the element: the access is a write
+/// only if the element is then written.
+bool isElementAccessor(const FunctionDecl *FD) {
+  if (!FD)
+    return false;
+  if (FD->getOverloadedOperator() == OO_Subscript ||
+      FD->getOverloadedOperator() == OO_Star ||
+      FD->getOverloadedOperator() == OO_Arrow)
+    return true;
+  StringRef N = FD->getIdentifier() ? FD->getName() : "";
+  return N == "at" || N == "front" || N == "back" || N == "data" ||
+         N == "value" || N == "get";
+}
+
+/// True if argument `I` of a call of `FD` can be written through.
+bool paramWrites(const FunctionDecl *FD, unsigned I) {
+  if (!FD)
+    return false;
+  if (I >= FD->getNumParams())
+    return false; // variadic: passed by value
+  return nonConstRef(FD->getParamDecl(I)->getType());
+}
+
+} // namespace
+
+bool isWriteAccess(const Expr *Ref, ASTContext &Ctx) {
+  const Expr *Cur = Ref;
+  for (int Depth = 0; Depth < 32; ++Depth) {
+    auto Parents = Ctx.getParents(*Cur);
+    if (Parents.empty())
+      return false;
+    if (const auto *VD = Parents[0].get<VarDecl>()) {
+      if (VD->isImplicit()) {
+        // for (auto &x : g): the hidden range variable; the loop variable
+        // says whether elements are written.
+        for (const auto &P : Ctx.getParents(*VD))
+          if (const auto *DS = P.get<DeclStmt>())
+            for (const auto &PP : Ctx.getParents(*DS))
+              if (const auto *RF = PP.get<CXXForRangeStmt>())
+                return nonConstRef(RF->getLoopVariable()->getType());
+        return false;
+      }
+      return nonConstRef(VD->getType());
+    }
+    const Stmt *P = Parents[0].get<Stmt>();
+    if (!P)
+      return false;
+    if (const auto *IC = dyn_cast<ImplicitCastExpr>(P)) {
+      if (IC->getCastKind() == CK_LValueToRValue)
+        return false;
+      Cur = IC;
+      continue;
+    }
+    if (isa<ParenExpr, MaterializeTemporaryExpr, CXXBindTemporaryExpr,
+            ExprWithCleanups>(P)) {
+      Cur = cast<Expr>(P);
+      continue;
+    }
+    if (const auto *CO = dyn_cast<ConditionalOperator>(P)) {
+      if (CO->getCond() == Cur)
+        return false;
+      Cur = CO;
+      continue;
+    }
+    if (const auto *ME = dyn_cast<MemberExpr>(P)) {
+      if (ME->isArrow())
+        return false; // g->x: writes what the pointer points to, not g
+      if (const auto *MD = dyn_cast<CXXMethodDecl>(ME->getMemberDecl())) {
+        if (MD->isConst() || MD->isStatic())
+          return false;
+        auto PP = Ctx.getParents(*ME);
+        const auto *Call =
+            PP.empty() ? nullptr : PP[0].get<CXXMemberCallExpr>();
+        if (Call && isElementAccessor(MD)) {
+          Cur = Call;
+          continue;
+        }
+        return true;
+      }
+      Cur = ME;
+      continue;
+    }
+    if (const auto *ASE = dyn_cast<ArraySubscriptExpr>(P)) {
+      if (ASE->getIdx() == Cur || ASE->getIdx()->IgnoreParenImpCasts() == Cur)
+        return false;
+      if (ASE->getBase()->IgnoreParenImpCasts()->getType()->isPointerType() &&
+          !Cur->getType()->isArrayType())
+        return false; // p[i] for a global pointer p: writes the pointee
+      Cur = ASE;
+      continue;
+    }
+    if (const auto *UO = dyn_cast<UnaryOperator>(P)) {
+      switch (UO->getOpcode()) {
+      case UO_PreInc:
+      case UO_PreDec:
+      case UO_PostInc:
+      case UO_PostDec:
+      case UO_AddrOf:
+        return true;
+      default:
+        return false;
+      }
+    }
+    if (const auto *BO = dyn_cast<BinaryOperator>(P))
+      return BO->isAssignmentOp() && BO->getLHS() == Cur;
+    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(P)) {
+      const FunctionDecl *FD = OC->getDirectCallee();
+      const auto *MD = dyn_cast_or_null<CXXMethodDecl>(FD);
+      if (MD && !MD->isStatic() && OC->getNumArgs() >= 1 &&
+          OC->getArg(0) == Cur) {
+        if (MD->isConst())
+          return false;
+        if (isElementAccessor(MD)) {
+          Cur = OC;
+          continue;
+        }
+        return true;
+      }
+      for (unsigned I = 0; I < OC->getNumArgs(); ++I)
+        if (OC->getArg(I) == Cur) {
+          unsigned Shift = MD && !MD->isStatic() ? 1 : 0;
+          return I >= Shift && paramWrites(FD, I - Shift);
+        }
+      return false;
+    }
+    if (const auto *C = dyn_cast<CallExpr>(P)) {
+      const FunctionDecl *FD = C->getDirectCallee();
+      for (unsigned I = 0; I < C->getNumArgs(); ++I)
+        if (C->getArg(I) == Cur)
+          return paramWrites(FD, I);
+      return false;
+    }
+    if (const auto *CE = dyn_cast<CXXConstructExpr>(P)) {
+      for (unsigned I = 0; I < CE->getNumArgs(); ++I)
+        if (CE->getArg(I) == Cur)
+          return paramWrites(CE->getConstructor(), I);
+      return false;
+    }
+    if (isa<ReturnStmt>(P)) {
+      // `return g;` from a function returning a non-const reference.
+      DynTypedNode N = DynTypedNode::create(*P);
+      for (int Up = 0; Up < 256; ++Up) {
+        auto PP = Ctx.getParents(N);
+        if (PP.empty())
+          return false;
+        if (const auto *FD = PP[0].get<FunctionDecl>())
+          return nonConstRef(FD->getReturnType());
+        if (const auto *L = PP[0].get<LambdaExpr>())
+          return nonConstRef(L->getCallOperator()->getReturnType());
+        N = PP[0];
+      }
+      return false;
+    }
+    return false;
+  }
+  return false;
+}
+
+bool isAtomicAccess(const Expr *Ref, ASTContext &Ctx) {
+  const Expr *Cur = Ref;
+  for (int Depth = 0; Depth < 8; ++Depth) {
+    auto Parents = Ctx.getParents(*Cur);
+    if (Parents.empty())
+      return false;
+    const auto *P = Parents[0].get<Expr>();
+    if (!P)
+      return false;
+    if (const auto *CE = dyn_cast<CXXConstructExpr>(P)) {
+      std::string N = qualifiedName(recordOf(CE->getType()));
+      return N == "std::atomic_ref" || N == "boost::atomic_ref";
+    }
+    if (const auto *C = dyn_cast<CallExpr>(P)) {
+      if (const FunctionDecl *FD = C->getDirectCallee())
+        if (FD->getIdentifier()) {
+          StringRef N = FD->getName();
+          return N.starts_with("__atomic_") || N.starts_with("__sync_") ||
+                 N.starts_with("atomic_");
+        }
+      return false;
+    }
+    if (!isa<ImplicitCastExpr, ParenExpr, UnaryOperator>(P))
+      return false;
+    if (const auto *UO = dyn_cast<UnaryOperator>(P))
+      if (UO->getOpcode() != UO_AddrOf)
+        return false;
+    Cur = P;
+  }
+  return false;
+}
+
+bool isSelfSynchronizedType(QualType T, const RuleSet &Rules) {
+  if (T.isNull())
+    return false;
+  T = T.getNonReferenceType();
+  while (const auto *AT = T->getAsArrayTypeUnsafe())
+    T = AT->getElementType();
+  const CXXRecordDecl *RD = recordOf(T);
+  if (!RD)
+    return false;
+  std::string N = qualifiedName(RD);
+  // FIXME: atomic types belong in the rule packs, next to mutex_types.
+  static const char *Atomics[] = {"std::atomic", "std::atomic_flag",
+                                  "std::atomic_ref", "boost::atomic",
+                                  "std::once_flag"};
+  for (const char *A : Atomics)
+    if (qualifiedNameMatches(A, N))
+      return true;
+  if (mutexRule(T, Rules) || lockRule(T, Rules) ||
+      conditionVariableRule(T, Rules))
+    return true;
+  // A class that holds a mutex guards itself (a logger, a registry).
+  if (RD->hasDefinition())
+    for (const FieldDecl *F : RD->getDefinition()->fields())
+      if (mutexRule(F->getType(), Rules) && !F->getType()->isPointerType())
+        return true;
+  return false;
+}
+
+llvm::SmallVector<const ValueDecl *, 2>
+LockAnalysis::heldLocally(const Stmt *S) {
+  llvm::SmallVector<const ValueDecl *, 2> Held;
+  llvm::DenseMap<const VarDecl *, llvm::SmallVector<const ValueDecl *, 2>>
+      Guards;
+  auto Add = [&](const ValueDecl *M) {
+    if (M && !llvm::is_contained(Held, M))
+      Held.push_back(M);
+  };
+  auto Remove = [&](const ValueDecl *M) { llvm::erase(Held, M); };
+  auto Process = [&](const Stmt *St) {
+    if (const auto *DS = dyn_cast<DeclStmt>(St)) {
+      for (const Decl *D : DS->decls()) {
+        const auto *VD = dyn_cast<VarDecl>(D);
+        if (!VD || !VD->getInit())
+          continue;
+        const LockTypeRule *LR = lockRule(VD->getType(), Rules);
+        if (!LR || VD->getType()->isPointerType())
+          continue;
+        const auto *CE = dyn_cast<CXXConstructExpr>(ignoreWrappers(VD->getInit()));
+        if (!CE)
+          continue;
+        bool Deferred = false;
+        llvm::SmallVector<const ValueDecl *, 2> Ms;
+        for (const Expr *A : CE->arguments()) {
+          if (!LR->DeferTag.empty())
+            if (const CXXRecordDecl *ARD = recordOf(A->getType()))
+              Deferred |= qualifiedNameMatches(LR->DeferTag, qualifiedName(ARD));
+          if (mutexRule(A->getType(), Rules))
+            if (const ValueDecl *M = rootDecl(A))
+              Ms.push_back(M);
+        }
+        Guards[VD] = Ms;
+        if (!Deferred)
+          for (const ValueDecl *M : Ms)
+            Add(M);
+      }
+      return;
+    }
+    const auto *E = dyn_cast<Expr>(St);
+    if (!E)
+      return;
+    const auto *MC = dyn_cast<CXXMemberCallExpr>(ignoreWrappers(E));
+    if (!MC || !MC->getMethodDecl())
+      return;
+    std::string Method = MC->getMethodDecl()->getNameAsString();
+    const Expr *Obj = MC->getImplicitObjectArgument();
+    if (const MutexTypeRule *MR = mutexRule(Obj->getType(), Rules)) {
+      const ValueDecl *M = rootDecl(Obj);
+      if (llvm::is_contained(MR->Lock, Method))
+        Add(M);
+      else if (llvm::is_contained(MR->Unlock, Method))
+        Remove(M);
+      return;
+    }
+    if (const LockTypeRule *LR = lockRule(Obj->getType(), Rules)) {
+      const auto *G = dyn_cast_or_null<VarDecl>(rootDecl(Obj));
+      auto It = G ? Guards.find(G) : Guards.end();
+      if (It == Guards.end())
+        return;
+      for (const ValueDecl *M : It->second) {
+        if (llvm::is_contained(LR->Unlock, Method))
+          Remove(M);
+        else if (llvm::is_contained(LR->Lock, Method))
+          Add(M);
+      }
+    }
+  };
+  // Each enclosing block: the statements before the one holding S, in order.
+  llvm::SmallVector<std::pair<const CompoundStmt *, const Stmt *>, 8> Blocks;
+  DynTypedNode N = DynTypedNode::create(*S);
+  for (int Depth = 0; Depth < 256; ++Depth) {
+    auto Parents = Ctx.getParents(N);
+    if (Parents.empty())
+      break;
+    const DynTypedNode &P = Parents[0];
+    if (P.get<FunctionDecl>() || P.get<LambdaExpr>())
+      break;
+    if (const auto *CS = P.get<CompoundStmt>())
+      if (const Stmt *Child = N.get<Stmt>())
+        Blocks.push_back({CS, Child});
+    N = P;
+  }
+  for (auto It = Blocks.rbegin(); It != Blocks.rend(); ++It)
+    for (const Stmt *St : It->first->body()) {
+      if (St == It->second)
+        break;
+      Process(St);
+    }
+  return Held;
+}
+
+llvm::SmallVector<const ValueDecl *, 2>
+LockAnalysis::heldOnEntry(const FunctionDecl *FD, int Depth) {
+  if (!FD || Depth > 4)
+    return {};
+  auto Cached = EntryCache.find(FD);
+  if (Cached != EntryCache.end())
+    return Cached->second;
+  EntryCache[FD] = {}; // recursion: assume nothing held
+  for (const SpawnSite &S : TC.sites())
+    for (const FunctionDecl *E : S.Entries)
+      if (E->getCanonicalDecl() == FD->getCanonicalDecl())
+        return {};
+  auto Callers = TC.callers(FD);
+  if (Callers.empty() || FD->isMain())
+    return {};
+  std::optional<llvm::SmallVector<const ValueDecl *, 2>> Common;
+  for (const auto &[Caller, Where] : Callers) {
+    if (!Caller)
+      return {};
+    auto H = heldLocally(Where);
+    for (const ValueDecl *M : heldOnEntry(Caller, Depth + 1))
+      if (!llvm::is_contained(H, M))
+        H.push_back(M);
+    if (!Common) {
+      Common = H;
+    } else {
+      llvm::SmallVector<const ValueDecl *, 2> Both;
+      for (const ValueDecl *M : *Common)
+        if (llvm::is_contained(H, M))
+          Both.push_back(M);
+      Common = Both;
+    }
+  }
+  EntryCache[FD] = *Common;
+  return *Common;
+}
+
+llvm::SmallVector<const ValueDecl *, 2>
+LockAnalysis::heldAt(const Stmt *S, const FunctionDecl *FD) {
+  auto H = heldLocally(S);
+  for (const ValueDecl *M : heldOnEntry(FD, 0))
+    if (!llvm::is_contained(H, M))
+      H.push_back(M);
+  return H;
+}
+
+std::string contextLabel(const ThreadContext &TC, const Reach &R) {
+  return TC.context(R.Context).Label;
+}
+
+} // namespace tether

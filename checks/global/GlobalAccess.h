@@ -1,0 +1,79 @@
+//===--- GlobalAccess.h - How code touches a variable with static storage -===//
+//
+// Shared by the global-* checks: collects the references to variables with
+// static or thread storage and classifies each one (read or write, atomic,
+// which mutexes are held around it).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TETHER_CHECKS_GLOBAL_GLOBALACCESS_H
+#define TETHER_CHECKS_GLOBAL_GLOBALACCESS_H
+
+#include "analysis/ThreadContext.h"
+#include "core/Rules.h"
+
+#include "clang/AST/Expr.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallVector.h"
+
+namespace clang {
+class ASTContext;
+class ValueDecl;
+class VarDecl;
+} // namespace clang
+
+namespace tether {
+
+/// One reference to a variable with static or thread storage.
+struct GlobalAccess {
+  const clang::Expr *Ref = nullptr;
+  const clang::FunctionDecl *Function = nullptr; ///< null: an initializer
+  bool Write = false;
+  bool Atomic = false; ///< through std::atomic_ref or an atomic builtin
+  /// Mutexes (variables or fields) held around the access.
+  llvm::SmallVector<const clang::ValueDecl *, 2> Held;
+};
+
+/// True if the reference `Ref` modifies the variable or lets it be modified:
+/// assignment, increment, a non-const member call or operator, binding to a
+/// non-const reference or pointer, taking its address.
+bool isWriteAccess(const clang::Expr *Ref, clang::ASTContext &Ctx);
+
+/// True if `Ref` is read or written through an atomic operation
+/// (std::atomic_ref, __atomic_*, __sync_*).
+bool isAtomicAccess(const clang::Expr *Ref, clang::ASTContext &Ctx);
+
+/// True if `T` is a type whose objects synchronize themselves: an atomic, a
+/// mutex, a condition variable, a lock, or a class with a mutex member.
+bool isSelfSynchronizedType(clang::QualType T, const RuleSet &Rules);
+
+/// Computes the mutexes held at each access, across calls: a function every
+/// caller of which calls it with mutex M held runs with M held.
+class LockAnalysis {
+public:
+  LockAnalysis(clang::ASTContext &Ctx, const RuleSet &Rules,
+               const ThreadContext &TC)
+      : Ctx(Ctx), Rules(Rules), TC(TC) {}
+
+  llvm::SmallVector<const clang::ValueDecl *, 2>
+  heldAt(const clang::Stmt *S, const clang::FunctionDecl *FD);
+
+private:
+  llvm::SmallVector<const clang::ValueDecl *, 2>
+  heldLocally(const clang::Stmt *S);
+  llvm::SmallVector<const clang::ValueDecl *, 2>
+  heldOnEntry(const clang::FunctionDecl *FD, int Depth);
+
+  clang::ASTContext &Ctx;
+  const RuleSet &Rules;
+  const ThreadContext &TC;
+  llvm::DenseMap<const clang::FunctionDecl *,
+                 llvm::SmallVector<const clang::ValueDecl *, 2>>
+      EntryCache;
+};
+
+/// "thread entry 'worker' (std::thread, line 12)" or "main and other code".
+std::string contextLabel(const ThreadContext &TC, const Reach &R);
+
+} // namespace tether
+
+#endif
