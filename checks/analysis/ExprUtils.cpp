@@ -27,6 +27,14 @@ std::string qualifiedName(const NamedDecl *D) {
   return OS.str();
 }
 
+std::string functionQualifiedName(const FunctionDecl *FD) {
+  if (!FD)
+    return {};
+  if (const auto *MD = dyn_cast<CXXMethodDecl>(FD))
+    return qualifiedName(MD->getParent()) + "::" + MD->getNameAsString();
+  return qualifiedName(FD);
+}
+
 const CXXRecordDecl *recordOf(QualType T) {
   if (T.isNull())
     return nullptr;

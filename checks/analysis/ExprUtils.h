@@ -21,6 +21,7 @@ class CXXCtorInitializer;
 class CXXRecordDecl;
 class DynTypedNode;
 class DeclRefExpr;
+class FunctionDecl;
 class NamedDecl;
 class ValueDecl;
 class VarDecl;
@@ -31,6 +32,11 @@ namespace tether {
 /// The qualified name without inline namespaces or template arguments:
 /// "std::thread", "std::future" for std::future<int>.
 std::string qualifiedName(const clang::NamedDecl *D);
+
+/// A function's qualified name as rule packs spell it: a method of a class
+/// template specialization without the template arguments
+/// ("std::vector::at"), a free function without them ("std::stoi").
+std::string functionQualifiedName(const clang::FunctionDecl *FD);
 
 /// The class a (possibly aliased, cv-qualified) type names, or null.
 const clang::CXXRecordDecl *recordOf(clang::QualType T);

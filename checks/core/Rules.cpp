@@ -66,6 +66,28 @@ const LockTypeRule *RuleSet::lockType(const std::string &Name) const {
   return nullptr;
 }
 
+const ThrowingFunctionRule *
+RuleSet::throwingFunction(const std::string &Name) const {
+  for (const auto &R : ThrowingFunctions)
+    if (qualifiedNameMatches(R.Function, Name))
+      return &R;
+  return nullptr;
+}
+
+bool RuleSet::isNothrowFunction(const std::string &Name) const {
+  for (const auto &F : NothrowFunctions)
+    if (qualifiedNameMatches(F, Name))
+      return true;
+  return false;
+}
+
+const PromiseTypeRule *RuleSet::promiseType(const std::string &Name) const {
+  for (const auto &R : PromiseTypes)
+    if (qualifiedNameMatches(R.Type, Name))
+      return &R;
+  return nullptr;
+}
+
 namespace {
 
 /// Finds where the value at a JSON pointer starts in the text, so that a
@@ -223,7 +245,8 @@ public:
         "tether-rules", "pack", "description", "thread_types",
         "thread_functions", "async_functions", "future_types", "executors",
         "containers", "executor_name_heuristics", "condition_variables",
-        "mutex_types", "lock_types", "queues"};
+        "mutex_types", "lock_types", "queues", "throwing_functions",
+        "nothrow_functions", "promise_types"};
     for (auto It = Root.begin(); It != Root.end(); ++It)
       if (!Known.count(It.key()))
         failAt(It.key(), "unknown key '" + It.key() +
@@ -376,6 +399,31 @@ public:
       R.Why = str(E, "why", true);
       allowOnly(E, {"class", "methods", "why"});
       Out.Queues.push_back(std::move(R));
+    });
+    array(Root, "throwing_functions", [&](const json &E) {
+      ThrowingFunctionRule R;
+      R.Pack = Pack;
+      R.Function = str(E, "function", true);
+      R.Throws = str(E, "throws", true);
+      R.Why = str(E, "why", true);
+      allowOnly(E, {"function", "throws", "why"});
+      Out.ThrowingFunctions.push_back(std::move(R));
+    });
+    if (Root.contains("nothrow_functions")) {
+      for (auto &F : strings(Root, "nothrow_functions"))
+        Out.NothrowFunctions.push_back(F);
+    }
+    array(Root, "promise_types", [&](const json &E) {
+      PromiseTypeRule R;
+      R.Pack = Pack;
+      R.Type = str(E, "type", true);
+      R.Satisfy = strings(E, "satisfy");
+      if (R.Satisfy.empty())
+        failAt("satisfy", "a promise type needs at least one satisfying method");
+      R.Future = strings(E, "future");
+      R.Why = str(E, "why", true);
+      allowOnly(E, {"type", "satisfy", "future", "why"});
+      Out.PromiseTypes.push_back(std::move(R));
     });
     if (Root.contains("containers")) {
       for (auto &C : strings(Root, "containers"))

@@ -119,6 +119,26 @@ struct QueueRule {
   std::string Pack;
 };
 
+/// A function that can throw (beyond what its body in the translation unit
+/// shows): used by supervision-escaping-exception and
+/// supervision-broken-promise.
+struct ThrowingFunctionRule {
+  std::string Function;  ///< qualified name, e.g. "std::vector::at"
+  std::string Throws;    ///< what it throws, for messages ("std::out_of_range")
+  std::string Why;
+  std::string Pack;
+};
+
+/// A promise-like type whose destruction without a value breaks the promise
+/// (std::promise, std::packaged_task): used by supervision-broken-promise.
+struct PromiseTypeRule {
+  std::string Type;                  ///< e.g. "std::promise"
+  std::vector<std::string> Satisfy;  ///< "set_value", "set_exception", ...
+  std::vector<std::string> Future;   ///< "get_future": someone will wait
+  std::string Why;
+  std::string Pack;
+};
+
 /// The merged contents of every loaded pack.
 struct RuleSet {
   std::vector<std::string> Packs;  ///< names of the loaded packs, in order
@@ -134,6 +154,11 @@ struct RuleSet {
   /// Class templates that hold elements by value (std::vector, ...): a
   /// container of threads or futures is tracked like its elements.
   std::vector<std::string> Containers;
+  std::vector<ThrowingFunctionRule> ThrowingFunctions;
+  /// Functions known not to throw although not declared noexcept (C
+  /// functions, logging entry points): qualified names.
+  std::vector<std::string> NothrowFunctions;
+  std::vector<PromiseTypeRule> PromiseTypes;
   /// The out-of-the-box heuristics for home-made executors (class and method
   /// name patterns, see docs/rules.md); a pack can turn them off.
   bool ExecutorNameHeuristics = true;
@@ -145,6 +170,10 @@ struct RuleSet {
   conditionVariable(const std::string &QualifiedName) const;
   const MutexTypeRule *mutexType(const std::string &QualifiedName) const;
   const LockTypeRule *lockType(const std::string &QualifiedName) const;
+  const ThrowingFunctionRule *
+  throwingFunction(const std::string &QualifiedName) const;
+  bool isNothrowFunction(const std::string &QualifiedName) const;
+  const PromiseTypeRule *promiseType(const std::string &QualifiedName) const;
 };
 
 /// Parses one rule pack and merges it into `Out`. On failure returns false and
