@@ -7,11 +7,13 @@ namespace tether {
 void registerSpawnModule(CheckRegistry &Registry);
 void registerSendModule(CheckRegistry &Registry);
 void registerGlobalModule(CheckRegistry &Registry);
+void registerSupervisionModule(CheckRegistry &Registry);
 
 void registerAllChecks(CheckRegistry &Registry) {
   registerSpawnModule(Registry);
   registerSendModule(Registry);
   registerGlobalModule(Registry);
+  registerSupervisionModule(Registry);
 }
 
 } // namespace tether

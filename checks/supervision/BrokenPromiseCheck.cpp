@@ -1,0 +1,416 @@
+//===--- BrokenPromiseCheck.cpp - supervision-broken-promise --------------===//
+
+#include "BrokenPromiseCheck.h"
+
+#include "ThrowAnalysis.h"
+
+#include "analysis/ExprUtils.h"
+#include "analysis/ThreadContext.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/Analysis/CFG.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
+using namespace clang;
+using namespace clang::ast_matchers;
+
+namespace tether {
+
+namespace {
+
+// The states of a promise on one path, as bits: the state at a join point
+// is the union of the paths reaching it.
+enum : uint8_t {
+  Unsatisfied = 1, // owns a shared state nobody has set yet
+  Satisfied = 2,   // set, or moved from (no shared state)
+  Elsewhere = 4,   // moved away or handed to code we do not follow
+};
+
+using States = llvm::SmallDenseMap<const VarDecl *, uint8_t, 2>;
+
+bool contains(const std::vector<std::string> &V, const std::string &S) {
+  return std::find(V.begin(), V.end(), S) != V.end();
+}
+
+const VarDecl *directVar(const Expr *E) {
+  if (!E)
+    return nullptr;
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(ignoreWrappers(E)))
+    return dyn_cast<VarDecl>(DRE->getDecl());
+  return nullptr;
+}
+
+std::string methodName(const CallExpr *C) {
+  if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(C))
+    return OC->getOperator() == OO_Call ? "operator()" : "";
+  return calleeName(C);
+}
+
+const Expr *objectOf(const CallExpr *C) {
+  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(C))
+    return MC->getImplicitObjectArgument();
+  if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(C))
+    return OC->getNumArgs() ? OC->getArg(0) : nullptr;
+  return nullptr;
+}
+
+class Dataflow {
+public:
+  Dataflow(ASTContext &Ctx, const RuleSet &Rules, ThrowAnalysis &Throws,
+           const FunctionDecl *FD, llvm::ArrayRef<const VarDecl *> Tracked)
+      : Ctx(Ctx), Rules(Rules), Throws(Throws), FD(FD),
+        Tracked(Tracked.begin(), Tracked.end()) {}
+
+  struct Exit {
+    SourceLocation Loc;
+    std::string What;
+    /// A second note: where a call can throw from (its throw site).
+    SourceLocation OriginLoc;
+    std::string Origin;
+  };
+  llvm::MapVector<const VarDecl *, Exit> Findings;
+
+  void run() {
+    CFG::BuildOptions Opts;
+    Opts.AddImplicitDtors = true;
+    Opts.AddTemporaryDtors = false;
+    Opts.AddInitializers = false;
+    Opts.setAlwaysAdd(Stmt::DeclRefExprClass);
+    std::unique_ptr<CFG> G = CFG::buildCFG(FD, FD->getBody(), &Ctx, Opts);
+    if (!G)
+      return;
+    // A worklist over the blocks; clang leaves null successors for pruned
+    // edges, hence getReachableBlock() and no po_iterator.
+    llvm::DenseMap<const CFGBlock *, States> Out;
+    std::vector<const CFGBlock *> Work;
+    llvm::SmallPtrSet<const CFGBlock *, 32> Queued;
+    for (const CFGBlock *B : *G)
+      if (B && Queued.insert(B).second)
+        Work.push_back(B);
+    while (!Work.empty()) {
+      const CFGBlock *B = Work.back();
+      Work.pop_back();
+      Queued.erase(B);
+      States S;
+      for (auto It = B->pred_begin(); It != B->pred_end(); ++It) {
+        const CFGBlock *P = It->getReachableBlock();
+        if (!P)
+          continue;
+        auto OI = Out.find(P);
+        if (OI == Out.end())
+          continue;
+        for (auto &[V, St] : OI->second)
+          S[V] |= St;
+      }
+      for (const CFGElement &E : *B)
+        transfer(E, S);
+      auto OI = Out.find(B);
+      if (OI != Out.end() && OI->second == S)
+        continue;
+      Out[B] = std::move(S);
+      for (auto It = B->succ_begin(); It != B->succ_end(); ++It)
+        if (const CFGBlock *Succ = It->getReachableBlock())
+          if (Queued.insert(Succ).second)
+            Work.push_back(Succ);
+    }
+  }
+
+private:
+  ASTContext &Ctx;
+  const RuleSet &Rules;
+  ThrowAnalysis &Throws;
+  const FunctionDecl *FD;
+  llvm::SmallPtrSet<const VarDecl *, 4> Tracked;
+
+  const PromiseTypeRule *rule(const VarDecl *V) const {
+    const CXXRecordDecl *RD = recordOf(V->getType());
+    return RD ? Rules.promiseType(qualifiedName(RD)) : nullptr;
+  }
+
+  void report(const VarDecl *V, Exit E) {
+    if (!Findings.count(V))
+      Findings.insert({V, std::move(E)});
+  }
+
+  bool isInside(const VarDecl *V, const Stmt *Block) {
+    DynTypedNode N = DynTypedNode::create(*V);
+    for (int Depth = 0; Depth < 64; ++Depth) {
+      auto Parents = Ctx.getParents(N);
+      if (Parents.empty())
+        return false;
+      if (const Stmt *S = Parents[0].get<Stmt>())
+        if (S == Block)
+          return true;
+      N = Parents[0];
+    }
+    return false;
+  }
+
+  /// Does an exception of type `T` (null: unknown) raised at `At` leave the
+  /// scope of `V`? A handler of its type around `At` keeps `V` alive unless
+  /// `V` lives inside that try block.
+  bool leavesScope(const Stmt *At, QualType T, const VarDecl *V) {
+    const Stmt *Child = At;
+    for (int Depth = 0; Depth < 256; ++Depth) {
+      auto Parents = Ctx.getParents(*Child);
+      if (Parents.empty())
+        return true;
+      const Stmt *P = Parents[0].get<Stmt>();
+      if (!P || isa<LambdaExpr>(P))
+        return true;
+      if (const auto *Try = dyn_cast<CXXTryStmt>(P))
+        if (Try->getTryBlock() == Child && ThrowAnalysis::catches(Try, T))
+          return isInside(V, Try->getTryBlock());
+      Child = P;
+    }
+    return true;
+  }
+
+  void transfer(const CFGElement &E, States &S) {
+    if (auto Dtor = E.getAs<CFGAutomaticObjDtor>()) {
+      const VarDecl *V = Dtor->getVarDecl();
+      auto It = S.find(V);
+      if (It == S.end())
+        return;
+      if (It->second & Unsatisfied) {
+        const Stmt *Trigger = Dtor->getTriggerStmt();
+        SourceLocation Loc = Trigger ? Trigger->getBeginLoc() : V->getEndLoc();
+        std::string N = V->getNameAsString();
+        std::string What = "'" + N + "' goes out of scope here unsatisfied";
+        if (const auto *CS = dyn_cast_or_null<CompoundStmt>(Trigger))
+          Loc = CS->getRBracLoc();
+        else if (isa_and_nonnull<ReturnStmt>(Trigger))
+          What = "returning here destroys '" + N + "' unsatisfied";
+        else if (Trigger)
+          What = "leaving the scope here destroys '" + N + "' unsatisfied";
+        report(V, {Loc, What, {}, {}});
+      }
+      S.erase(It);
+      return;
+    }
+    auto CS = E.getAs<CFGStmt>();
+    if (!CS)
+      return;
+    const Stmt *St = CS->getStmt();
+    if (const auto *DS = dyn_cast<DeclStmt>(St)) {
+      if (!DS->isSingleDecl())
+        return;
+      const auto *V = dyn_cast<VarDecl>(DS->getSingleDecl());
+      if (!V || !Tracked.count(V))
+        return;
+      uint8_t State = Unsatisfied;
+      if (const Expr *Init = V->getInit()) {
+        const Expr *I = ignoreWrappers(Init);
+        if (const auto *CE = dyn_cast<CXXConstructExpr>(I))
+          if (CE->getConstructor()->isMoveConstructor() && CE->getNumArgs())
+            if (const Expr *M = movedArgument(ignoreWrappers(CE->getArg(0))))
+              if (const VarDecl *W = directVar(M); W && S.count(W)) {
+                State = S[W];
+                S[W] = Satisfied;
+              }
+      }
+      S[V] = State;
+      return;
+    }
+    if (const auto *Throw = dyn_cast<CXXThrowExpr>(St)) {
+      QualType T = Throw->getSubExpr() ? Throw->getSubExpr()->getType()
+                                       : QualType();
+      for (auto &[V, State] : S)
+        if ((State & Unsatisfied) && leavesScope(Throw, T, V))
+          report(V, {Throw->getBeginLoc(),
+                     "an exception thrown here destroys '" +
+                         V->getNameAsString() + "' unsatisfied",
+                     {},
+                     {}});
+      return;
+    }
+    if (const auto *C = dyn_cast<CallExpr>(St)) {
+      const VarDecl *V = directVar(objectOf(C));
+      if (V && S.count(V)) {
+        const PromiseTypeRule *R = rule(V);
+        std::string N = methodName(C);
+        if (R && contains(R->Satisfy, N))
+          S[V] = Satisfied;
+        else if (N == "swap")
+          S[V] = Elsewhere;
+        else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(C);
+                 OC && OC->getOperator() == OO_Equal) {
+          if (S[V] & Unsatisfied)
+            report(V, {OC->getOperatorLoc(),
+                       "assigning to '" + V->getNameAsString() +
+                           "' here abandons its unsatisfied promise",
+                       {},
+                       {}});
+          const Expr *M = OC->getNumArgs() == 2
+                              ? movedArgument(ignoreWrappers(OC->getArg(1)))
+                              : nullptr;
+          const VarDecl *W = directVar(M);
+          if (W && S.count(W)) {
+            S[V] = S[W];
+            S[W] = Satisfied;
+          } else {
+            S[V] = Unsatisfied;
+          }
+        }
+        return;
+      }
+      checkThrowingCall(C, S);
+      return;
+    }
+    if (const auto *CE = dyn_cast<CXXConstructExpr>(St)) {
+      checkThrowingCall(CE, S);
+      return;
+    }
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(St)) {
+      const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
+      if (!V || !S.count(V))
+        return;
+      const CXXMemberCallExpr *MC = nullptr;
+      UseKind K = classifyUse(DRE, Ctx, &MC);
+      if (K == UseKind::Escaped || K == UseKind::Moved)
+        if (!feedsTrackedVar(DRE))
+          S[V] = Elsewhere;
+    }
+  }
+
+  /// A call that can throw while a promise is unsatisfied and whose
+  /// exception leaves the promise's scope.
+  void checkThrowingCall(const Expr *Call, States &S) {
+    bool Any = false;
+    for (auto &[V, State] : S)
+      Any |= (State & Unsatisfied) != 0;
+    if (!Any)
+      return;
+    std::optional<ThrowOrigin> O = Throws.thrownBy(Call);
+    if (!O)
+      return;
+    for (auto &[V, State] : S) {
+      if (!(State & Unsatisfied) || !leavesScope(Call, O->Type, V))
+        continue;
+      Exit E;
+      E.Loc = Call->getBeginLoc();
+      E.What = "this call can throw before '" + V->getNameAsString() +
+               "' is satisfied, destroying it unsatisfied";
+      if (O->Site != Call) {
+        E.OriginLoc = O->Site->getBeginLoc();
+        E.Origin = O->What;
+        if (O->Chain.size() > 1)
+          E.Origin += " (reached via " +
+                      ThreadContext::chainText(O->Chain) + ")";
+      } else {
+        E.What = O->What + ", destroying '" + V->getNameAsString() +
+                 "' unsatisfied";
+      }
+      report(V, std::move(E));
+    }
+  }
+
+  /// `std::promise<int> q(std::move(p))`: handled at the declaration.
+  bool feedsTrackedVar(const Expr *Ref) {
+    const Expr *Cur = Ref;
+    for (int Depth = 0; Depth < 8; ++Depth) {
+      auto Parents = Ctx.getParents(*Cur);
+      if (Parents.empty())
+        return false;
+      if (const auto *VD = Parents[0].get<VarDecl>())
+        return Tracked.count(VD);
+      const auto *P = Parents[0].get<Expr>();
+      if (!P)
+        return false;
+      if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(P))
+        return OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
+               OC->getArg(1) == Cur && directVar(OC->getArg(0)) &&
+               Tracked.count(directVar(OC->getArg(0)));
+      if (!isa<CallExpr, CXXConstructExpr, ImplicitCastExpr, ParenExpr,
+               MaterializeTemporaryExpr, CXXBindTemporaryExpr,
+               ExprWithCleanups, CXXStaticCastExpr>(P))
+        return false;
+      if (isa<CallExpr>(P) && !movedArgument(cast<Expr>(P)))
+        return false;
+      Cur = P;
+    }
+    return false;
+  }
+};
+
+} // namespace
+
+void BrokenPromiseCheck::registerMatchers(MatchFinder *Finder) {
+  std::vector<std::string> Types;
+  for (const auto &R : rules().PromiseTypes)
+    Types.push_back(R.Type);
+  if (Types.empty())
+    return;
+  std::vector<StringRef> Names(Types.begin(), Types.end());
+  auto PromiseType = qualType(hasUnqualifiedDesugaredType(
+      recordType(hasDeclaration(cxxRecordDecl(hasAnyName(Names))))));
+  Finder->addMatcher(
+      varDecl(hasLocalStorage(), unless(parmVarDecl()), hasType(PromiseType))
+          .bind("local"),
+      this);
+}
+
+void BrokenPromiseCheck::check(const MatchFinder::MatchResult &R) {
+  Ctx = R.Context;
+  const auto *V = R.Nodes.getNodeAs<VarDecl>("local");
+  if (!V)
+    return;
+  const auto *FD =
+      dyn_cast_or_null<FunctionDecl>(V->getParentFunctionOrMethod());
+  if (!FD || FD->isDependentContext() || !FD->hasBody() ||
+      V->getType()->isReferenceType())
+    return;
+  const CXXRecordDecl *RD = recordOf(V->getType());
+  const PromiseTypeRule *Rule =
+      RD ? rules().promiseType(qualifiedName(RD)) : nullptr;
+  if (!Rule)
+    return;
+  // Only promises whose future is taken here: someone waits on them.
+  bool Waited = Rule->Future.empty();
+  for (const Expr *Ref : referencesTo(V, FD->getBody(), *Ctx)) {
+    const CXXMemberCallExpr *MC = nullptr;
+    if (classifyUse(Ref, *Ctx, &MC) == UseKind::MethodCall && MC &&
+        contains(Rule->Future, calleeName(MC)))
+      Waited = true;
+  }
+  if (!Waited)
+    return;
+  auto &Vec = Locals[FD];
+  if (std::find(Vec.begin(), Vec.end(), V) == Vec.end())
+    Vec.push_back(V);
+}
+
+void BrokenPromiseCheck::analyzeFunction(const FunctionDecl *FD,
+                                         llvm::ArrayRef<const VarDecl *> Vars) {
+  Dataflow DF(*Ctx, rules(), throwAnalysis(context()), FD, Vars);
+  DF.run();
+  for (auto &[V, Exit] : DF.Findings) {
+    const CXXRecordDecl *RD = recordOf(V->getType());
+    std::string Type = RD ? qualifiedName(RD) : "promise";
+    auto B = diag(V->getLocation(),
+                  Type + " '" + V->getNameAsString() +
+                      "' can be destroyed unsatisfied, so the waiter's get() "
+                      "throws std::future_error (broken_promise) instead of "
+                      "receiving the value or the real error; satisfy it on "
+                      "every path (set_exception(std::current_exception()) "
+                      "in a catch), or run the work with "
+                      "task_supervisor::async and await the task's "
+                      "result<T>")
+                 .note(Exit.Loc, Exit.What);
+    if (!Exit.Origin.empty())
+      B.note(Exit.OriginLoc, Exit.Origin);
+  }
+}
+
+void BrokenPromiseCheck::onEndOfTranslationUnit() {
+  if (Ctx)
+    for (auto &[FD, Vars] : Locals)
+      analyzeFunction(FD, Vars);
+  Locals.clear();
+}
+
+} // namespace tether

@@ -1,0 +1,186 @@
+//===--- ThrowAnalysis.cpp - Which exceptions can leave a function --------===//
+
+#include "ThrowAnalysis.h"
+
+#include "analysis/ExprUtils.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclCXX.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/Basic/SourceManager.h"
+
+using namespace clang;
+
+namespace tether {
+
+namespace {
+
+QualType normalized(QualType T) {
+  return T.getNonReferenceType().getCanonicalType().getUnqualifiedType();
+}
+
+std::string typeText(QualType T, const ASTContext &Ctx) {
+  PrintingPolicy P(Ctx.getLangOpts());
+  P.SuppressInlineNamespace = true;
+  P.SuppressUnwrittenScope = true;
+  P.SuppressTagKeyword = true;
+  return T.getUnqualifiedType().getAsString(P);
+}
+
+} // namespace
+
+bool ThrowAnalysis::catches(const CXXCatchStmt *H, QualType T) {
+  QualType Caught = H->getCaughtType();
+  if (Caught.isNull() || T.isNull())
+    return true; // catch (...), or a type we do not know
+  QualType HT = normalized(Caught);
+  QualType TT = normalized(T);
+  if (HT->isDependentType() || TT->isDependentType())
+    return true;
+  if (HT == TT)
+    return true;
+  if (HT->isPointerType() && TT->isPointerType()) {
+    QualType HP = normalized(HT->getPointeeType());
+    QualType TP = normalized(TT->getPointeeType());
+    if (HP->isVoidType() || HP == TP)
+      return true;
+    HT = HP;
+    TT = TP;
+  }
+  const auto *HR = HT->getAsCXXRecordDecl();
+  const auto *TR = TT->getAsCXXRecordDecl();
+  if (HR && TR && TR->hasDefinition() && TR->isDerivedFrom(HR))
+    return true;
+  return false;
+}
+
+bool ThrowAnalysis::catches(const CXXTryStmt *Try, QualType T) {
+  for (unsigned I = 0; I < Try->getNumHandlers(); ++I)
+    if (catches(Try->getHandler(I), T))
+      return true;
+  return false;
+}
+
+std::optional<ThrowOrigin> ThrowAnalysis::thrownBy(const Expr *E) {
+  const FunctionDecl *FD = nullptr;
+  if (const auto *C = dyn_cast<CallExpr>(E))
+    FD = C->getDirectCallee();
+  else if (const auto *CE = dyn_cast<CXXConstructExpr>(E))
+    FD = CE->getConstructor();
+  if (!FD)
+    return std::nullopt;
+  std::string Name = functionQualifiedName(FD);
+  if (Rules.isNothrowFunction(Name))
+    return std::nullopt;
+  if (const auto *FPT = FD->getType()->getAs<FunctionProtoType>())
+    if (FPT->isNothrow())
+      return std::nullopt;
+  if (const ThrowingFunctionRule *R = Rules.throwingFunction(Name)) {
+    ThrowOrigin O;
+    O.Site = E;
+    O.What = "'" + Name + "' can throw " + R->Throws + " here";
+    return O;
+  }
+  const FunctionDecl *Def = FD->getDefinition();
+  if (!Def || !Def->hasBody() ||
+      Ctx.getSourceManager().isInSystemHeader(Def->getLocation()))
+    return std::nullopt;
+  if (const ThrowOrigin *O = escapesBody(Def))
+    return *O;
+  return std::nullopt;
+}
+
+const ThrowOrigin *ThrowAnalysis::escapesBody(const FunctionDecl *FD) {
+  if (const FunctionDecl *Def = FD->getDefinition())
+    FD = Def;
+  if (!FD->hasBody())
+    return nullptr;
+  if (Done.count(FD)) {
+    auto It = Memo.find(FD);
+    return It == Memo.end() ? nullptr : It->second.get();
+  }
+  if (!InProgress.insert(FD).second)
+    return nullptr; // recursion: the first visit decides
+  std::optional<ThrowOrigin> Out;
+  llvm::SmallVector<const CXXTryStmt *, 4> Tries;
+  if (const auto *Ctor = dyn_cast<CXXConstructorDecl>(FD))
+    for (const CXXCtorInitializer *Init : Ctor->inits())
+      if (Init->isWritten() || Init->isInClassMemberInitializer())
+        walk(Init->getInit(), Tries, FD, Out);
+  walk(FD->getBody(), Tries, FD, Out);
+  InProgress.erase(FD);
+  Done.insert(FD);
+  if (!Out)
+    return nullptr;
+  auto &Slot = Memo[FD];
+  Slot = std::make_unique<ThrowOrigin>(std::move(*Out));
+  return Slot.get();
+}
+
+std::optional<ThrowOrigin>
+ThrowAnalysis::escapesStmt(const Stmt *S, const FunctionDecl *Within) {
+  std::optional<ThrowOrigin> Out;
+  llvm::SmallVector<const CXXTryStmt *, 4> Tries;
+  walk(S, Tries, Within, Out);
+  return Out;
+}
+
+void ThrowAnalysis::walk(const Stmt *S,
+                         llvm::SmallVectorImpl<const CXXTryStmt *> &Tries,
+                         const FunctionDecl *Within,
+                         std::optional<ThrowOrigin> &Out) {
+  if (!S || Out)
+    return;
+  auto Caught = [&](QualType T) {
+    for (const CXXTryStmt *Try : Tries)
+      if (catches(Try, T))
+        return true;
+    return false;
+  };
+  if (const auto *Try = dyn_cast<CXXTryStmt>(S)) {
+    Tries.push_back(Try);
+    walk(Try->getTryBlock(), Tries, Within, Out);
+    Tries.pop_back();
+    // A handler runs outside its own try: what it (re)throws goes further.
+    for (unsigned I = 0; I < Try->getNumHandlers() && !Out; ++I)
+      walk(Try->getHandler(I)->getHandlerBlock(), Tries, Within, Out);
+    return;
+  }
+  if (const auto *Throw = dyn_cast<CXXThrowExpr>(S)) {
+    const Expr *Sub = Throw->getSubExpr();
+    QualType T = Sub ? Sub->getType() : QualType();
+    if (Caught(T))
+      return;
+    ThrowOrigin O;
+    O.Site = Throw;
+    O.What = Sub ? "'" + typeText(T, Ctx) + "' is thrown here"
+                 : std::string("the exception is rethrown here");
+    O.Type = T;
+    O.Chain.push_back(Within);
+    Out = std::move(O);
+    return;
+  }
+  if (const auto *L = dyn_cast<LambdaExpr>(S)) {
+    // The body runs when the lambda is called, not here.
+    for (const Expr *Init : L->capture_inits())
+      walk(Init, Tries, Within, Out);
+    return;
+  }
+  if (isa<UnaryExprOrTypeTraitExpr, CXXNoexceptExpr, CXXTypeidExpr,
+          BlockExpr>(S))
+    return; // unevaluated operands
+  for (const Stmt *Child : S->children())
+    walk(Child, Tries, Within, Out);
+  if (Out)
+    return;
+  if (isa<CallExpr, CXXConstructExpr>(S)) {
+    std::optional<ThrowOrigin> O = thrownBy(cast<Expr>(S));
+    if (!O || Caught(O->Type))
+      return;
+    O->Chain.insert(O->Chain.begin(), Within);
+    Out = std::move(O);
+  }
+}
+
+} // namespace tether

@@ -1,0 +1,107 @@
+//===--- ThrowAnalysis.h - Which exceptions can leave a function ----------===//
+//
+// The exception half of the supervision-* family: can an exception leave a
+// function, a call or a statement, and where does it come from? It follows
+// calls to functions defined in the translation unit (outside system
+// headers), respects `noexcept`, `try`/`catch` whose handler catches the
+// thrown type (a handler that rethrows is walked like any code), the rule
+// packs' `nothrow_functions`, and knows the library functions of
+// `throwing_functions`. A call to anything else (a function defined in
+// another translation unit, a call through a pointer) is assumed not to
+// throw: a false positive costs more than a miss.
+//
+// Built once per translation unit and shared by the supervision checks
+// through CheckContext::sharedAnalysis (see throwAnalysis()).
+//
+//===----------------------------------------------------------------------===//
+#ifndef TETHER_CHECKS_SUPERVISION_THROWANALYSIS_H
+#define TETHER_CHECKS_SUPERVISION_THROWANALYSIS_H
+
+#include "core/CheckContext.h"
+#include "core/Rules.h"
+
+#include "clang/AST/Type.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SmallVector.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace clang {
+class ASTContext;
+class CXXCatchStmt;
+class CXXTryStmt;
+class Expr;
+class FunctionDecl;
+class Stmt;
+} // namespace clang
+
+namespace tether {
+
+/// Where an exception that can leave some code comes from.
+struct ThrowOrigin {
+  /// The `throw` expression, or the call of a rule-pack throwing function.
+  const clang::Stmt *Site = nullptr;
+  /// "'std::runtime_error' is thrown here", "'std::stoi' can throw ...".
+  std::string What;
+  /// The thrown type when known (a `throw` of a known type); null otherwise,
+  /// and then any handler is assumed to catch it.
+  clang::QualType Type;
+  /// The functions from the one asked about to the one holding `Site`,
+  /// both ends included.
+  llvm::SmallVector<const clang::FunctionDecl *, 4> Chain;
+};
+
+class ThrowAnalysis {
+public:
+  ThrowAnalysis(clang::ASTContext &Ctx, const RuleSet &Rules)
+      : Ctx(Ctx), Rules(Rules) {}
+
+  /// An exception that can leave the body of `FD` (its declared `noexcept`
+  /// is not considered: an exception leaving a noexcept body terminates
+  /// too), or null. The first one in source order.
+  const ThrowOrigin *escapesBody(const clang::FunctionDecl *FD);
+
+  /// An exception that the call or construction `E` can throw into its
+  /// caller (noexcept callees, nothrow rules and unknown callees: none).
+  std::optional<ThrowOrigin> thrownBy(const clang::Expr *E);
+
+  /// An exception that can leave statement `S` (not the handlers around it)
+  /// without being caught inside it; `Within` is the function holding `S`,
+  /// the first element of the chain.
+  std::optional<ThrowOrigin> escapesStmt(const clang::Stmt *S,
+                                         const clang::FunctionDecl *Within);
+
+  /// Does handler `H` catch an exception of type `T` (null: unknown type,
+  /// caught by every handler)?
+  static bool catches(const clang::CXXCatchStmt *H, clang::QualType T);
+  /// Does any handler of `Try` catch `T`?
+  static bool catches(const clang::CXXTryStmt *Try, clang::QualType T);
+
+private:
+  void walk(const clang::Stmt *S,
+            llvm::SmallVectorImpl<const clang::CXXTryStmt *> &Tries,
+            const clang::FunctionDecl *Within,
+            std::optional<ThrowOrigin> &Out);
+
+  clang::ASTContext &Ctx;
+  const RuleSet &Rules;
+  llvm::DenseMap<const clang::FunctionDecl *, std::unique_ptr<ThrowOrigin>>
+      Memo;
+  llvm::DenseSet<const clang::FunctionDecl *> Done;
+  llvm::DenseSet<const clang::FunctionDecl *> InProgress;
+};
+
+/// The throw analysis of the current translation unit, shared by every
+/// supervision check.
+inline ThrowAnalysis &throwAnalysis(CheckContext &C) {
+  return C.sharedAnalysis<ThrowAnalysis>([&C] {
+    return std::make_unique<ThrowAnalysis>(*C.astContext(), C.rules());
+  });
+}
+
+} // namespace tether
+
+#endif
