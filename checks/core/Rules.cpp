@@ -245,7 +245,8 @@ public:
         "tether-rules", "pack", "description", "thread_types",
         "thread_functions", "async_functions", "future_types", "executors",
         "containers", "executor_name_heuristics", "condition_variables",
-        "mutex_types", "lock_types", "queues", "throwing_functions",
+        "mutex_types", "lock_types", "queues", "observers",
+        "observer_name_heuristics", "throwing_functions",
         "nothrow_functions", "promise_types"};
     for (auto It = Root.begin(); It != Root.end(); ++It)
       if (!Known.count(It.key()))
@@ -425,6 +426,52 @@ public:
       allowOnly(E, {"type", "satisfy", "future", "why"});
       Out.PromiseTypes.push_back(std::move(R));
     });
+    array(Root, "observers", [&](const json &E) {
+      ObserverRule R;
+      R.Pack = Pack;
+      int Kinds = E.contains("register") + E.contains("base") +
+                  E.contains("signal");
+      if (Kinds != 1)
+        fail("an observer entry has exactly one of \"register\", \"base\" "
+             "or \"signal\"");
+      if (E.contains("register")) {
+        R.Kind = ObserverKind::Register;
+        R.Name = str(E, "register", true);
+        R.HandlerArg = integer(E, "handler_arg", -1);
+        R.Emit = strings(E, "emit");
+        allowOnly(E, {"register", "handler_arg", "emit", "why"});
+      } else if (E.contains("base")) {
+        R.Kind = ObserverKind::Base;
+        R.Name = str(E, "base", true);
+        R.Methods = strings(E, "methods");
+        if (R.Methods.empty())
+          failAt("methods", "a handler base class needs at least one method");
+        R.Emit = strings(E, "emit");
+        allowOnly(E, {"base", "methods", "emit", "why"});
+      } else {
+        R.Kind = ObserverKind::Signal;
+        R.Name = str(E, "signal", true);
+        R.Methods = strings(E, "methods");
+        if (R.Methods.empty())
+          failAt("methods", "a signalling type needs at least one method");
+        R.Wait = strings(E, "wait");
+        if (E.contains("only_if_waited")) {
+          Scope S(Path, "only_if_waited");
+          if (!E["only_if_waited"].is_boolean())
+            fail("expected true or false");
+          R.OnlyIfWaited = E["only_if_waited"].get<bool>();
+        }
+        allowOnly(E, {"signal", "methods", "wait", "only_if_waited", "why"});
+      }
+      R.Why = str(E, "why", true);
+      Out.Observers.push_back(std::move(R));
+    });
+    if (Root.contains("observer_name_heuristics")) {
+      Scope S(Path, "observer_name_heuristics");
+      if (!Root["observer_name_heuristics"].is_boolean())
+        fail("expected true or false");
+      Out.ObserverNameHeuristics = Root["observer_name_heuristics"].get<bool>();
+    }
     if (Root.contains("containers")) {
       for (auto &C : strings(Root, "containers"))
         Out.Containers.push_back(C);

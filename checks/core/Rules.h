@@ -139,6 +139,32 @@ struct PromiseTypeRule {
   std::string Pack;
 };
 
+/// Observability API knowledge (section "observers"), read by the
+/// observability-* checks. One entry is one of three kinds:
+///  - Register: a function, method or class (then its constructors) that
+///    attaches a handler given as argument `HandlerArg`;
+///  - Base: a class whose overridden `Methods` are handlers (a sink's
+///    sink_it_, a span processor's OnEnd);
+///  - Signal: a type whose `Methods` hand a result or a wake-up to a waiting
+///    thread (std::promise::set_value, std::latch::count_down) and whose
+///    `Wait` methods wait for it.
+enum class ObserverKind { Register, Base, Signal };
+struct ObserverRule {
+  ObserverKind Kind = ObserverKind::Register;
+  std::string Name;                 ///< qualified function or class name
+  int HandlerArg = -1;              ///< Register: -1 = the first callable
+  std::vector<std::string> Methods; ///< Base: handler methods; Signal: signals
+  std::vector<std::string> Wait;    ///< Signal: methods that wait for it
+  /// Signal: only a store that some other code waits for counts (atomics:
+  /// a counter that is only read is recording, not signalling).
+  bool OnlyIfWaited = false;
+  /// Register/Base: functions that emit through the same API (qualified
+  /// names; a trailing '*' matches any suffix).
+  std::vector<std::string> Emit;
+  std::string Why;
+  std::string Pack;
+};
+
 /// The merged contents of every loaded pack.
 struct RuleSet {
   std::vector<std::string> Packs;  ///< names of the loaded packs, in order
@@ -162,6 +188,12 @@ struct RuleSet {
   /// The out-of-the-box heuristics for home-made executors (class and method
   /// name patterns, see docs/rules.md); a pack can turn them off.
   bool ExecutorNameHeuristics = true;
+  /// Observability APIs, handler base classes and signalling types.
+  std::vector<ObserverRule> Observers;
+  /// The out-of-the-box heuristics for home-made telemetry layers
+  /// (registration names on telemetry/log/metrics classes, handler lists
+  /// named like log handlers; see docs/rules.md); a pack can turn them off.
+  bool ObserverNameHeuristics = true;
 
   const ThreadTypeRule *threadType(const std::string &QualifiedName) const;
   const FutureTypeRule *futureType(const std::string &QualifiedName) const;
