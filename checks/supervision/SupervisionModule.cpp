@@ -3,12 +3,15 @@
 // supervision-*: missing supervision. OTP lets a process crash because a
 // supervisor sees the crash and acts on it; these checks find C++ failures
 // that reach nobody: exceptions that escape a thread and terminate the
-// process, thread members nobody joins, promises that break.
+// process, thread members nobody joins, promises that break, handlers that
+// swallow errors on worker threads, worker loops without an error path.
 //
 //===----------------------------------------------------------------------===//
 
 #include "BrokenPromiseCheck.h"
 #include "EscapingExceptionCheck.h"
+#include "SwallowedErrorCheck.h"
+#include "UnguardedWorkerLoopCheck.h"
 #include "UnjoinedMemberCheck.h"
 
 #include "core/CheckRegistry.h"
@@ -36,6 +39,19 @@ void registerSupervisionModule(CheckRegistry &R) {
       "error instead of the value or the failure.",
       // Flow-sensitive in one function; trusts code it does not follow.
       Confidence::Medium);
+  R.add<SwallowedErrorCheck>(
+      "supervision-swallowed-error",
+      "Finds catch handlers in code that runs on a worker thread that discard "
+      "the error: no rethrow, no report, no stored exception, no status set.",
+      // Generous about what handles an error; trusts the thread contexts.
+      Confidence::Medium);
+  R.add<UnguardedWorkerLoopCheck>(
+      "supervision-unguarded-worker-loop",
+      "Finds worker loops of thread entries with no error path at all, so "
+      "that a failure in them kills the process or ends the thread silently "
+      "and nothing restarts the worker.",
+      // Looks for the absence of error handling, not for a certain failure.
+      Confidence::Low);
 }
 
 } // namespace tether
