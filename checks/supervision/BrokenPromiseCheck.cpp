@@ -28,6 +28,7 @@ enum : uint8_t {
   Unsatisfied = 1, // owns a shared state nobody has set yet
   Satisfied = 2,   // set, or moved from (no shared state)
   Elsewhere = 4,   // moved away or handed to code we do not follow
+  NoWaiter = 8,    // unsatisfied, but its future is not taken yet
 };
 
 using States = llvm::SmallDenseMap<const VarDecl *, uint8_t, 2>;
@@ -202,7 +203,8 @@ private:
       const auto *V = dyn_cast<VarDecl>(DS->getSingleDecl());
       if (!V || !Tracked.count(V))
         return;
-      uint8_t State = Unsatisfied;
+      const PromiseTypeRule *R = rule(V);
+      uint8_t State = R && R->Future.empty() ? Unsatisfied : NoWaiter;
       if (const Expr *Init = V->getInit()) {
         const Expr *I = ignoreWrappers(Init);
         if (const auto *CE = dyn_cast<CXXConstructExpr>(I))
@@ -235,6 +237,11 @@ private:
         std::string N = methodName(C);
         if (R && contains(R->Satisfy, N))
           S[V] = Satisfied;
+        else if (R && contains(R->Future, N)) {
+          // From here on someone can wait: an unsatisfied promise breaks.
+          if (S[V] & NoWaiter)
+            S[V] = (S[V] & ~NoWaiter) | Unsatisfied;
+        }
         else if (N == "swap")
           S[V] = Elsewhere;
         else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(C);
@@ -253,7 +260,7 @@ private:
             S[V] = S[W];
             S[W] = Satisfied;
           } else {
-            S[V] = Unsatisfied;
+            S[V] = NoWaiter; // a fresh promise: its future is not taken
           }
         }
         return;

@@ -19,7 +19,8 @@ namespace tether {
 /// set_exception, the task's operator()), an explicit `throw` that leaves
 /// the scope, and a call that can throw (ThrowAnalysis.h: a `throw` in a
 /// function of the translation unit, a rule-pack throwing function) between
-/// creation and the satisfying call are reported. A promise that is moved
+/// taking the future and the satisfying call are reported. Before its
+/// future is taken nobody waits on a promise, so nothing breaks then. A promise that is moved
 /// away, passed by reference or captured by reference is no longer
 /// followed: its new owner is responsible.
 class BrokenPromiseCheck : public Check {
