@@ -5,6 +5,7 @@
 #include "analysis/ExprUtils.h"
 
 #include "clang/AST/ASTContext.h"
+#include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/StmtCXX.h"
@@ -82,6 +83,17 @@ std::optional<ThrowOrigin> ThrowAnalysis::thrownBy(const Expr *E) {
     O.What = "'" + Name + "' can throw " + R->Throws + " here";
     return O;
   }
+  // A virtual call runs whichever override the object has; following the
+  // named one (often a base that throws "not implemented") would report
+  // what may never run.
+  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(E))
+    if (const CXXMethodDecl *MD = MC->getMethodDecl();
+        MD && MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
+        !MD->getParent()->hasAttr<FinalAttr>()) {
+      const auto *ME = dyn_cast<MemberExpr>(MC->getCallee()->IgnoreParens());
+      if (!ME || !ME->hasQualifier())
+        return std::nullopt;
+    }
   const FunctionDecl *Def = FD->getDefinition();
   if (!Def || !Def->hasBody() ||
       Ctx.getSourceManager().isInSystemHeader(Def->getLocation()))

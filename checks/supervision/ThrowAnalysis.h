@@ -7,8 +7,9 @@
 // thrown type (a handler that rethrows is walked like any code), the rule
 // packs' `nothrow_functions`, and knows the library functions of
 // `throwing_functions`. A call to anything else (a function defined in
-// another translation unit, a call through a pointer) is assumed not to
-// throw: a false positive costs more than a miss.
+// another translation unit, a call through a pointer, a virtual call that
+// could reach any override) is assumed not to throw: a false positive costs
+// more than a miss.
 //
 // Built once per translation unit and shared by the supervision checks
 // through CheckContext::sharedAnalysis (see throwAnalysis()).
