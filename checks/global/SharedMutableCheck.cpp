@@ -5,7 +5,7 @@
 #include "GlobalAccess.h"
 
 #include "analysis/ExprUtils.h"
-#include "analysis/ThreadContext.h"
+#include "analysis/SharedAnalyses.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
@@ -125,7 +125,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     Definitions.clear();
     return;
   }
-  ThreadContext TC(*Ctx, rules());
+  ThreadContext &TC = threadContext(context()); // shared by all checks
   LockAnalysis Locks(*Ctx, rules(), TC);
   llvm::DenseSet<const VarDecl *> Reported;
 

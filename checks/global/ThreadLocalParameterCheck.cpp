@@ -4,7 +4,7 @@
 
 #include "GlobalAccess.h"
 
-#include "analysis/ThreadContext.h"
+#include "analysis/SharedAnalyses.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
@@ -45,7 +45,7 @@ void ThreadLocalParameterCheck::onEndOfTranslationUnit() {
     Refs.clear();
     return;
   }
-  ThreadContext TC(*Ctx, rules());
+  ThreadContext &TC = threadContext(context()); // shared by all checks
   const SourceManager &SM = Ctx->getSourceManager();
   for (auto &[VD, Exprs] : Refs) {
     struct Use {

@@ -146,7 +146,8 @@ TEST_F(Cli, MissingFileIsAnError) {
 }
 
 TEST_F(Cli, JsonSchema) {
-  Outcome R = run({"--format", "json", file("multi.cpp"), "--", "-std=c++20"});
+  Outcome R = run({"--format", "json", "--checks", "-*,spawn-*",
+                   file("multi.cpp"), "--", "-std=c++20"});
   EXPECT_EQ(R.Exit, 1) << R.Err;
   json J = json::parse(R.Out);
   EXPECT_EQ(J["schema"], "tether-diagnostics");
@@ -171,8 +172,8 @@ TEST_F(Cli, JsonSchema) {
 }
 
 TEST_F(Cli, SarifStructure) {
-  Outcome R = run({"--format", "sarif", "-o", (Tmp / "out.sarif").string(),
-               "multi.cpp", "--", "-std=c++20"},
+  Outcome R = run({"--format", "sarif", "--checks", "-*,spawn-*", "-o",
+               (Tmp / "out.sarif").string(), "multi.cpp", "--", "-std=c++20"},
               Data);
   EXPECT_EQ(R.Exit, 1) << R.Err;
   EXPECT_EQ(R.Out, "");
@@ -185,7 +186,14 @@ TEST_F(Cli, SarifStructure) {
   EXPECT_EQ(Driver["name"], "tether");
   EXPECT_TRUE(Driver["version"].is_string());
   ASSERT_TRUE(Driver["rules"].is_array());
-  EXPECT_EQ(Driver["rules"].size(), 4u); // every enabled check
+  // Every enabled check is listed, the same set as --list-checks.
+  Outcome Listed = run({"--list-checks", "--checks", "-*,spawn-*"});
+  size_t Enabled = 0;
+  for (size_t P = Listed.Out.find("\n    "); P != std::string::npos;
+       P = Listed.Out.find("\n    ", P + 1))
+    ++Enabled;
+  EXPECT_EQ(Enabled, 4u);
+  EXPECT_EQ(Driver["rules"].size(), Enabled);
   for (const auto &Rule : Driver["rules"]) {
     EXPECT_TRUE(Rule["id"].is_string());
     EXPECT_FALSE(Rule["shortDescription"]["text"].get<std::string>().empty());
@@ -294,7 +302,8 @@ TEST_F(Cli, CompilationDatabase) {
      "arguments": ["c++", "-std=c++20", "-c", "b.cpp"]}
   ])");
   // Every translation unit of the database.
-  Outcome All = run({"-p", (Tmp / "build").string(), "--format", "json"});
+  Outcome All = run({"-p", (Tmp / "build").string(), "--format", "json",
+                     "--checks", "-*,spawn-*"});
   EXPECT_EQ(All.Exit, 1) << All.Err;
   json J = json::parse(All.Out);
   EXPECT_EQ(J["summary"]["files_analyzed"], 2);
@@ -357,6 +366,7 @@ TEST_F(Cli, MalformedRuleFilesNamePosition) {
 TEST_F(Cli, HeaderFindingsOncePerRunAndFiltered) {
   std::vector<std::string> Files = {file("hdr/one.cpp"), file("hdr/two.cpp")};
   auto Args = [&](std::vector<std::string> Extra) {
+    Extra.push_back("--checks=-*,spawn-*"); // the header holds a detach
     Extra.insert(Extra.end(), Files.begin(), Files.end());
     Extra.push_back("--");
     Extra.push_back("-std=c++20");
@@ -372,6 +382,21 @@ TEST_F(Cli, HeaderFindingsOncePerRunAndFiltered) {
             std::string::npos);
   Outcome Other = run(Args({"--header-filter", "nomatch"}));
   EXPECT_EQ(Other.Exit, 0);
+}
+
+TEST_F(Cli, StrictGlobalsFlagsUnsharedGlobals) {
+  std::vector<std::string> Base = {"--format", "json", "--checks",
+                                   "-*,global-*", file("unshared_global.cpp"),
+                                   "--"};
+  Outcome Default = run(Base);
+  EXPECT_EQ(Default.Exit, 0) << Default.Out << Default.Err;
+  std::vector<std::string> Strict = Base;
+  Strict.insert(Strict.begin(), "--strict-globals");
+  Outcome R = run(Strict);
+  EXPECT_EQ(R.Exit, 1) << R.Err;
+  json J = json::parse(R.Out);
+  ASSERT_EQ(J["diagnostics"].size(), 1u) << R.Out;
+  EXPECT_EQ(J["diagnostics"][0]["check"], "global-shared-mutable");
 }
 
 TEST_F(Cli, ExtraArgsReachTheCompiler) {
