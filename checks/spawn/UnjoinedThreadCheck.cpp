@@ -2,6 +2,7 @@
 
 #include "UnjoinedThreadCheck.h"
 
+#include "analysis/CfgDataflow.h"
 #include "analysis/ExprUtils.h"
 
 #include "clang/AST/ASTContext.h"
@@ -91,55 +92,14 @@ public:
   llvm::MapVector<const VarDecl *, Exit> Findings;
 
   void run() {
-    CFG::BuildOptions Opts;
-    Opts.AddImplicitDtors = true;
-    Opts.AddTemporaryDtors = false;
-    Opts.AddInitializers = false;
-    // References to a tracked variable are block-level elements only when
-    // asked for: without this, a move, a `return t` or a `Guard g(t)` would
-    // never reach transfer() and the thread would look leaked.
-    Opts.setAlwaysAdd(Stmt::DeclRefExprClass);
-    std::unique_ptr<CFG> G = CFG::buildCFG(FD, FD->getBody(), &Ctx, Opts);
+    std::unique_ptr<CFG> G = buildTrackingCFG(FD, Ctx);
     if (!G)
       return;
-    // A worklist over the blocks. (llvm's post-order iterators do not
-    // tolerate the null successors clang leaves for pruned edges, such as
-    // the false branch of `if (true)` or the path after a noreturn call.)
-    llvm::DenseMap<const CFGBlock *, VarStates> Out;
-    std::vector<const CFGBlock *> Work;
-    llvm::SmallPtrSet<const CFGBlock *, 32> Queued;
-    for (const CFGBlock *B : llvm::reverse(*G)) // roughly entry first
-      if (B && Queued.insert(B).second)
-        Work.push_back(B);
-    std::reverse(Work.begin(), Work.end());
-    while (!Work.empty()) {
-      const CFGBlock *B = Work.back();
-      Work.pop_back();
-      Queued.erase(B);
-      VarStates S;
-      for (auto It = B->pred_begin(); It != B->pred_end(); ++It) {
-        const CFGBlock *P = It->getReachableBlock();
-        if (!P)
-          continue;
-        auto OI = Out.find(P);
-        if (OI == Out.end())
-          continue;
-        VarStates Edge = OI->second;
-        refineOnEdge(P, B, Edge);
-        for (auto &[V, St] : Edge)
-          S[V] |= St;
-      }
-      for (const CFGElement &E : *B)
-        transfer(E, S);
-      auto OI = Out.find(B);
-      if (OI != Out.end() && OI->second == S)
-        continue;
-      Out[B] = std::move(S);
-      for (auto It = B->succ_begin(); It != B->succ_end(); ++It)
-        if (const CFGBlock *Succ = It->getReachableBlock())
-          if (Queued.insert(Succ).second)
-            Work.push_back(Succ);
-    }
+    runForwardDataflow<VarStates>(
+        *G, [this](const CFGElement &E, VarStates &S) { transfer(E, S); },
+        [this](const CFGBlock *From, const CFGBlock *To, VarStates &S) {
+          refineOnEdge(From, To, S);
+        });
   }
 
 private:

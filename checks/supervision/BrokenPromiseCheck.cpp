@@ -4,6 +4,7 @@
 
 #include "ThrowAnalysis.h"
 
+#include "analysis/CfgDataflow.h"
 #include "analysis/ExprUtils.h"
 #include "analysis/ThreadContext.h"
 
@@ -76,48 +77,12 @@ public:
   llvm::MapVector<const VarDecl *, Exit> Findings;
 
   void run() {
-    CFG::BuildOptions Opts;
-    Opts.AddImplicitDtors = true;
-    Opts.AddTemporaryDtors = false;
-    Opts.AddInitializers = false;
-    Opts.setAlwaysAdd(Stmt::DeclRefExprClass);
-    std::unique_ptr<CFG> G = CFG::buildCFG(FD, FD->getBody(), &Ctx, Opts);
+    std::unique_ptr<CFG> G = buildTrackingCFG(FD, Ctx);
     if (!G)
       return;
-    // A worklist over the blocks; clang leaves null successors for pruned
-    // edges, hence getReachableBlock() and no po_iterator.
-    llvm::DenseMap<const CFGBlock *, States> Out;
-    std::vector<const CFGBlock *> Work;
-    llvm::SmallPtrSet<const CFGBlock *, 32> Queued;
-    for (const CFGBlock *B : *G)
-      if (B && Queued.insert(B).second)
-        Work.push_back(B);
-    while (!Work.empty()) {
-      const CFGBlock *B = Work.back();
-      Work.pop_back();
-      Queued.erase(B);
-      States S;
-      for (auto It = B->pred_begin(); It != B->pred_end(); ++It) {
-        const CFGBlock *P = It->getReachableBlock();
-        if (!P)
-          continue;
-        auto OI = Out.find(P);
-        if (OI == Out.end())
-          continue;
-        for (auto &[V, St] : OI->second)
-          S[V] |= St;
-      }
-      for (const CFGElement &E : *B)
-        transfer(E, S);
-      auto OI = Out.find(B);
-      if (OI != Out.end() && OI->second == S)
-        continue;
-      Out[B] = std::move(S);
-      for (auto It = B->succ_begin(); It != B->succ_end(); ++It)
-        if (const CFGBlock *Succ = It->getReachableBlock())
-          if (Queued.insert(Succ).second)
-            Work.push_back(Succ);
-    }
+    runForwardDataflow<States>(
+        *G, [this](const CFGElement &E, States &S) { transfer(E, S); },
+        [](const CFGBlock *, const CFGBlock *, States &) {});
   }
 
 private:
