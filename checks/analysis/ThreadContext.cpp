@@ -2,6 +2,10 @@
 
 #include "ThreadContext.h"
 
+#include "clang/ASTMatchers/ASTMatchFinder.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
 #include "ExprUtils.h"
 
 #include "clang/AST/ASTContext.h"
@@ -318,6 +322,32 @@ void ThreadContext::computeReach() {
     const FunctionDecl *Encl = enclosingFunction(S.Site);
     if (Encl)
       InLoop = inLoopWithin(S.Site, Encl);
+    // The function that spawns is itself run more than once: called from
+    // two or more places, or from a loop (Coordinator::start called for
+    // each workflow). Each call starts another thread running the entry.
+    if (!InLoop && Encl) {
+      auto It = Callers.find(canon(Encl));
+      if (It != Callers.end()) {
+        // The graph keeps one edge per caller; count the calls themselves.
+        unsigned Calls = 0;
+        llvm::SmallPtrSet<const FunctionDecl *, 4> Seen;
+        for (const auto &[Caller, Where] : It->second) {
+          if (!Caller || !Caller->getBody() || !Seen.insert(Caller).second)
+            continue;
+          using namespace ast_matchers;
+          for (const auto &N : match(
+                   findAll(callExpr(callee(functionDecl(equalsNode(Encl))))
+                               .bind("call")),
+                   *Caller->getBody(), Ctx)) {
+            ++Calls;
+            if (inLoopWithin(N.getNodeAs<CallExpr>("call"), Caller))
+              InLoop = true;
+          }
+        }
+        if (Calls >= 2)
+          InLoop = true;
+      }
+    }
     for (const FunctionDecl *FD : S.Entries) {
       ExecContext C;
       C.Id = Contexts.size();

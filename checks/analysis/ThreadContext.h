@@ -8,8 +8,9 @@
 // computes for every function the contexts it runs in:
 //
 //   - one context per thread entry (a spawn site and the function it runs),
-//     "multi" when several threads run that entry at once (it is spawned by
-//     more than one site, or from a loop);
+//     "multi" when several threads run that entry at once (it is spawned
+//     from a loop, or by a function that is itself called from two or more
+//     places or from a loop);
 //   - the "other code" context: main, and every function that is not a
 //     thread entry and has no caller in this translation unit (it is called
 //     from main or from elsewhere).

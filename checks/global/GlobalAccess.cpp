@@ -69,8 +69,18 @@ bool isWriteAccess(const Expr *Ref, ASTContext &Ctx) {
         for (const auto &P : Ctx.getParents(*VD))
           if (const auto *DS = P.get<DeclStmt>())
             for (const auto &PP : Ctx.getParents(*DS))
-              if (const auto *RF = PP.get<CXXForRangeStmt>())
-                return nonConstRef(RF->getLoopVariable()->getType());
+              if (const auto *RF = PP.get<CXXForRangeStmt>()) {
+                // A non-const loop reference writes the range only if
+                // the body writes through it (`for (auto &h : g) h();`
+                // only reads).
+                const VarDecl *LV = RF->getLoopVariable();
+                if (!nonConstRef(LV->getType()))
+                  return false;
+                for (const Expr *U : referencesTo(LV, RF->getBody(), Ctx))
+                  if (isWriteAccess(U, Ctx))
+                    return true;
+                return false;
+              }
         return false;
       }
       return nonConstRef(VD->getType());

@@ -89,8 +89,11 @@ void chainNote(DiagBuilder &D, const ThreadContext &TC, const Reach &R,
          "non-thread code reaches " + What + " through " + Chain);
 }
 
-/// `g[i] = ...` with a non-constant index: each thread may own a slot.
-bool writesIndexedElement(const Expr *Ref, ASTContext &Ctx) {
+/// `g[i] = ...` with a non-constant index into an array or a sequence
+/// container from the rule packs (std::vector, std::array, std::deque):
+/// each thread may own a slot. Not std::map: its operator[] inserts.
+bool writesIndexedElement(const Expr *Ref, ASTContext &Ctx,
+                          const RuleSet &Rules) {
   auto Parents = Ctx.getParents(*Ref);
   while (!Parents.empty()) {
     const auto *P = Parents[0].get<Expr>();
@@ -104,7 +107,8 @@ bool writesIndexedElement(const Expr *Ref, ASTContext &Ctx) {
     if (const auto *ASE = dyn_cast<ArraySubscriptExpr>(P))
       Index = ASE->getIdx();
     else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(P))
-      if (OC->getOperator() == OO_Subscript && OC->getNumArgs() == 2)
+      if (OC->getOperator() == OO_Subscript && OC->getNumArgs() == 2 &&
+          !containerElement(OC->getArg(0)->getType(), Rules).isNull())
         Index = OC->getArg(1);
     return Index && !Index->isValueDependent() &&
            !Index->isIntegerConstantExpr(Ctx);
@@ -157,7 +161,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
           for (const Reach &Rb : TC.reaches(B.Function)) {
             // One write racing with itself on another thread: a slot
             // per thread (`results[i] = ...`) is assumed, not a race.
-            if (&A == &B && writesIndexedElement(A.Ref, *Ctx))
+            if (&A == &B && writesIndexedElement(A.Ref, *Ctx, rules()))
               continue;
             bool Differ = Ra.Context != Rb.Context;
             bool SelfRace = !Differ && TC.context(Ra.Context).Multi;
