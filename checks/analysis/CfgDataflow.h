@@ -12,6 +12,11 @@
 #ifndef TETHER_CHECKS_ANALYSIS_CFGDATAFLOW_H
 #define TETHER_CHECKS_ANALYSIS_CFGDATAFLOW_H
 
+#include "ExprUtils.h"
+
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
 #include "clang/Analysis/CFG.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLExtras.h"
@@ -80,6 +85,64 @@ void runForwardDataflow(const clang::CFG &G, TransferFn &&Transfer,
         if (Queued.insert(Succ).second)
           Work.push_back(Succ);
   }
+}
+
+/// The variable a handle expression names directly (`t`, `(t)`), not
+/// through containers or pointers.
+inline const clang::VarDecl *directVar(const clang::Expr *E) {
+  if (!E)
+    return nullptr;
+  if (const auto *DRE = llvm::dyn_cast<clang::DeclRefExpr>(ignoreWrappers(E)))
+    return llvm::dyn_cast<clang::VarDecl>(DRE->getDecl());
+  return nullptr;
+}
+
+/// Is `V` declared somewhere inside `Block`?
+inline bool isInside(const clang::VarDecl *V, const clang::Stmt *Block,
+                     clang::ASTContext &Ctx) {
+  clang::DynTypedNode N = clang::DynTypedNode::create(*V);
+  for (int Depth = 0; Depth < 64; ++Depth) {
+    auto Parents = Ctx.getParents(N);
+    if (Parents.empty())
+      return false;
+    if (const clang::Stmt *S = Parents[0].get<clang::Stmt>())
+      if (S == Block)
+        return true;
+    N = Parents[0];
+  }
+  return false;
+}
+
+/// A reference that hands a tracked object to another tracked variable
+/// (`T b(std::move(a))`, `b = std::move(a)`): the transfer is handled at the
+/// receiving declaration or assignment, not as an escape.
+inline bool
+feedsTrackedVar(const clang::Expr *Ref, clang::ASTContext &Ctx,
+                const llvm::SmallPtrSetImpl<const clang::VarDecl *> &Tracked) {
+  using namespace clang;
+  const Expr *Cur = Ref;
+  for (int Depth = 0; Depth < 8; ++Depth) {
+    auto Parents = Ctx.getParents(*Cur);
+    if (Parents.empty())
+      return false;
+    if (const auto *VD = Parents[0].get<VarDecl>())
+      return Tracked.count(VD);
+    const auto *P = Parents[0].get<Expr>();
+    if (!P)
+      return false;
+    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(P))
+      return OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
+             OC->getArg(1) == Cur && directVar(OC->getArg(0)) &&
+             Tracked.count(directVar(OC->getArg(0)));
+    if (!isa<CallExpr, CXXConstructExpr, ImplicitCastExpr, ParenExpr,
+             MaterializeTemporaryExpr, CXXBindTemporaryExpr, ExprWithCleanups,
+             CXXStaticCastExpr>(P))
+      return false;
+    if (isa<CallExpr>(P) && !movedArgument(cast<Expr>(P)))
+      return false;
+    Cur = P;
+  }
+  return false;
 }
 
 } // namespace tether

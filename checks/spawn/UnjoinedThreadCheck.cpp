@@ -45,15 +45,6 @@ const char *consequence(const ThreadTypeRule &R) {
              : "which calls std::terminate";
 }
 
-/// The direct variable a handle expression names (`t`, `(t)`), not through
-/// containers or pointers.
-const VarDecl *directVar(const Expr *E) {
-  if (!E)
-    return nullptr;
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(ignoreWrappers(E)))
-    return dyn_cast<VarDecl>(DRE->getDecl());
-  return nullptr;
-}
 
 /// The state a thread object has right after being initialized from `Init`.
 uint8_t initialState(const Expr *Init) {
@@ -138,32 +129,8 @@ private:
       S[V] = NotJoinable;
   }
 
-  /// A use of `V` that hands its thread to another tracked variable is
-  /// handled at the receiving declaration or assignment.
   bool feedsTrackedVar(const Expr *Ref) {
-    const Expr *Cur = Ref;
-    for (int Depth = 0; Depth < 8; ++Depth) {
-      auto Parents = Ctx.getParents(*Cur);
-      if (Parents.empty())
-        return false;
-      if (const auto *VD = Parents[0].get<VarDecl>())
-        return Tracked.count(VD);
-      const auto *P = Parents[0].get<Expr>();
-      if (!P)
-        return false;
-      if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(P))
-        return OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
-               OC->getArg(1) == Cur && directVar(OC->getArg(0)) &&
-               Tracked.count(directVar(OC->getArg(0)));
-      if (!isa<CallExpr>(P) && !isa<CXXConstructExpr>(P) &&
-          !isa<ImplicitCastExpr, ParenExpr, MaterializeTemporaryExpr,
-               CXXBindTemporaryExpr, ExprWithCleanups, CXXStaticCastExpr>(P))
-        return false;
-      if (isa<CallExpr>(P) && !movedArgument(cast<Expr>(P)))
-        return false;
-      Cur = P;
-    }
-    return false;
+    return tether::feedsTrackedVar(Ref, Ctx, Tracked);
   }
 
   void report(const VarDecl *V, SourceLocation Loc, std::string What) {
@@ -195,17 +162,7 @@ private:
   }
 
   bool isInside(const VarDecl *V, const Stmt *Block) {
-    DynTypedNode N = DynTypedNode::create(*V);
-    for (int Depth = 0; Depth < 64; ++Depth) {
-      auto Parents = Ctx.getParents(N);
-      if (Parents.empty())
-        return false;
-      if (const Stmt *S = Parents[0].get<Stmt>())
-        if (S == Block)
-          return true;
-      N = Parents[0];
-    }
-    return false;
+    return tether::isInside(V, Block, Ctx);
   }
 
   void transfer(const CFGElement &E, VarStates &S) {

@@ -38,13 +38,6 @@ bool contains(const std::vector<std::string> &V, const std::string &S) {
   return std::find(V.begin(), V.end(), S) != V.end();
 }
 
-const VarDecl *directVar(const Expr *E) {
-  if (!E)
-    return nullptr;
-  if (const auto *DRE = dyn_cast<DeclRefExpr>(ignoreWrappers(E)))
-    return dyn_cast<VarDecl>(DRE->getDecl());
-  return nullptr;
-}
 
 std::string methodName(const CallExpr *C) {
   if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(C))
@@ -103,17 +96,7 @@ private:
   }
 
   bool isInside(const VarDecl *V, const Stmt *Block) {
-    DynTypedNode N = DynTypedNode::create(*V);
-    for (int Depth = 0; Depth < 64; ++Depth) {
-      auto Parents = Ctx.getParents(N);
-      if (Parents.empty())
-        return false;
-      if (const Stmt *S = Parents[0].get<Stmt>())
-        if (S == Block)
-          return true;
-      N = Parents[0];
-    }
-    return false;
+    return tether::isInside(V, Block, Ctx);
   }
 
   /// Does an exception of type `T` (null: unknown) raised at `At` leave the
@@ -281,31 +264,8 @@ private:
     }
   }
 
-  /// `std::promise<int> q(std::move(p))`: handled at the declaration.
   bool feedsTrackedVar(const Expr *Ref) {
-    const Expr *Cur = Ref;
-    for (int Depth = 0; Depth < 8; ++Depth) {
-      auto Parents = Ctx.getParents(*Cur);
-      if (Parents.empty())
-        return false;
-      if (const auto *VD = Parents[0].get<VarDecl>())
-        return Tracked.count(VD);
-      const auto *P = Parents[0].get<Expr>();
-      if (!P)
-        return false;
-      if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(P))
-        return OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
-               OC->getArg(1) == Cur && directVar(OC->getArg(0)) &&
-               Tracked.count(directVar(OC->getArg(0)));
-      if (!isa<CallExpr, CXXConstructExpr, ImplicitCastExpr, ParenExpr,
-               MaterializeTemporaryExpr, CXXBindTemporaryExpr,
-               ExprWithCleanups, CXXStaticCastExpr>(P))
-        return false;
-      if (isa<CallExpr>(P) && !movedArgument(cast<Expr>(P)))
-        return false;
-      Cur = P;
-    }
-    return false;
+    return tether::feedsTrackedVar(Ref, Ctx, Tracked);
   }
 };
 
