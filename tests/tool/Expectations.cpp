@@ -54,6 +54,31 @@ FixtureSpec parseFixture(const std::string &Text) {
       Spec.HeaderFilter = trim(H);
       continue;
     }
+    if (const char *R = Directive("tether-rules:")) {
+      for (std::string &P : splitArgs(R))
+        Spec.RulePacks.push_back(std::move(P));
+      continue;
+    }
+    if (Directive("tether-no-default-rules")) {
+      Spec.NoDefaultRules = true;
+      continue;
+    }
+    if (const char *O = Directive("tether-options:")) {
+      for (const std::string &W : splitArgs(O)) {
+        if (W == "strict-globals") {
+          Spec.StrictGlobals = true;
+          continue;
+        }
+        auto Eq = W.find('=');
+        if (Eq == std::string::npos || Eq == 0)
+          Spec.Errors.push_back("line " + std::to_string(LineNo) +
+                                ": tether-options wants strict-globals or "
+                                "Check.Key=Value, not '" + W + "'");
+        else
+          Spec.Options.emplace_back(W.substr(0, Eq), W.substr(Eq + 1));
+      }
+      continue;
+    }
     if (Line.find("expected-no-diagnostics") != std::string::npos) {
       Spec.NoDiagnostics = true;
       continue;

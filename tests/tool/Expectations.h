@@ -9,6 +9,10 @@
 //   // tether-args: -std=c++17 -DFOO       (default: -std=c++20)
 //   // tether-checks: spawn-*              (default: the folder's check)
 //   // tether-header-filter: .*            (default: none)
+//   // tether-rules: extra.json            (rule packs beside the fixture,
+//   //                                      loaded after the built-in ones)
+//   // tether-no-default-rules             (only the packs named above)
+//   // tether-options: strict-globals Check.Key=Value
 //
 // `@+N`/`@-N` moves the expectation to another line, `@N` names a line. The
 // column is required: expectations pin line and column. The text in {{ }} is
@@ -19,6 +23,7 @@
 #define TETHER_TESTS_TOOL_EXPECTATIONS_H
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tether::testing {
@@ -38,6 +43,10 @@ struct FixtureSpec {
   std::vector<std::string> Args;
   std::string Checks;
   std::string HeaderFilter;
+  std::vector<std::string> RulePacks;  // relative to the fixture's folder
+  bool NoDefaultRules = false;
+  bool StrictGlobals = false;
+  std::vector<std::pair<std::string, std::string>> Options; // Key=Value
   std::vector<std::string> Errors; // malformed expectation comments
 };
 

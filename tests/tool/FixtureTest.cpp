@@ -70,7 +70,15 @@ TEST_P(FixtureTest, MatchesExpectations) {
 
   DriverOptions O;
   std::string Err;
-  ASSERT_TRUE(loadBuiltinRules(O.Rules, Err)) << Err;
+  if (!Spec.NoDefaultRules)
+    ASSERT_TRUE(loadBuiltinRules(O.Rules, Err)) << Err;
+  for (const std::string &Pack : Spec.RulePacks) {
+    std::string PackPath = (fs::path(F.Path).parent_path() / Pack).string();
+    ASSERT_TRUE(loadRulePackFile(PackPath, O.Rules, Err)) << Err;
+  }
+  O.Options.StrictGlobals = Spec.StrictGlobals;
+  for (const auto &[Key, Value] : Spec.Options)
+    O.Options.Values[Key] = Value;
   CheckGlobs Globs;
   ASSERT_TRUE(Globs.parse(Spec.Checks.empty() ? F.Check : Spec.Checks, Err))
       << Err;
@@ -151,6 +159,8 @@ TEST(CheckInventory, EveryCheckHasFixturesAndDocs) {
     bool HasPositive = false, HasNegative = false;
     if (fs::exists(Dir))
       for (const auto &F : fs::directory_iterator(Dir)) {
+        if (F.path().extension() != ".cpp")
+          continue;
         FixtureSpec S = parseFixture(readFile(F.path().string()));
         HasNegative |= S.NoDiagnostics;
         HasPositive |= !S.Expectations.empty();
