@@ -4,47 +4,155 @@
 
 #include "ThrowAnalysis.h"
 
+#include "analysis/ExprUtils.h"
 #include "analysis/SharedAnalyses.h"
 
+#include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
-#include "clang/AST/Expr.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
 
 using namespace clang;
 using namespace clang::ast_matchers;
 
 namespace tether {
 
+namespace {
+
+/// The local variable that keeps the future an async call returns
+/// (`auto f = std::async(...)`, `std::future<int> f(std::async(...))`), or
+/// null when the future goes anywhere else (a member, a container, a
+/// return, an argument).
+const VarDecl *futureVariable(const Expr *Call, ASTContext &Ctx) {
+  const Expr *Cur = Call;
+  for (int Depth = 0; Depth < 8; ++Depth) {
+    auto Parents = Ctx.getParents(*Cur);
+    if (Parents.empty())
+      return nullptr;
+    if (const auto *VD = Parents[0].get<VarDecl>())
+      return VD->hasLocalStorage() && !isa<ParmVarDecl>(VD) &&
+                     !VD->getType()->isReferenceType()
+                 ? VD
+                 : nullptr;
+    const auto *P = Parents[0].get<Expr>();
+    if (!P)
+      return nullptr;
+    const auto *CE = dyn_cast<CXXConstructExpr>(P);
+    if (!isa<ImplicitCastExpr, ParenExpr, ExprWithCleanups,
+             CXXBindTemporaryExpr, MaterializeTemporaryExpr,
+             CXXFunctionalCastExpr>(P) &&
+        !(CE && CE->getConstructor()->isMoveConstructor()))
+      return nullptr;
+    Cur = P;
+  }
+  return nullptr;
+}
+
+/// A future variable of the enclosing function that is never waited on
+/// (no get(), wait*(), share() - the rule pack's `wait` methods) and never
+/// handed to other code (moved, returned, passed by reference).
+bool neverWaited(const VarDecl *V, const RuleSet &Rules, ASTContext &Ctx) {
+  const auto *FD =
+      dyn_cast_or_null<FunctionDecl>(V->getParentFunctionOrMethod());
+  if (!FD || !FD->getBody())
+    return false;
+  const FutureTypeRule *Rule = futureRule(V->getType(), Rules);
+  if (!Rule)
+    return false;
+  for (const Expr *Ref : referencesTo(V, FD->getBody(), Ctx)) {
+    const CXXMemberCallExpr *MC = nullptr;
+    UseKind K = classifyUse(Ref, Ctx, &MC);
+    if (K == UseKind::Escaped || K == UseKind::Moved ||
+        K == UseKind::Assigned)
+      return false;
+    if (K == UseKind::MethodCall && MC &&
+        llvm::is_contained(Rule->Wait, calleeName(MC)))
+      return false;
+  }
+  return true;
+}
+
+std::string entryName(const FunctionDecl *Entry) {
+  return ThreadContext::chainText({Entry});
+}
+
+} // namespace
+
 void EscapingExceptionCheck::registerMatchers(MatchFinder *Finder) {
   // The analysis is whole-TU: one match to run it once.
   Finder->addMatcher(translationUnitDecl().bind("tu"), this);
 }
 
-void EscapingExceptionCheck::check(const MatchFinder::MatchResult &) {
+void EscapingExceptionCheck::check(const MatchFinder::MatchResult &R) {
+  ASTContext &Ctx = *R.Context;
   ThrowAnalysis &Throws = throwAnalysis(context());
   for (const SpawnSite &S : spawnSites(context())) {
-    // std::async stores the exception in its future; executors decide for
-    // themselves. A thread has nobody to hand it to.
-    if (S.Kind != SpawnKind::ThreadObject &&
-        S.Kind != SpawnKind::ThreadFunction)
-      continue;
+    // Where does an exception that leaves the entry go?
+    //  - a thread: std::terminate;
+    //  - an executor task: out of the executor's worker loop;
+    //  - std::async: into the future, which rethrows it in get(); lost only
+    //    when nobody ever reads the future.
+    const VarDecl *Future = nullptr;
+    if (S.Kind == SpawnKind::Async) {
+      if (S.Fate != HandleFate::Discarded) {
+        Future = futureVariable(S.Site, Ctx);
+        if (!Future || !neverWaited(Future, rules(), Ctx))
+          continue; // someone waits (or may): the exception reaches them
+      }
+    }
     for (const FunctionDecl *Entry : S.Entries) {
       const ThrowOrigin *O = Throws.escapesBody(Entry);
       if (!O)
         continue;
-      std::string Name = ThreadContext::chainText({Entry});
+      std::string Name = entryName(Entry);
       std::string Note = O->What;
       if (O->Chain.size() > 1)
         Note += " (reached via " + ThreadContext::chainText(O->Chain) + ")";
-      Note += " and is not caught before it leaves the thread entry";
-      diag(S.Site->getBeginLoc(),
-           "an exception can escape thread entry '" + Name + "' (" +
-               S.Spawner +
-               "), which calls std::terminate and ends the whole process; "
-               "run the work as a task of a tether task_supervisor "
-               "(task_supervisor::async, then task<T>::await returns the "
-               "exception as errc::exception) or catch and report it in "
-               "the entry")
-          .note(O->Site->getBeginLoc(), Note);
+      std::string Msg;
+      switch (S.Kind) {
+      case SpawnKind::ThreadObject:
+      case SpawnKind::ThreadFunction:
+        Note += " and is not caught before it leaves the thread entry";
+        Msg = "an exception can escape thread entry '" + Name + "' (" +
+              S.Spawner +
+              "), which calls std::terminate and ends the whole process; "
+              "run the work as a task of a tether task_supervisor "
+              "(task_supervisor::async, then task<T>::await returns the "
+              "exception as errc::exception) or catch and report it in "
+              "the entry";
+        break;
+      case SpawnKind::Executor:
+      case SpawnKind::HeuristicExecutor:
+        Note += " and is not caught before it leaves the task";
+        Msg = "an exception can escape task '" + Name + "' handed to '" +
+              S.Spawner +
+              "': it leaves the executor's worker loop, which, depending on "
+              "the executor, kills the worker thread (std::terminate when "
+              "the loop does not catch it, as on a boost::asio::thread_pool "
+              "thread) or swallows it, and the code that submitted the "
+              "task never learns of the failure; submit the work to a "
+              "tether task_supervisor (task<T>::await returns the exception "
+              "as errc::exception) or catch and report it in the task";
+        break;
+      case SpawnKind::Async:
+        Note += " and is not caught before it leaves the task";
+        Msg = "an exception can escape task '" + Name + "' (" + S.Spawner +
+              ") and is stored in a future that nobody reads (" +
+              (Future ? "'" + Future->getNameAsString() +
+                            "' is never waited on"
+                      : std::string("the future is discarded")) +
+              "), so the failure is lost silently; get() the future where "
+              "the result is needed, or run the work as a task of a tether "
+              "task_supervisor and await its result<T>";
+        break;
+      }
+      auto B = diag(S.Site->getBeginLoc(), Msg);
+      B.note(O->Site->getBeginLoc(), Note);
+      if (Future)
+        B.note(Future->getLocation(),
+               "the future is kept in '" + Future->getNameAsString() +
+                   "', which is never waited on (no get() or wait()) nor "
+                   "handed on");
     }
   }
 }

@@ -14,11 +14,18 @@ namespace tether {
 /// pthread_create) it asks the throw analysis (ThrowAnalysis.h) whether an
 /// exception can leave the entry: a `throw` or a call of a rule-pack
 /// throwing function, reached through calls to functions defined in the
-/// translation unit, not caught by a handler of its type on the way, and
-/// not behind a `noexcept` or `nothrow_functions` callee. The warning is at
-/// the spawn site; a note points at the throw with the call chain. Tasks of
-/// std::async and executors are not flagged: their exception is stored or
-/// handled by the executor.
+/// translation unit (and through callable variables whose targets it shows),
+/// not caught by a handler of its type on the way, and not behind a
+/// `noexcept` or `nothrow_functions` callee. The warning is at the spawn
+/// site; a note points at the throw with the call chain.
+///
+/// The same question is asked of tasks handed to an executor (a rule-pack
+/// executor or one found by the name heuristic): the exception leaves the
+/// executor's worker loop. A std::async task is reported only when its
+/// future is discarded or kept in a local that is never waited on and never
+/// handed on: the exception is stored where nobody reads it. A future that
+/// is get() or wait()ed hands the exception to the waiter and is not
+/// reported.
 class EscapingExceptionCheck : public Check {
 public:
   using Check::Check;

@@ -2,7 +2,9 @@
 
 #include "ThrowAnalysis.h"
 
+#include "analysis/CfgDataflow.h"
 #include "analysis/ExprUtils.h"
+#include "analysis/SpawnSites.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Attr.h"
@@ -63,12 +65,93 @@ bool ThrowAnalysis::catches(const CXXTryStmt *Try, QualType T) {
   return false;
 }
 
+/// The callable object of a call whose target is not named: `fp()`,
+/// `(*fp)()`, `(obj.*pm)()`, and `f()` on a std::function or another
+/// library wrapper whose operator() is in a system header. Null for a call
+/// of a named function (or of a functor's own operator()).
+static const Expr *calledObject(const CallExpr *C, const SourceManager &SM) {
+  if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(C)) {
+    if (OC->getOperator() != OO_Call || OC->getNumArgs() == 0)
+      return nullptr;
+    const FunctionDecl *Op = OC->getDirectCallee();
+    if (Op && !SM.isInSystemHeader(SM.getExpansionLoc(Op->getLocation())))
+      return nullptr; // a functor's own operator(): called directly
+    return OC->getArg(0);
+  }
+  if (C->getDirectCallee() || isa<CXXPseudoDestructorExpr>(C->getCallee()))
+    return nullptr;
+  const Expr *Callee = C->getCallee()->IgnoreParenImpCasts();
+  if (const auto *BO = dyn_cast<BinaryOperator>(Callee))
+    if (BO->isPtrMemOp())
+      return BO->getRHS();
+  return Callee;
+}
+
+std::optional<ThrowOrigin>
+ThrowAnalysis::thrownThroughCallable(const CallExpr *C, const Expr *Obj) {
+  // Only a value whose possible targets this translation unit shows (a
+  // local or global initialized with a lambda, a function, &C::m, a bind):
+  // a parameter or a member can hold anything and is assumed not to throw.
+  const Expr *Root = Obj->IgnoreParenImpCasts();
+  while (const auto *UO = dyn_cast<UnaryOperator>(Root)) {
+    if (UO->getOpcode() != UO_Deref)
+      break;
+    Root = UO->getSubExpr()->IgnoreParenImpCasts();
+  }
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(Root)) {
+    if (isa<ParmVarDecl>(DRE->getDecl()))
+      return std::nullopt;
+  } else if (isa<MemberExpr>(Root)) {
+    if (!isa<CXXMethodDecl>(cast<MemberExpr>(Root)->getMemberDecl()))
+      return std::nullopt;
+  }
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (const FunctionDecl *Target : resolveCallable(Obj, Ctx)) {
+    if (SM.isInSystemHeader(SM.getExpansionLoc(Target->getLocation())))
+      continue;
+    if (Rules.isNothrowFunction(functionQualifiedName(Target)))
+      continue;
+    if (const auto *FPT = Target->getType()->getAs<FunctionProtoType>())
+      if (FPT->isNothrow())
+        continue;
+    if (const auto *MD = dyn_cast<CXXMethodDecl>(Target))
+      if (MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
+          !MD->getParent()->hasAttr<FinalAttr>())
+        continue; // a member pointer to a virtual method dispatches
+    if (const ThrowOrigin *O = escapesBody(Target))
+      return *O;
+  }
+  (void)C;
+  return std::nullopt;
+}
+
+bool ThrowAnalysis::leavesScope(const Stmt *At, QualType T, const VarDecl *V,
+                                ASTContext &Ctx) {
+  const Stmt *Child = At;
+  for (int Depth = 0; Depth < 256; ++Depth) {
+    auto Parents = Ctx.getParents(*Child);
+    if (Parents.empty())
+      return true;
+    const Stmt *P = Parents[0].get<Stmt>();
+    if (!P || isa<LambdaExpr>(P))
+      return true; // reached the function (or the lambda's) boundary
+    if (const auto *Try = dyn_cast<CXXTryStmt>(P))
+      if (Try->getTryBlock() == Child && catches(Try, T))
+        return isInside(V, Try->getTryBlock(), Ctx);
+    Child = P;
+  }
+  return true;
+}
+
 std::optional<ThrowOrigin> ThrowAnalysis::thrownBy(const Expr *E) {
   const FunctionDecl *FD = nullptr;
-  if (const auto *C = dyn_cast<CallExpr>(E))
+  if (const auto *C = dyn_cast<CallExpr>(E)) {
+    if (const Expr *Obj = calledObject(C, Ctx.getSourceManager()))
+      return thrownThroughCallable(C, Obj);
     FD = C->getDirectCallee();
-  else if (const auto *CE = dyn_cast<CXXConstructExpr>(E))
+  } else if (const auto *CE = dyn_cast<CXXConstructExpr>(E)) {
     FD = CE->getConstructor();
+  }
   if (!FD)
     return std::nullopt;
   std::string Name = functionQualifiedName(FD);

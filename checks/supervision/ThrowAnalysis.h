@@ -6,10 +6,15 @@
 // headers), respects `noexcept`, `try`/`catch` whose handler catches the
 // thrown type (a handler that rethrows is walked like any code), the rule
 // packs' `nothrow_functions`, and knows the library functions of
-// `throwing_functions`. A call to anything else (a function defined in
-// another translation unit, a call through a pointer, a virtual call that
-// could reach any override) is assumed not to throw: a false positive costs
-// more than a miss.
+// `throwing_functions`. A call through a function pointer, a member
+// function pointer, a `std::function` or another callable variable is
+// followed into every target the translation unit shows it can hold (a
+// local or global initialized with a lambda, a function, `&C::m`, a
+// `std::bind`; resolveCallable in SpawnSites.h). A call to anything else (a
+// function defined in another translation unit, a callable parameter or
+// member whose targets are unknown, a virtual call that could reach any
+// override) is assumed not to throw: a false positive costs more than a
+// miss.
 //
 // Built once per translation unit and shared by the supervision checks
 // through CheckContext::sharedAnalysis (see throwAnalysis()).
@@ -32,11 +37,13 @@
 
 namespace clang {
 class ASTContext;
+class CallExpr;
 class CXXCatchStmt;
 class CXXTryStmt;
 class Expr;
 class FunctionDecl;
 class Stmt;
+class VarDecl;
 } // namespace clang
 
 namespace tether {
@@ -81,7 +88,18 @@ public:
   /// Does any handler of `Try` catch `T`?
   static bool catches(const clang::CXXTryStmt *Try, clang::QualType T);
 
+  /// Does an exception of type `T` (null: unknown, caught by any handler)
+  /// raised at `At` leave the scope of the local `V`, destroying it? A
+  /// handler of its type around `At` (in the same function or lambda body)
+  /// keeps `V` alive unless `V` lives inside that try block. Shared by the
+  /// path-sensitive checks that follow local handles (spawn-unjoined-thread,
+  /// supervision-broken-promise).
+  static bool leavesScope(const clang::Stmt *At, clang::QualType T,
+                          const clang::VarDecl *V, clang::ASTContext &Ctx);
+
 private:
+  std::optional<ThrowOrigin>
+  thrownThroughCallable(const clang::CallExpr *C, const clang::Expr *Obj);
   void walk(const clang::Stmt *S,
             llvm::SmallVectorImpl<const clang::CXXTryStmt *> &Tries,
             const clang::FunctionDecl *Within,
