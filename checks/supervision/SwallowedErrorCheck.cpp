@@ -87,7 +87,7 @@ void SwallowedErrorCheck::check(const MatchFinder::MatchResult &R) {
   Ctx = R.Context;
   if (const auto *C = R.Nodes.getNodeAs<CXXCatchStmt>("catch"))
     if (!Ctx->getSourceManager().isInSystemHeader(C->getBeginLoc()))
-      Handlers.push_back(C);
+      Handlers.insert(C);
 }
 
 void SwallowedErrorCheck::onEndOfTranslationUnit() {
@@ -97,19 +97,26 @@ void SwallowedErrorCheck::onEndOfTranslationUnit() {
   }
   ThreadContext &TC = threadContext(context());
   for (const CXXCatchStmt *H : Handlers) {
-    const FunctionDecl *FD = TC.enclosingFunction(H);
-    if (!FD || FD->isDependentContext())
+    // Every function holding the handler: a handler of a function template
+    // that does not depend on its parameters is one node shared by the
+    // pattern and every instantiation (only the instantiations run).
+    const Reach *OnThread = nullptr;
+    const FunctionDecl *FD = nullptr;
+    for (const FunctionDecl *F : TC.enclosingFunctions(H)) {
+      for (const Reach &Rc : TC.reaches(F))
+        if (TC.context(Rc.Context).isThread()) {
+          OnThread = &Rc;
+          break;
+        }
+      if (OnThread) {
+        FD = F;
+        break;
+      }
+    }
+    if (!OnThread)
       continue;
     bool Void = FD->getReturnType()->isVoidType();
     if (handles(H->getHandlerBlock(), Void) || hasComment(H, *Ctx))
-      continue;
-    const Reach *OnThread = nullptr;
-    for (const Reach &Rc : TC.reaches(FD))
-      if (TC.context(Rc.Context).isThread()) {
-        OnThread = &Rc;
-        break;
-      }
-    if (!OnThread)
       continue;
     const ExecContext &EC = TC.context(OnThread->Context);
     std::string Entry = ThreadContext::chainText({EC.Entry});

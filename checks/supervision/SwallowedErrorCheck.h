@@ -4,7 +4,7 @@
 
 #include "core/Check.h"
 
-#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace tether {
 
@@ -20,7 +20,10 @@ namespace tether {
 /// empty, or only `continue`s, `break`s, returns from a `void` function or
 /// touches its own locals - and holds no comment (a comment in the handler
 /// records a decision someone made). Whether the code runs on a worker thread comes
-/// from the thread-context analysis (ThreadContext.h).
+/// from the thread-context analysis (ThreadContext.h). A handler inside a
+/// template is judged in every instantiation: Clang shares a non-dependent
+/// handler between the pattern and its instantiations, so it counts as
+/// running on a thread when any instantiation does.
 class SwallowedErrorCheck : public Check {
 public:
   using Check::Check;
@@ -30,7 +33,9 @@ public:
 
 private:
   clang::ASTContext *Ctx = nullptr;
-  llvm::SmallVector<const clang::CXXCatchStmt *, 8> Handlers;
+  /// Each handler once (a handler shared by a template and its
+  /// instantiations is matched once per traversal).
+  llvm::SetVector<const clang::CXXCatchStmt *> Handlers;
 };
 
 } // namespace tether

@@ -267,3 +267,29 @@ TEST(ThreadContextTest, SharedTemplateNodeHasEveryInstantiation) {
 }
 
 } // namespace
+
+namespace {
+
+// A handler that does not depend on the template parameters is one node
+// shared by the pattern and its instantiations (Clang does not rebuild it):
+// enclosingFunction() may give the pattern, which no context reaches;
+// enclosingFunctions() gives the instantiation that runs on the thread.
+TEST(ThreadContextTest, SharedHandlerOfTemplateReachedFromThread) {
+  Analyzed A(R"cpp(
+    #include <thread>
+    template <class F> void guarded(F f) { try { f(); } catch (...) {} }
+    void start() { std::thread t([] { guarded([] {}); }); t.join(); }
+  )cpp");
+  auto M = match(cxxCatchStmt(isExpansionInMainFile()).bind("h"),
+                 A.AST->getASTContext());
+  ASSERT_FALSE(M.empty());
+  auto Fns = A.TC->enclosingFunctions(M[0].getNodeAs<Stmt>("h"));
+  ASSERT_EQ(Fns.size(), 1u);
+  EXPECT_FALSE(Fns[0]->isDependentContext());
+  bool OnThread = false;
+  for (const Reach &R : A.TC->reaches(Fns[0]))
+    OnThread |= A.TC->context(R.Context).isThread();
+  EXPECT_TRUE(OnThread);
+}
+
+} // namespace
