@@ -145,6 +145,73 @@ feedsTrackedVar(const clang::Expr *Ref, clang::ASTContext &Ctx,
   return false;
 }
 
+/// The thread handle a join or detach call is made on (`t.join()`,
+/// `this->t_.detach()`, `workers_[i].join()`, `w.join()` for a range-for
+/// `w` over a container, which resolves to the container), for thread types
+/// of the rule packs; null for any other call. What the unjoined-thread
+/// checks count as "handled somewhere".
+inline const clang::ValueDecl *
+joinedOrDetachedHandle(const clang::CXXMemberCallExpr *MC,
+                       const RuleSet &Rules, clang::ASTContext &Ctx) {
+  const clang::CXXMethodDecl *MD = MC ? MC->getMethodDecl() : nullptr;
+  if (!MD)
+    return nullptr;
+  const ThreadTypeRule *Rule = Rules.threadType(qualifiedName(MD->getParent()));
+  if (!Rule)
+    return nullptr;
+  std::string N = calleeName(MC);
+  if (!llvm::is_contained(Rule->Join, N) && !llvm::is_contained(Rule->Detach, N))
+    return nullptr;
+  const clang::ValueDecl *D = rootDecl(MC->getImplicitObjectArgument());
+  return D ? resolveAlias(D, Ctx) : nullptr;
+}
+
+/// A container method that adds an element (`emplace_back`, `push_back`,
+/// `insert`, ...): for a container of threads, a thread is started there.
+inline bool isContainerInsertion(llvm::StringRef Method) {
+  return Method == "emplace_back" || Method == "push_back" ||
+         Method == "emplace" || Method == "emplace_front" ||
+         Method == "push_front" || Method == "insert";
+}
+
+/// `v.begin()`, `v.end()` or `v.data()` whose result is handed to other
+/// code (`std::for_each(v.begin(), v.end(), ...)`) rather than kept in a
+/// local: the elements are out of our sight.
+inline bool iteratorsHandedOn(const clang::CXXMemberCallExpr *MC,
+                              clang::ASTContext &Ctx) {
+  using namespace clang;
+  std::string N = calleeName(MC);
+  if (N != "begin" && N != "end" && N != "data")
+    return false;
+  auto P = Ctx.getParents(*MC);
+  return !P.empty() &&
+         (P[0].get<CallExpr>() || P[0].get<MaterializeTemporaryExpr>() ||
+          P[0].get<CXXConstructExpr>() || P[0].get<ImplicitCastExpr>());
+}
+
+/// For a branch condition `h.joinable()` or `!h.joinable()` (any number of
+/// `!`), the handle expression `h`; `Negated` tells whether the true branch
+/// is the not-joinable one. Null for any other condition.
+inline const clang::Expr *joinableTest(const clang::Stmt *Cond,
+                                       bool &Negated) {
+  using namespace clang;
+  Negated = false;
+  const auto *CondE = dyn_cast_or_null<Expr>(Cond);
+  if (!CondE)
+    return nullptr;
+  const Expr *E = CondE->IgnoreParenImpCasts();
+  while (const auto *UO = dyn_cast<UnaryOperator>(E)) {
+    if (UO->getOpcode() != UO_LNot)
+      return nullptr;
+    Negated = !Negated;
+    E = UO->getSubExpr()->IgnoreParenImpCasts();
+  }
+  const auto *MC = dyn_cast<CXXMemberCallExpr>(E);
+  if (!MC || calleeName(MC) != "joinable")
+    return nullptr;
+  return MC->getImplicitObjectArgument();
+}
+
 } // namespace tether
 
 #endif

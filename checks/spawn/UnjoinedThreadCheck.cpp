@@ -4,6 +4,7 @@
 
 #include "analysis/CfgDataflow.h"
 #include "analysis/ExprUtils.h"
+#include "supervision/ThrowAnalysis.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
@@ -105,22 +106,11 @@ private:
 
   /// `if (t.joinable())`: on the false edge the thread is not joinable.
   void refineOnEdge(const CFGBlock *From, const CFGBlock *To, VarStates &S) {
-    const Stmt *Cond = From->getTerminatorCondition();
-    const auto *CondE = dyn_cast_or_null<Expr>(Cond);
-    if (!CondE || From->succ_size() != 2)
-      return;
     bool Negated = false;
-    const Expr *E = CondE->IgnoreParenImpCasts();
-    while (const auto *UO = dyn_cast<UnaryOperator>(E)) {
-      if (UO->getOpcode() != UO_LNot)
-        return;
-      Negated = !Negated;
-      E = UO->getSubExpr()->IgnoreParenImpCasts();
-    }
-    const auto *MC = dyn_cast<CXXMemberCallExpr>(E);
-    if (!MC || calleeName(MC) != "joinable")
+    const Expr *Handle = joinableTest(From->getTerminatorCondition(), Negated);
+    if (!Handle || From->succ_size() != 2)
       return;
-    const VarDecl *V = directVar(MC->getImplicitObjectArgument());
+    const VarDecl *V = directVar(Handle);
     if (!V || !S.count(V))
       return;
     const CFGBlock *FalseSucc = *(From->succ_begin() + (Negated ? 0 : 1));
@@ -138,31 +128,12 @@ private:
       Findings.insert({V, Exit{Loc, std::move(What)}});
   }
 
-  /// Does an exception thrown at `Throw` leave the scope of `V`?
+  /// Does an exception thrown at `Throw` leave the scope of `V`? Typed: a
+  /// handler that cannot catch the thrown type does not keep `V` alive.
   bool throwLeavesScope(const CXXThrowExpr *Throw, const VarDecl *V) {
-    const Stmt *Child = Throw;
-    while (true) {
-      auto Parents = Ctx.getParents(*Child);
-      if (Parents.empty())
-        return true;
-      const Stmt *P = Parents[0].get<Stmt>();
-      if (!P)
-        return true; // reached the function
-      if (isa<LambdaExpr>(P))
-        return true;
-      if (const auto *Try = dyn_cast<CXXTryStmt>(P)) {
-        if (Try->getTryBlock() == Child) {
-          // Caught here (we assume a handler matches): V survives unless it
-          // was declared inside the try block.
-          return isInside(V, Try->getTryBlock());
-        }
-      }
-      Child = P;
-    }
-  }
-
-  bool isInside(const VarDecl *V, const Stmt *Block) {
-    return tether::isInside(V, Block, Ctx);
+    QualType T = Throw->getSubExpr() ? Throw->getSubExpr()->getType()
+                                     : QualType();
+    return ThrowAnalysis::leavesScope(Throw, T, V, Ctx);
   }
 
   void transfer(const CFGElement &E, VarStates &S) {
@@ -332,12 +303,8 @@ void UnjoinedThreadCheck::registerMatchers(MatchFinder *Finder) {
 void UnjoinedThreadCheck::check(const MatchFinder::MatchResult &R) {
   Ctx = R.Context;
   if (const auto *MC = R.Nodes.getNodeAs<CXXMemberCallExpr>("handled")) {
-    const ThreadTypeRule *Rule =
-        rules().threadType(qualifiedName(MC->getMethodDecl()->getParent()));
-    std::string N = calleeName(MC);
-    if (Rule && (contains(Rule->Join, N) || contains(Rule->Detach, N)))
-      if (const ValueDecl *D = rootDecl(MC->getImplicitObjectArgument()))
-        Handled.insert(resolveAlias(D, *Ctx));
+    if (const ValueDecl *D = joinedOrDetachedHandle(MC, rules(), *Ctx))
+      Handled.insert(D);
     return;
   }
   if (const auto *V = R.Nodes.getNodeAs<VarDecl>("local")) {
@@ -508,22 +475,11 @@ void UnjoinedThreadCheck::checkContainer(const VarDecl *Container) {
     if (K == UseKind::Escaped || K == UseKind::Moved)
       return;
     if (K == UseKind::MethodCall && MC) {
-      std::string N = calleeName(MC);
-      if (N == "emplace_back" || N == "push_back" || N == "emplace" ||
-          N == "emplace_front" || N == "push_front" || N == "insert")
+      if (isContainerInsertion(calleeName(MC)))
         Added = true;
       // Iterators handed to an algorithm (std::for_each(v.begin(), ...)).
-      if ((N == "begin" || N == "end" || N == "data") &&
-          !isa_and_nonnull<VarDecl>(
-              Ctx->getParents(*MC).empty()
-                  ? nullptr
-                  : Ctx->getParents(*MC)[0].get<VarDecl>())) {
-        auto P = Ctx->getParents(*MC);
-        if (!P.empty() && (P[0].get<CallExpr>() || P[0].get<ImplicitCastExpr>() ||
-                           P[0].get<MaterializeTemporaryExpr>() ||
-                           P[0].get<CXXConstructExpr>()))
-          return;
-      }
+      if (iteratorsHandedOn(MC, *Ctx))
+        return;
     } else if (K == UseKind::Read) {
       // v[i] = std::thread(f)
       auto P = Ctx->getParents(*Ref);

@@ -95,28 +95,8 @@ private:
       Findings.insert({V, std::move(E)});
   }
 
-  bool isInside(const VarDecl *V, const Stmt *Block) {
-    return tether::isInside(V, Block, Ctx);
-  }
-
-  /// Does an exception of type `T` (null: unknown) raised at `At` leave the
-  /// scope of `V`? A handler of its type around `At` keeps `V` alive unless
-  /// `V` lives inside that try block.
   bool leavesScope(const Stmt *At, QualType T, const VarDecl *V) {
-    const Stmt *Child = At;
-    for (int Depth = 0; Depth < 256; ++Depth) {
-      auto Parents = Ctx.getParents(*Child);
-      if (Parents.empty())
-        return true;
-      const Stmt *P = Parents[0].get<Stmt>();
-      if (!P || isa<LambdaExpr>(P))
-        return true;
-      if (const auto *Try = dyn_cast<CXXTryStmt>(P))
-        if (Try->getTryBlock() == Child && ThrowAnalysis::catches(Try, T))
-          return isInside(V, Try->getTryBlock());
-      Child = P;
-    }
-    return true;
+    return ThrowAnalysis::leavesScope(At, T, V, Ctx);
   }
 
   void transfer(const CFGElement &E, States &S) {

@@ -2,12 +2,17 @@
 
 #include "UnjoinedMemberCheck.h"
 
+#include "analysis/CfgDataflow.h"
 #include "analysis/ExprUtils.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ParentMapContext.h"
+#include "clang/Analysis/CFG.h"
+#include "llvm/ADT/DenseSet.h"
+
+#include <optional>
 
 using namespace clang;
 using namespace clang::ast_matchers;
@@ -15,10 +20,6 @@ using namespace clang::ast_matchers;
 namespace tether {
 
 namespace {
-
-bool contains(const std::vector<std::string> &V, const std::string &S) {
-  return std::find(V.begin(), V.end(), S) != V.end();
-}
 
 /// The thread rule of a member's type, or of its container's elements
 /// (`IsContainer` tells which); null for types that join on destruction.
@@ -69,6 +70,192 @@ bool fullyDefined(const CXXRecordDecl *RD) {
   return true;
 }
 
+/// The function (a lambda's operator() for code in a lambda) whose body
+/// holds `S`.
+const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx) {
+  DynTypedNode N = DynTypedNode::create(*S);
+  for (int Depth = 0; Depth < 512; ++Depth) {
+    auto Parents = Ctx.getParents(N);
+    if (Parents.empty())
+      return nullptr;
+    if (const auto *FD = Parents[0].get<FunctionDecl>())
+      return FD;
+    if (const auto *L = Parents[0].get<LambdaExpr>())
+      if (N.get<Stmt>() == L->getBody())
+        return L->getCallOperator();
+    N = Parents[0];
+  }
+  return nullptr;
+}
+
+// The states of the thread member on one path through a function.
+enum : uint8_t {
+  MayRun = 1,  // not joined yet: still joinable if it was started
+  Stopped = 2, // joined, detached, handed on, or known not joinable
+};
+using FieldStates = llvm::SmallDenseMap<const FieldDecl *, uint8_t, 1>;
+
+/// Where a function skips the join of a member.
+struct Gap {
+  SourceLocation Loc;
+  std::string What;
+};
+
+/// Follows thread member `F` through `FD`, which joins it somewhere: is it
+/// joined (or detached, or handed on, or tested not joinable) on every path
+/// to the function's exit? Returns where a path skips it, or nothing.
+/// `Joiners` are the functions that join `F`: a call of one of them on the
+/// same object counts as the join.
+class MemberJoinPaths {
+public:
+  MemberJoinPaths(const FunctionDecl *FD, const FieldDecl *F,
+                  const RuleSet &Rules, ASTContext &Ctx,
+                  const llvm::DenseSet<const FunctionDecl *> &Joiners)
+      : FD(FD), F(F), Rules(Rules), Ctx(Ctx), Joiners(Joiners) {}
+
+  std::optional<Gap> run() {
+    std::unique_ptr<CFG> G = buildTrackingCFG(FD, Ctx);
+    if (!G)
+      return std::nullopt; // cannot tell: assume it joins
+    const CFGBlock *Entry = &G->getEntry();
+    runForwardDataflow<FieldStates>(
+        *G,
+        [this](const CFGElement &E, FieldStates &S) {
+          if (stops(E))
+            S[F] = Stopped;
+        },
+        [&](const CFGBlock *From, const CFGBlock *To, FieldStates &S) {
+          if (From == Entry)
+            S[F] = MayRun;
+          bool Negated = false;
+          const Expr *H = joinableTest(From->getTerminatorCondition(), Negated);
+          if (H && From->succ_size() == 2 && rootDecl(H) == F) {
+            const CFGBlock *FalseSucc = *(From->succ_begin() + (Negated ? 0 : 1));
+            const CFGBlock *TrueSucc = *(From->succ_begin() + (Negated ? 1 : 0));
+            if (To == FalseSucc && To != TrueSucc)
+              S[F] = Stopped;
+          }
+          EdgeState[{From, To}] = S.lookup(F);
+        });
+    return findGap(*G);
+  }
+
+private:
+  const FunctionDecl *FD;
+  const FieldDecl *F;
+  const RuleSet &Rules;
+  ASTContext &Ctx;
+  const llvm::DenseSet<const FunctionDecl *> &Joiners;
+  llvm::DenseMap<std::pair<const CFGBlock *, const CFGBlock *>, uint8_t>
+      EdgeState;
+
+  bool rootedInField(const Expr *E) const {
+    return E && rootDecl(E) == F;
+  }
+
+  /// Does this element end the member's thread on its path?
+  bool stops(const CFGElement &E) const {
+    auto CS = E.getAs<CFGStmt>();
+    if (!CS)
+      return false;
+    const auto *C = dyn_cast<CallExpr>(CS->getStmt());
+    if (!C)
+      return false;
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(C)) {
+      if (joinedOrDetachedHandle(MC, Rules, Ctx) == F)
+        return true;
+      if (rootedInField(MC->getImplicitObjectArgument()) &&
+          calleeName(MC) == "swap")
+        return true;
+      // stop() from the destructor: another function of the class that
+      // joins the member, called on this object.
+      const Expr *Obj = MC->getImplicitObjectArgument();
+      if (Obj && isa<CXXThisExpr>(Obj->IgnoreParenImpCasts()))
+        if (const CXXMethodDecl *MD = MC->getMethodDecl())
+          if (Joiners.count(MD->getCanonicalDecl()))
+            return true;
+    }
+    // Handed to other code: std::move(t_), stop_thread(t_).
+    for (const Expr *A : C->arguments())
+      if (rootedInField(ignoreWrappers(A)) ||
+          rootedInField(movedArgument(ignoreWrappers(A))))
+        return true;
+    return false;
+  }
+
+  bool blockStops(const CFGBlock *B) const {
+    for (const CFGElement &E : *B)
+      if (stops(E))
+        return true;
+    return false;
+  }
+
+  uint8_t edge(const CFGBlock *From, const CFGBlock *To) const {
+    auto It = EdgeState.find({From, To});
+    return It == EdgeState.end() ? 0 : It->second;
+  }
+
+  std::optional<Gap> findGap(const CFG &G) {
+    const CFGBlock *Exit = &G.getExit();
+    llvm::SmallVector<const CFGBlock *, 4> BadPreds;
+    for (auto It = Exit->pred_begin(); It != Exit->pred_end(); ++It)
+      if (const CFGBlock *P = It->getReachableBlock())
+        if (edge(P, Exit) & MayRun)
+          BadPreds.push_back(P);
+    if (BadPreds.empty())
+      return std::nullopt;
+    std::string N = F->getNameAsString();
+    // An early return: a return that is not the last statement.
+    const Stmt *Last = nullptr;
+    if (const auto *Body = dyn_cast_or_null<CompoundStmt>(FD->getBody()))
+      if (!Body->body_empty())
+        Last = Body->body_back();
+    for (const CFGBlock *P : BadPreds)
+      for (const CFGElement &E : *P)
+        if (auto CS = E.getAs<CFGStmt>())
+          if (const auto *R = dyn_cast<ReturnStmt>(CS->getStmt()))
+            if (R != Last)
+              return Gap{R->getBeginLoc(),
+                         "returning here skips the join of '" + N + "'"};
+    // A branch one side of which joins and the other reaches the exit
+    // without joining.
+    llvm::DenseSet<const CFGBlock *> Skips{Exit};
+    for (bool Changed = true; Changed;) {
+      Changed = false;
+      for (const CFGBlock *B : G) {
+        if (!B || Skips.count(B) || blockStops(B))
+          continue;
+        for (auto It = B->succ_begin(); It != B->succ_end(); ++It) {
+          const CFGBlock *S = It->getReachableBlock();
+          if (S && Skips.count(S) && (edge(B, S) & MayRun)) {
+            Skips.insert(B);
+            Changed = true;
+            break;
+          }
+        }
+      }
+    }
+    for (const CFGBlock *B : llvm::reverse(G)) {
+      if (!B || B->succ_size() != 2 || !B->getTerminatorStmt())
+        continue;
+      const CFGBlock *S0 = B->succ_begin()->getReachableBlock();
+      const CFGBlock *S1 = (B->succ_begin() + 1)->getReachableBlock();
+      if (!S0 || !S1)
+        continue;
+      bool Skip0 = Skips.count(S0) && (edge(B, S0) & MayRun);
+      bool Skip1 = Skips.count(S1) && (edge(B, S1) & MayRun);
+      if (Skip0 == Skip1)
+        continue;
+      const Stmt *T = B->getTerminatorStmt();
+      return Gap{T->getBeginLoc(), std::string("when this condition is ") +
+                                       (Skip0 ? "true" : "false") + ", '" +
+                                       N + "' is not joined"};
+    }
+    return Gap{FD->getLocation(),
+               "'" + N + "' is not joined on every path through this function"};
+  }
+};
+
 } // namespace
 
 void UnjoinedMemberCheck::registerMatchers(MatchFinder *Finder) {
@@ -89,12 +276,9 @@ void UnjoinedMemberCheck::registerMatchers(MatchFinder *Finder) {
 void UnjoinedMemberCheck::check(const MatchFinder::MatchResult &R) {
   Ctx = R.Context;
   if (const auto *MC = R.Nodes.getNodeAs<CXXMemberCallExpr>("handled")) {
-    const ThreadTypeRule *Rule =
-        rules().threadType(qualifiedName(MC->getMethodDecl()->getParent()));
-    std::string N = calleeName(MC);
-    if (Rule && (contains(Rule->Join, N) || contains(Rule->Detach, N)))
-      if (const ValueDecl *D = rootDecl(MC->getImplicitObjectArgument()))
-        Handled.insert(resolveAlias(D, *Ctx));
+    if (const ValueDecl *D = joinedOrDetachedHandle(MC, rules(), *Ctx))
+      if (!llvm::is_contained(Handled[D], MC))
+        Handled[D].push_back(MC);
     return;
   }
   if (const auto *F = R.Nodes.getNodeAs<FieldDecl>("field")) {
@@ -114,7 +298,12 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
   bool IsContainer = false;
   const ThreadTypeRule *Rule = memberRule(F, rules(), IsContainer);
   const auto *RD = cast<CXXRecordDecl>(F->getParent());
-  if (!Rule || Handled.count(F) || !fullyDefined(RD))
+  if (!Rule || !fullyDefined(RD))
+    return;
+  auto HandledIt = Handled.find(F);
+  // A container is handled by any join of its elements (a loop over an
+  // empty container joins nothing and needs nothing).
+  if (HandledIt != Handled.end() && IsContainer)
     return;
   const Stmt *Start = nullptr;
   // Started in a constructor's member initializer?
@@ -135,21 +324,14 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
       std::string N = calleeName(MC);
       if (N == "swap")
         return;
-      if (IsContainer && (N == "emplace_back" || N == "push_back" ||
-                          N == "emplace" || N == "emplace_front" ||
-                          N == "push_front" || N == "insert")) {
+      if (IsContainer && isContainerInsertion(N)) {
         if (!Start)
           Start = MC;
         continue;
       }
       // Iterators handed to an algorithm (std::for_each(v.begin(), ...)).
-      if (IsContainer && (N == "begin" || N == "end" || N == "data")) {
-        auto P = Ctx->getParents(*MC);
-        if (!P.empty() &&
-            (P[0].get<CallExpr>() || P[0].get<MaterializeTemporaryExpr>() ||
-             P[0].get<CXXConstructExpr>() || P[0].get<ImplicitCastExpr>()))
-          return;
-      }
+      if (IsContainer && iteratorsHandedOn(MC, *Ctx))
+        return;
     }
     // t_ = std::thread(f); workers_[i] = std::thread(f);
     const Expr *Cur = Ref;
@@ -177,6 +359,54 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
     return;
   const CXXDestructorDecl *Dtor = RD->getDestructor();
   bool UserDtor = Dtor && Dtor->isUserProvided();
+  if (HandledIt != Handled.end()) {
+    // Joined somewhere: is there one function that joins on every path?
+    llvm::SmallVector<const FunctionDecl *, 2> Fns;
+    llvm::DenseSet<const FunctionDecl *> Joiners;
+    for (const CXXMemberCallExpr *MC : HandledIt->second)
+      if (const FunctionDecl *FD = enclosingFunction(MC, *Ctx))
+        if (Joiners.insert(FD->getCanonicalDecl()).second)
+          Fns.push_back(FD);
+    std::optional<Gap> First;
+    const FunctionDecl *FirstFn = nullptr;
+    for (const FunctionDecl *FD : Fns) {
+      if (!FD->hasBody())
+        return;
+      std::optional<Gap> G =
+          MemberJoinPaths(FD, F, rules(), *Ctx, Joiners).run();
+      if (!G)
+        return; // joined on every path of FD
+      // Prefer the destructor's gap: that is where the object dies.
+      if (!First || isa<CXXDestructorDecl>(FD)) {
+        First = G;
+        FirstFn = FD;
+      }
+    }
+    if (!First)
+      return;
+    std::string Owner = RD->getNameAsString();
+    std::string FnName = isa<CXXDestructorDecl>(FirstFn)
+                             ? "the destructor of '" + Owner + "'"
+                             : "'" + FirstFn->getNameAsString() + "'";
+    std::string Consequence =
+        Rule->OnDestroy == OnDestroyJoinable::Detach
+            ? "silently detaches it, leaving it unsupervised"
+            : "calls std::terminate";
+    diag(UserDtor ? Dtor->getLocation() : RD->getLocation(),
+         FnName + " joins thread member '" + F->getNameAsString() + "' (" +
+             Rule->Type +
+             ") only on some paths, and no function of the class joins it "
+             "on every path: destroying a '" +
+             Owner + "' after a path that skips the join " + Consequence +
+             "; join on every path (test joinable() rather than another "
+             "flag), or make the worker a child of a tether supervisor "
+             "(supervisor with a child spec) that stops and joins it")
+        .note(First->Loc, First->What)
+        .note(F->getLocation(),
+              "'" + F->getNameAsString() + "' is declared here")
+        .note(Start->getBeginLoc(), "a thread is started here");
+    return;
+  }
   SourceLocation Where =
       UserDtor ? Dtor->getLocation() : RD->getLocation();
   std::string Owner = RD->getNameAsString();

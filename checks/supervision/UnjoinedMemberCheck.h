@@ -4,7 +4,8 @@
 
 #include "core/Check.h"
 
-#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace tether {
@@ -17,11 +18,16 @@ namespace tether {
 /// entry, or a thread is assigned or added to it (`t_ = std::thread(f)`,
 /// `workers_.emplace_back(f)`, `workers_[i] = ...`). It counts as handled
 /// when a join or detach method is called on it (or on an element, through
-/// a range-for or an iterator) anywhere in the translation unit, or when it
-/// is moved away or passed by reference to other code. Classes with a
-/// member function declared but not defined in the translation unit are not
-/// judged: the join may be there. Thread types that join on destruction
-/// (std::jthread) are never flagged.
+/// a range-for or an iterator) somewhere in the translation unit, or when it
+/// is moved away or passed by reference to other code. For a single thread
+/// member the join must be on every path of one function (the destructor,
+/// stop(), ...): a function that joins only on some paths (`if (x)
+/// t_.join();` with no joinable() test or other branch, an early return
+/// before the join) is reported with a note at the path that skips it; a
+/// branch on `t_.joinable()` and a call of another function of the class
+/// that joins count. Classes with a member function declared but not
+/// defined in the translation unit are not judged: the join may be there.
+/// Thread types that join on destruction (std::jthread) are never flagged.
 class UnjoinedMemberCheck : public Check {
 public:
   using Check::Check;
@@ -34,8 +40,11 @@ private:
 
   clang::ASTContext *Ctx = nullptr;
   llvm::SetVector<const clang::FieldDecl *> Fields;
-  /// Declarations on which a join or detach method is called somewhere.
-  llvm::DenseSet<const clang::ValueDecl *> Handled;
+  /// Declarations on which a join or detach method is called somewhere,
+  /// with those calls.
+  llvm::MapVector<const clang::ValueDecl *,
+                  llvm::SmallVector<const clang::CXXMemberCallExpr *, 2>>
+      Handled;
 };
 
 } // namespace tether
