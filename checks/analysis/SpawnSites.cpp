@@ -11,6 +11,7 @@
 #include "clang/AST/ParentMapContext.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 
@@ -268,8 +269,10 @@ public:
     for (const ThreadFunctionRule &R : Rules.ThreadFunctions)
       if (R.EntryArg >= 0 && qualifiedNameMatches(R.Function, Name) &&
           static_cast<unsigned>(R.EntryArg) < C->getNumArgs()) {
-        add(SpawnKind::ThreadFunction, C, C->getArg(R.EntryArg),
-            HandleFate::Unknown, R.Function);
+        SpawnSite &S = add(SpawnKind::ThreadFunction, C, C->getArg(R.EntryArg),
+                           pthreadFate(C, R), R.Function);
+        for (unsigned I = R.EntryArg + 1; I < C->getNumArgs(); ++I)
+          S.EntryArgs.push_back(C->getArg(I));
         return true;
       }
     for (const AsyncFunctionRule &R : Rules.AsyncFunctions)
@@ -334,7 +337,97 @@ private:
     // A thread constructed from another thread object is a move, not a start.
     if (threadRule(Entry->getType(), Rules))
       return;
-    add(SpawnKind::ThreadObject, Site, Entry, threadFate(Site, R), Spawner);
+    SpawnSite &S =
+        add(SpawnKind::ThreadObject, Site, Entry, threadFate(Site, R), Spawner);
+    for (unsigned I = R.EntryArg + 1; I < NumArgs; ++I)
+      if (!isa<CXXDefaultArgExpr>(Args[I]))
+        S.EntryArgs.push_back(Args[I]);
+  }
+
+  /// The body of the function holding `S`, found through the parent map.
+  const Stmt *enclosingBody(const Stmt *S) {
+    DynTypedNode N = DynTypedNode::create(*S);
+    for (int Depth = 0; Depth < 64; ++Depth) {
+      auto Parents = Ctx.getParents(N);
+      if (Parents.empty())
+        return nullptr;
+      N = Parents[0];
+      if (const auto *FD = N.get<FunctionDecl>())
+        return FD->getBody();
+      if (const auto *L = N.get<LambdaExpr>())
+        return L->getBody();
+    }
+    return nullptr;
+  }
+
+  static void forEachCall(const Stmt *S,
+                          llvm::function_ref<void(const CallExpr *)> F) {
+    if (!S)
+      return;
+    if (const auto *C = dyn_cast<CallExpr>(S))
+      F(C);
+    for (const Stmt *Child : S->children())
+      forEachCall(Child, F);
+  }
+
+  /// Does the value expression `V` name `Wanted` (an enumerator or a macro
+  /// such as PTHREAD_CREATE_DETACHED)?
+  bool namesValue(const Expr *V, const std::string &Wanted) {
+    if (Wanted.empty())
+      return false;
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(V->IgnoreParenImpCasts()))
+      if (DRE->getDecl()->getName() == Wanted)
+        return true;
+    SourceLocation L = V->getBeginLoc();
+    return L.isMacroID() &&
+           Lexer::getImmediateMacroName(L, Ctx.getSourceManager(),
+                                        Ctx.getLangOpts()) == Wanted;
+  }
+
+  /// pthread_create(&t, &attr, ...): detached when the attribute is set to
+  /// detached or pthread_detach(t) is called in the same function, or the
+  /// entry detaches itself (pthread_detach(pthread_self())).
+  HandleFate pthreadFate(const CallExpr *C, const ThreadFunctionRule &R) {
+    const Stmt *Body = enclosingBody(C);
+    const ValueDecl *Handle = R.HandleArg < C->getNumArgs()
+                                  ? rootDecl(C->getArg(R.HandleArg))
+                                  : nullptr;
+    const ValueDecl *Attr =
+        R.AttrArg >= 0 && static_cast<unsigned>(R.AttrArg) < C->getNumArgs()
+            ? rootDecl(C->getArg(R.AttrArg))
+            : nullptr;
+    bool Detached = false;
+    forEachCall(Body, [&](const CallExpr *Call) {
+      const FunctionDecl *FD = Call->getDirectCallee();
+      if (!FD || Call->getNumArgs() == 0)
+        return;
+      std::string N = qualifiedName(FD);
+      if (Handle && contains(R.Detach, N) &&
+          rootDecl(Call->getArg(0)) == Handle)
+        Detached = true;
+      if (Attr && !R.DetachAttrSetter.empty() && Call->getNumArgs() >= 2 &&
+          qualifiedNameMatches(R.DetachAttrSetter, N) &&
+          rootDecl(Call->getArg(0)) == Attr &&
+          namesValue(Call->getArg(1), R.DetachAttrValue))
+        Detached = true;
+    });
+    if (Detached || R.Self.empty() ||
+        static_cast<unsigned>(R.EntryArg) >= C->getNumArgs())
+      return Detached ? HandleFate::Detached : HandleFate::Unknown;
+    for (const FunctionDecl *Entry :
+         resolveCallable(C->getArg(R.EntryArg), Ctx))
+      forEachCall(Entry->getBody(), [&](const CallExpr *Call) {
+        const FunctionDecl *FD = Call->getDirectCallee();
+        if (!FD || Call->getNumArgs() == 0 ||
+            !contains(R.Detach, qualifiedName(FD)))
+          return;
+        if (const auto *Arg =
+                dyn_cast<CallExpr>(Call->getArg(0)->IgnoreParenImpCasts()))
+          if (Arg->getDirectCallee() &&
+              qualifiedNameMatches(R.Self, qualifiedName(Arg->getDirectCallee())))
+            Detached = true;
+      });
+    return Detached ? HandleFate::Detached : HandleFate::Unknown;
   }
 
   /// std::thread(f).detach(): detached; std::thread(f); discarded.
@@ -360,6 +453,18 @@ private:
     }
     if (isa<CXXConstructExpr>(Site) && isDiscarded(Site, Ctx))
       return HandleFate::Discarded;
+    // std::thread t(f); ... t.detach();
+    auto Parents = Ctx.getParents(*Cur);
+    if (const auto *V = Parents.empty() ? nullptr : Parents[0].get<VarDecl>())
+      if (V->hasLocalStorage() && !V->getType()->isReferenceType())
+        if (const auto *FD = dyn_cast_or_null<FunctionDecl>(
+                V->getParentFunctionOrMethod()))
+          for (const Expr *Ref : referencesTo(V, FD->getBody(), Ctx)) {
+            const CXXMemberCallExpr *MC = nullptr;
+            if (classifyUse(Ref, Ctx, &MC) == UseKind::MethodCall && MC &&
+                contains(R.Detach, calleeName(MC)))
+              return HandleFate::Detached;
+          }
     return HandleFate::Unknown;
   }
 
@@ -405,7 +510,8 @@ private:
         if (R.EntryArg >= 0 &&
             static_cast<unsigned>(R.EntryArg) < MC->getNumArgs())
           add(SpawnKind::Executor, MC, MC->getArg(R.EntryArg),
-              HandleFate::None, R.Class + "::" + Method);
+              HandleFate::None, R.Class + "::" + Method)
+              .Receiver = MC->getImplicitObjectArgument();
         return;
       }
     if (!Rules.ExecutorNameHeuristics)
@@ -424,14 +530,15 @@ private:
         Callable |= isa<FunctionDecl>(DRE->getDecl());
       if (Callable) {
         add(SpawnKind::HeuristicExecutor, MC, A, HandleFate::None,
-            qualifiedName(MD));
+            qualifiedName(MD))
+            .Receiver = MC->getImplicitObjectArgument();
         return;
       }
     }
   }
 
-  void add(SpawnKind Kind, const Expr *Site, const Expr *Callable,
-           HandleFate Fate, std::string Spawner) {
+  SpawnSite &add(SpawnKind Kind, const Expr *Site, const Expr *Callable,
+                 HandleFate Fate, std::string Spawner) {
     SpawnSite S;
     S.Kind = Kind;
     S.Site = Site;
@@ -441,6 +548,7 @@ private:
     S.Fate = Fate;
     S.Spawner = std::move(Spawner);
     Sites.push_back(std::move(S));
+    return Sites.back();
   }
 };
 
@@ -460,27 +568,53 @@ resolveCallable(const Expr *Callable, ASTContext &Ctx) {
   return Unique;
 }
 
-bool looksLikeExecutor(const std::string &ClassName,
-                       const std::string &MethodName) {
-  auto Squash = [](const std::string &S) {
-    std::string Out;
-    for (char C : S)
-      if (C != '_')
-        Out.push_back(llvm::toLower(C));
-    return Out;
-  };
-  static const char *Methods[] = {"post",     "submit",   "enqueue",
-                                  "execute",  "dispatch", "schedule",
-                                  "addtask"};
-  static const char *Classes[] = {"pool",      "executor", "queue",
-                                  "scheduler", "worker",   "strand"};
-  std::string M = Squash(MethodName), C = Squash(ClassName);
+namespace {
+
+std::string squashName(const std::string &S) {
+  std::string Out;
+  for (char C : S)
+    if (C != '_')
+      Out.push_back(llvm::toLower(C));
+  return Out;
+}
+
+bool nameHeuristic(const std::string &ClassName, const std::string &MethodName,
+                   llvm::ArrayRef<const char *> Classes,
+                   llvm::ArrayRef<const char *> Methods) {
+  std::string M = squashName(MethodName), C = squashName(ClassName);
+  if (llvm::StringRef(M).starts_with("try"))
+    M = M.substr(3);
   bool MethodOk = false, ClassOk = false;
   for (const char *X : Methods)
     MethodOk |= M == X;
   for (const char *X : Classes)
     ClassOk |= C.find(X) != std::string::npos;
   return MethodOk && ClassOk;
+}
+
+const char *const ExecutorMethods[] = {"post",     "submit",   "enqueue",
+                                       "execute",  "dispatch", "schedule",
+                                       "addtask"};
+const char *const ExecutorClasses[] = {"pool",      "executor", "queue",
+                                       "scheduler", "worker",   "strand"};
+
+} // namespace
+
+bool looksLikeExecutor(const std::string &ClassName,
+                       const std::string &MethodName) {
+  return nameHeuristic(ClassName, MethodName, ExecutorClasses,
+                       ExecutorMethods);
+}
+
+bool looksLikeSender(const std::string &ClassName,
+                     const std::string &MethodName) {
+  static const char *const Methods[] = {"post",     "submit",   "enqueue",
+                                        "execute",  "dispatch", "schedule",
+                                        "addtask",  "push",     "send"};
+  static const char *const Classes[] = {"pool",    "executor", "queue",
+                                        "scheduler", "worker", "strand",
+                                        "channel", "mailbox"};
+  return nameHeuristic(ClassName, MethodName, Classes, Methods);
 }
 
 std::vector<SpawnSite> findSpawnSites(ASTContext &Ctx, const RuleSet &Rules) {

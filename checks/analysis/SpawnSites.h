@@ -64,6 +64,12 @@ struct SpawnSite {
   const clang::LambdaExpr *Lambda = nullptr;
   HandleFate Fate = HandleFate::Unknown;
   std::string Spawner; ///< "std::thread", "pthread_create", "Pool::submit"
+  /// Arguments handed to the entry along with it: a thread object's
+  /// arguments after the callable, pthread_create's `arg`.
+  llvm::SmallVector<const clang::Expr *, 2> EntryArgs;
+  /// The executor object of an executor method call (its implicit object
+  /// argument); null for the other kinds.
+  const clang::Expr *Receiver = nullptr;
 };
 
 /// Finds every spawn site in the translation unit (outside system headers),
@@ -80,10 +86,18 @@ resolveCallable(const clang::Expr *Callable, clang::ASTContext &Ctx);
 
 /// The name heuristic for home-made executors (documented in docs/rules.md):
 /// method names post, submit, enqueue, execute, dispatch, schedule, add_task
-/// (any case, with or without underscores), on a class whose name contains
-/// pool, executor, queue, scheduler, worker or strand.
+/// (any case, with or without underscores, with or without a `try` prefix),
+/// on a class whose name contains pool, executor, queue, scheduler, worker
+/// or strand.
 bool looksLikeExecutor(const std::string &ClassName,
                        const std::string &MethodName);
+
+/// The wider heuristic for methods that send a message (not necessarily a
+/// callable) to another thread, used by send-ignored-delivery: the executor
+/// names plus push and send, on the executor classes plus channel and
+/// mailbox.
+bool looksLikeSender(const std::string &ClassName,
+                     const std::string &MethodName);
 
 } // namespace tether
 

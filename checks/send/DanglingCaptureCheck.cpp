@@ -1,20 +1,18 @@
 //===--- DanglingCaptureCheck.cpp - send-dangling-capture -----------------===//
 //
-// FIXME: switch site finding to findSpawnSites() (analysis/SpawnSites.h)
-// once SpawnSites.cpp has landed; the minimal resolution below covers thread
-// objects whose thread is detached and executor methods.
+// The sites are the shared spawn sites (analysis/SpawnSites.h): every thread
+// type, thread function and executor of the rule packs, and the executor
+// name heuristic, with every way of naming the callable SpawnSites resolves.
 //
 //===----------------------------------------------------------------------===//
 
 #include "DanglingCaptureCheck.h"
 
 #include "analysis/ExprUtils.h"
+#include "analysis/SharedAnalyses.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
-#include "clang/AST/ParentMapContext.h"
-
-#include <cctype>
 
 using namespace clang;
 using namespace clang::ast_matchers;
@@ -22,34 +20,6 @@ using namespace clang::ast_matchers;
 namespace tether {
 
 namespace {
-
-std::string lowerNoUnderscore(StringRef S) {
-  std::string Out;
-  for (char C : S)
-    if (C != '_')
-      Out += static_cast<char>(std::tolower(static_cast<unsigned char>(C)));
-  return Out;
-}
-
-// The executor name heuristic of analysis/SpawnSites.h (looksLikeExecutor),
-// with an optional try prefix. FIXME: call looksLikeExecutor once landed.
-bool looksLikeExecutorMethod(StringRef ClassName, StringRef MethodName) {
-  std::string C = lowerNoUnderscore(ClassName);
-  std::string M = lowerNoUnderscore(MethodName);
-  bool ClassOk = false;
-  for (const char *K :
-       {"pool", "executor", "queue", "scheduler", "worker", "strand"})
-    ClassOk |= C.find(K) != std::string::npos;
-  if (!ClassOk)
-    return false;
-  if (StringRef(M).starts_with("try"))
-    M = M.substr(3);
-  for (const char *K : {"post", "submit", "enqueue", "execute", "dispatch",
-                        "schedule", "addtask"})
-    if (M == K)
-      return true;
-  return false;
-}
 
 /// A local whose lifetime ends with its scope: not static, not a reference
 /// (a reference's referent may live anywhere).
@@ -63,6 +33,9 @@ const VarDecl *pointeeLocal(const Expr *E) {
   if (!E)
     return nullptr;
   E = ignoreWrappers(E);
+  // (void *)&x, static_cast<void *>(&x): pthread_create's argument.
+  while (const auto *Cast = dyn_cast<ExplicitCastExpr>(E))
+    E = ignoreWrappers(Cast->getSubExpr());
   if (const auto *UO = dyn_cast<UnaryOperator>(E))
     if (UO->getOpcode() == UO_AddrOf) {
       const Expr *Sub = UO->getSubExpr()->IgnoreParenImpCasts();
@@ -70,12 +43,10 @@ const VarDecl *pointeeLocal(const Expr *E) {
         if (isScopedLocal(DRE->getDecl()))
           return cast<VarDecl>(DRE->getDecl());
     }
-  if (const auto *ICE = dyn_cast<ImplicitCastExpr>(E->IgnoreParens()))
-    if (ICE->getCastKind() == CK_ArrayToPointerDecay)
-      if (const auto *DRE =
-              dyn_cast<DeclRefExpr>(ICE->getSubExpr()->IgnoreParens()))
-        if (isScopedLocal(DRE->getDecl()))
-          return cast<VarDecl>(DRE->getDecl());
+  // An array decaying to a pointer (the decay is one of the wrappers).
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(E->IgnoreParens()))
+    if (DRE->getType()->isArrayType() && isScopedLocal(DRE->getDecl()))
+      return cast<VarDecl>(DRE->getDecl());
   return nullptr;
 }
 
@@ -217,9 +188,11 @@ void argumentDangers(const Expr *Entry, llvm::ArrayRef<const Expr *> Args,
   bool MemberEntry = isMemberFunctionPointer(Entry);
   for (size_t I = 0; I < Args.size(); ++I) {
     const Expr *A = Args[I];
-    if (I == 0 && MemberEntry && isThisExpr(A))
+    if (isThisExpr(A))
       Out.push_back({A->getBeginLoc(),
-                     "'this' is the object of the member function entry"});
+                     I == 0 && MemberEntry
+                         ? "'this' is the object of the member function entry"
+                         : "'this' is passed to the entry here"});
     else if (const VarDecl *L = refOfLocal(A))
       Out.push_back({A->getBeginLoc(), "a reference to the local '" +
                                            L->getNameAsString() +
@@ -233,148 +206,66 @@ void argumentDangers(const Expr *Entry, llvm::ArrayRef<const Expr *> Args,
 
 /// std::bind(&C::f, this, ...) / boost::bind: its entry and arguments.
 const CallExpr *bindCall(const Expr *E) {
-  const auto *C = dyn_cast_or_null<CallExpr>(ignoreWrappers(E));
+  E = ignoreWrappers(E);
+  // Converted in place to the parameter's type (std::function).
+  if (const auto *CE = dyn_cast_or_null<CXXConstructExpr>(E))
+    if (CE->getNumArgs() == 1)
+      E = ignoreWrappers(CE->getArg(0));
+  const auto *C = dyn_cast_or_null<CallExpr>(E);
   if (!C || !C->getDirectCallee() || C->getNumArgs() == 0)
     return nullptr;
   std::string N = qualifiedName(C->getDirectCallee());
   return N == "std::bind" || N == "boost::bind" ? C : nullptr;
 }
 
-/// Is the thread started by the thread-object expression `CE` detached: the
-/// temporary's detach, or the detach of the local it initializes?
-bool isDetached(const Expr *CE, const ThreadTypeRule &Rule, ASTContext &Ctx) {
-  const Expr *Cur = CE;
-  for (int Depth = 0; Depth < 8; ++Depth) {
-    auto Parents = Ctx.getParents(*Cur);
-    if (Parents.empty())
-      return false;
-    if (const auto *V = Parents[0].get<VarDecl>()) {
-      if (!V->hasLocalStorage() || V->getType()->isReferenceType())
-        return false;
-      const auto *FD =
-          dyn_cast_or_null<FunctionDecl>(V->getParentFunctionOrMethod());
-      for (const Expr *Ref : referencesTo(V, FD ? FD->getBody() : nullptr,
-                                          Ctx)) {
-        const CXXMemberCallExpr *MC = nullptr;
-        if (classifyUse(Ref, Ctx, &MC) == UseKind::MethodCall && MC &&
-            llvm::is_contained(Rule.Detach, calleeName(MC)))
-          return true;
-      }
-      return false;
-    }
-    const auto *P = Parents[0].get<Expr>();
-    if (!P)
-      return false;
-    if (const auto *ME = dyn_cast<MemberExpr>(P)) {
-      auto PP = Ctx.getParents(*ME);
-      if (!PP.empty())
-        if (const auto *MC = PP[0].get<CXXMemberCallExpr>())
-          return llvm::is_contained(Rule.Detach, calleeName(MC));
-      return false;
-    }
-    if (isa<ImplicitCastExpr, ParenExpr, MaterializeTemporaryExpr,
-            CXXBindTemporaryExpr, ExprWithCleanups, CXXFunctionalCastExpr>(P) ||
-        (isa<CXXConstructExpr>(P) &&
-         cast<CXXConstructExpr>(P)->getConstructor()->isMoveConstructor())) {
-      Cur = P;
-      continue;
-    }
-    return false;
-  }
-  return false;
-}
-
 } // namespace
 
 void DanglingCaptureCheck::registerMatchers(MatchFinder *Finder) {
-  std::vector<std::string> Threads;
-  for (const auto &R : rules().ThreadTypes)
-    Threads.push_back(R.Type);
-  if (!Threads.empty())
-    Finder->addMatcher(
-        cxxConstructExpr(hasType(hasUnqualifiedDesugaredType(recordType(
-                             hasDeclaration(cxxRecordDecl(hasAnyName(
-                                 std::vector<StringRef>(Threads.begin(),
-                                                        Threads.end()))))))),
-                         argumentCountAtLeast(1))
-            .bind("thread"),
-        this);
-  Finder->addMatcher(cxxMemberCallExpr(argumentCountAtLeast(1)).bind("call"),
-                     this);
+  // The spawn sites come from the shared analysis: one match to read them.
+  Finder->addMatcher(translationUnitDecl().bind("tu"), this);
 }
 
 void DanglingCaptureCheck::check(const MatchFinder::MatchResult &R) {
-  ASTContext &Ctx = *R.Context;
-  if (const auto *CE = R.Nodes.getNodeAs<CXXConstructExpr>("thread")) {
-    const ThreadTypeRule *Rule = threadRule(CE->getType(), rules());
-    if (!Rule || CE->getConstructor()->isCopyOrMoveConstructor() ||
-        static_cast<unsigned>(Rule->EntryArg) >= CE->getNumArgs())
-      return;
-    if (!isDetached(CE, *Rule, Ctx))
-      return;
-    llvm::SmallVector<const Expr *, 4> Extra;
-    for (unsigned I = Rule->EntryArg + 1; I < CE->getNumArgs(); ++I)
-      Extra.push_back(CE->getArg(I));
-    analyze(CE, CE->getArg(Rule->EntryArg), Extra,
-            "a detached " + qualifiedName(recordOf(CE->getType())), Ctx);
-    return;
-  }
-  const auto *MC = R.Nodes.getNodeAs<CXXMemberCallExpr>("call");
-  if (!MC || !MC->getMethodDecl())
-    return;
-  const CXXMethodDecl *MD = MC->getMethodDecl();
-  std::string Method = MD->getNameAsString();
-  const Expr *Obj = MC->getImplicitObjectArgument();
-  llvm::SmallVector<const CXXRecordDecl *, 2> Classes = {MD->getParent()};
-  if (Obj) {
-    QualType OT = Obj->IgnoreParenImpCasts()->getType();
-    if (OT->isPointerType())
-      OT = OT->getPointeeType();
-    if (const CXXRecordDecl *RD = recordOf(OT))
-      if (RD != MD->getParent())
-        Classes.push_back(RD);
-  }
-  int EntryArg = -1; // -1: every argument that is a closure
-  bool Matched = false;
-  for (const CXXRecordDecl *RD : Classes) {
-    std::string Q = qualifiedName(RD);
-    for (const ExecutorRule &E : rules().Executors)
-      if (qualifiedNameMatches(E.Class, Q) &&
-          llvm::is_contained(E.Methods, Method)) {
-        Matched = true;
-        EntryArg = E.EntryArg;
-      }
-    if (!Matched && rules().ExecutorNameHeuristics &&
-        looksLikeExecutorMethod(RD->getName(), Method))
-      Matched = true;
-    if (Matched)
+  for (const SpawnSite &S : spawnSites(context())) {
+    switch (S.Kind) {
+    case SpawnKind::ThreadObject:
+    case SpawnKind::ThreadFunction:
+      // A joined thread ends before the locals it uses; a detached one
+      // need not.
+      if (S.Fate != HandleFate::Detached)
+        continue;
+      analyze(S.Site, S.Callable, S.EntryArgs, "a detached " + S.Spawner,
+              *R.Context);
       break;
-  }
-  if (!Matched)
-    return;
-  // An executor that is a local, or a by-value member of this object, ends
-  // (and joins or drops its work) before the locals it could outlive... a
-  // conservative exemption: its lifetime is bounded by ours.
-  if (Obj && !Obj->getType()->isPointerType()) {
-    const ValueDecl *D = rootDecl(Obj);
-    if (isScopedLocal(D))
-      return;
-    if (const auto *FD = dyn_cast_or_null<FieldDecl>(D))
-      if (!FD->getType()->isReferenceType() &&
-          !FD->getType()->isPointerType())
-        return;
-  }
-  std::string Sink = qualifiedName(MD);
-  if (EntryArg >= 0) {
-    if (static_cast<unsigned>(EntryArg) < MC->getNumArgs())
-      analyze(MC, MC->getArg(EntryArg), {}, Sink, Ctx);
-    return;
-  }
-  for (const Expr *A : MC->arguments())
-    if (closureOf(A) || bindCall(A)) {
-      analyze(MC, A, {}, Sink, Ctx);
-      return;
+    case SpawnKind::Executor:
+    case SpawnKind::HeuristicExecutor: {
+      // An executor that is a local, or a by-value member of this object,
+      // ends (and joins or drops its work) before the locals it could
+      // outlive: a conservative exemption, its lifetime is bounded by ours.
+      const Expr *Obj = S.Receiver;
+      if (Obj && !Obj->getType()->isPointerType()) {
+        const ValueDecl *D = rootDecl(Obj);
+        if (isScopedLocal(D))
+          continue;
+        if (const auto *FD = dyn_cast_or_null<FieldDecl>(D))
+          if (!FD->getType()->isReferenceType() &&
+              !FD->getType()->isPointerType())
+            continue;
+      }
+      std::string Sink = S.Spawner;
+      if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S.Site))
+        if (const CXXMethodDecl *MD = MC->getMethodDecl())
+          Sink = qualifiedName(MD);
+      analyze(S.Site, S.Callable, S.EntryArgs, Sink, *R.Context);
+      break;
     }
+    case SpawnKind::Async:
+      // std::async is not a sink: its discarded future blocks until the
+      // task is done, and a kept one blocks at the latest when it is
+      // destroyed.
+      break;
+    }
+  }
 }
 
 void DanglingCaptureCheck::analyze(const Expr *Site, const Expr *Callable,

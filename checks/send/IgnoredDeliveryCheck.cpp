@@ -3,6 +3,7 @@
 #include "IgnoredDeliveryCheck.h"
 
 #include "analysis/ExprUtils.h"
+#include "analysis/SpawnSites.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
@@ -22,30 +23,6 @@ std::string lowerNoUnderscore(StringRef S) {
     if (C != '_')
       Out += static_cast<char>(std::tolower(static_cast<unsigned char>(C)));
   return Out;
-}
-
-// FIXME: switch to tether::looksLikeExecutor (analysis/SpawnSites.h) once
-// SpawnSites.cpp has landed, keeping the send-specific additions (push,
-// send, the try prefix, channel and mailbox classes) here.
-bool looksLikeSender(StringRef ClassName, StringRef MethodName) {
-  std::string C = lowerNoUnderscore(ClassName);
-  std::string M = lowerNoUnderscore(MethodName);
-  static const char *Classes[] = {"pool",   "executor", "queue",   "scheduler",
-                                  "worker", "strand",   "channel", "mailbox"};
-  bool ClassOk = false;
-  for (const char *K : Classes)
-    ClassOk |= C.find(K) != std::string::npos;
-  if (!ClassOk)
-    return false;
-  if (StringRef(M).starts_with("try"))
-    M = M.substr(3);
-  static const char *Methods[] = {"post",     "submit",   "enqueue", "execute",
-                                  "dispatch", "schedule", "addtask", "push",
-                                  "send"};
-  for (const char *K : Methods)
-    if (M == K)
-      return true;
-  return false;
 }
 
 /// Does a value of type `T` say whether something was delivered?
@@ -119,7 +96,7 @@ void IgnoredDeliveryCheck::check(const MatchFinder::MatchResult &R) {
       Why = "the '" + *Pack + "' rule pack";
       break;
     }
-    if (rules().ExecutorNameHeuristics && looksLikeSender(RD->getName(), Method)) {
+    if (rules().ExecutorNameHeuristics && looksLikeSender(RD->getNameAsString(), Method)) {
       Matched = true;
       Why = "the executor name heuristic";
       break;
