@@ -88,7 +88,7 @@ static const Expr *calledObject(const CallExpr *C, const SourceManager &SM) {
 }
 
 std::optional<ThrowOrigin>
-ThrowAnalysis::thrownThroughCallable(const CallExpr *C, const Expr *Obj) {
+ThrowAnalysis::thrownThroughCallable(const CallExpr *, const Expr *Obj) {
   // Only a value whose possible targets this translation unit shows (a
   // local or global initialized with a lambda, a function, &C::m, a bind):
   // a parameter or a member can hold anything and is assumed not to throw.
@@ -121,7 +121,6 @@ ThrowAnalysis::thrownThroughCallable(const CallExpr *C, const Expr *Obj) {
     if (const ThrowOrigin *O = escapesBody(Target))
       return *O;
   }
-  (void)C;
   return std::nullopt;
 }
 
@@ -146,9 +145,12 @@ bool ThrowAnalysis::leavesScope(const Stmt *At, QualType T, const VarDecl *V,
 std::optional<ThrowOrigin> ThrowAnalysis::thrownBy(const Expr *E) {
   const FunctionDecl *FD = nullptr;
   if (const auto *C = dyn_cast<CallExpr>(E)) {
-    if (const Expr *Obj = calledObject(C, Ctx.getSourceManager()))
-      return thrownThroughCallable(C, Obj);
     FD = C->getDirectCallee();
+    // A wrapper's operator() named in the rule packs is judged by its rule
+    // (a pack may say std::function::operator() throws bad_function_call).
+    if (const Expr *Obj = calledObject(C, Ctx.getSourceManager()))
+      if (!FD || !Rules.throwingFunction(functionQualifiedName(FD)))
+        return thrownThroughCallable(C, Obj);
   } else if (const auto *CE = dyn_cast<CXXConstructExpr>(E)) {
     FD = CE->getConstructor();
   }
