@@ -81,6 +81,26 @@ bool RuleSet::isNothrowFunction(const std::string &Name) const {
   return false;
 }
 
+const AtomicTypeRule *RuleSet::atomicType(const std::string &Name) const {
+  for (const auto &R : AtomicTypes)
+    if (qualifiedNameMatches(R.Type, Name))
+      return &R;
+  return nullptr;
+}
+
+const AtomicFunctionRule *
+RuleSet::atomicFunction(const std::string &Name) const {
+  std::string N = stripColons(Name);
+  for (const auto &R : AtomicFunctions) {
+    std::string P = stripColons(R.Function);
+    if (!P.empty() && P.back() == '*'
+            ? N.compare(0, P.size() - 1, P, 0, P.size() - 1) == 0
+            : P == N)
+      return &R;
+  }
+  return nullptr;
+}
+
 const PromiseTypeRule *RuleSet::promiseType(const std::string &Name) const {
   for (const auto &R : PromiseTypes)
     if (qualifiedNameMatches(R.Type, Name))
@@ -247,7 +267,8 @@ public:
         "containers", "executor_name_heuristics", "condition_variables",
         "mutex_types", "lock_types", "queues", "observers",
         "observer_name_heuristics", "throwing_functions",
-        "nothrow_functions", "promise_types"};
+        "nothrow_functions", "promise_types", "atomic_types",
+        "atomic_functions"};
     for (auto It = Root.begin(); It != Root.end(); ++It)
       if (!Known.count(It.key()))
         failAt(It.key(), "unknown key '" + It.key() +
@@ -414,6 +435,28 @@ public:
       for (auto &F : strings(Root, "nothrow_functions"))
         Out.NothrowFunctions.push_back(F);
     }
+    array(Root, "atomic_types", [&](const json &E) {
+      AtomicTypeRule R;
+      R.Pack = Pack;
+      R.Type = str(E, "type", true);
+      if (E.contains("wraps")) {
+        Scope S(Path, "wraps");
+        if (!E["wraps"].is_boolean())
+          fail("expected true or false");
+        R.Wraps = E["wraps"].get<bool>();
+      }
+      R.Why = str(E, "why", true);
+      allowOnly(E, {"type", "wraps", "why"});
+      Out.AtomicTypes.push_back(std::move(R));
+    });
+    array(Root, "atomic_functions", [&](const json &E) {
+      AtomicFunctionRule R;
+      R.Pack = Pack;
+      R.Function = str(E, "function", true);
+      R.Why = str(E, "why", true);
+      allowOnly(E, {"function", "why"});
+      Out.AtomicFunctions.push_back(std::move(R));
+    });
     array(Root, "promise_types", [&](const json &E) {
       PromiseTypeRule R;
       R.Pack = Pack;

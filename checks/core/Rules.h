@@ -165,6 +165,26 @@ struct ObserverRule {
   std::string Pack;
 };
 
+/// A type whose operations are atomic, so shared state of that type needs no
+/// lock (std::atomic, std::atomic_flag), or, with `Wraps`, a type that makes
+/// the plain object it is constructed from accessed atomically
+/// (std::atomic_ref).
+struct AtomicTypeRule {
+  std::string Type;
+  bool Wraps = false;
+  std::string Why;
+  std::string Pack;
+};
+
+/// A function whose use of the object it is given is atomic
+/// (std::atomic_fetch_add, __atomic_load_n, __sync_fetch_and_add). A
+/// trailing '*' in the name matches any suffix.
+struct AtomicFunctionRule {
+  std::string Function;
+  std::string Why;
+  std::string Pack;
+};
+
 /// The merged contents of every loaded pack.
 struct RuleSet {
   std::vector<std::string> Packs;  ///< names of the loaded packs, in order
@@ -185,6 +205,8 @@ struct RuleSet {
   /// functions, logging entry points): qualified names.
   std::vector<std::string> NothrowFunctions;
   std::vector<PromiseTypeRule> PromiseTypes;
+  std::vector<AtomicTypeRule> AtomicTypes;
+  std::vector<AtomicFunctionRule> AtomicFunctions;
   /// The out-of-the-box heuristics for home-made executors (class and method
   /// name patterns, see docs/rules.md); a pack can turn them off.
   bool ExecutorNameHeuristics = true;
@@ -206,6 +228,9 @@ struct RuleSet {
   throwingFunction(const std::string &QualifiedName) const;
   bool isNothrowFunction(const std::string &QualifiedName) const;
   const PromiseTypeRule *promiseType(const std::string &QualifiedName) const;
+  const AtomicTypeRule *atomicType(const std::string &QualifiedName) const;
+  const AtomicFunctionRule *
+  atomicFunction(const std::string &QualifiedName) const;
 };
 
 /// Parses one rule pack and merges it into `Out`. On failure returns false and

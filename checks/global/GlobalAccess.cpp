@@ -199,7 +199,7 @@ bool isWriteAccess(const Expr *Ref, ASTContext &Ctx) {
   return false;
 }
 
-bool isAtomicAccess(const Expr *Ref, ASTContext &Ctx) {
+bool isAtomicAccess(const Expr *Ref, ASTContext &Ctx, const RuleSet &Rules) {
   const Expr *Cur = Ref;
   for (int Depth = 0; Depth < 8; ++Depth) {
     auto Parents = Ctx.getParents(*Cur);
@@ -208,17 +208,17 @@ bool isAtomicAccess(const Expr *Ref, ASTContext &Ctx) {
     const auto *P = Parents[0].get<Expr>();
     if (!P)
       return false;
+    if (isa<AtomicExpr>(P))
+      return true; // __atomic_* / __c11_atomic_* builtins
     if (const auto *CE = dyn_cast<CXXConstructExpr>(P)) {
-      std::string N = qualifiedName(recordOf(CE->getType()));
-      return N == "std::atomic_ref" || N == "boost::atomic_ref";
+      const AtomicTypeRule *R =
+          Rules.atomicType(qualifiedName(recordOf(CE->getType())));
+      return R && R->Wraps;
     }
     if (const auto *C = dyn_cast<CallExpr>(P)) {
       if (const FunctionDecl *FD = C->getDirectCallee())
-        if (FD->getIdentifier()) {
-          StringRef N = FD->getName();
-          return N.starts_with("__atomic_") || N.starts_with("__sync_") ||
-                 N.starts_with("atomic_");
-        }
+        if (FD->getIdentifier())
+          return Rules.atomicFunction(qualifiedName(FD)) != nullptr;
       return false;
     }
     if (!isa<ImplicitCastExpr, ParenExpr, UnaryOperator>(P))
@@ -240,14 +240,8 @@ bool isSelfSynchronizedType(QualType T, const RuleSet &Rules) {
   const CXXRecordDecl *RD = recordOf(T);
   if (!RD)
     return false;
-  std::string N = qualifiedName(RD);
-  // FIXME: atomic types belong in the rule packs, next to mutex_types.
-  static const char *Atomics[] = {"std::atomic", "std::atomic_flag",
-                                  "std::atomic_ref", "boost::atomic",
-                                  "std::once_flag"};
-  for (const char *A : Atomics)
-    if (qualifiedNameMatches(A, N))
-      return true;
+  if (Rules.atomicType(qualifiedName(RD)))
+    return true;
   if (mutexRule(T, Rules) || lockRule(T, Rules) ||
       conditionVariableRule(T, Rules))
     return true;

@@ -38,9 +38,12 @@ struct GlobalAccess {
 /// non-const reference or pointer, taking its address.
 bool isWriteAccess(const clang::Expr *Ref, clang::ASTContext &Ctx);
 
-/// True if `Ref` is read or written through an atomic operation
-/// (std::atomic_ref, __atomic_*, __sync_*).
-bool isAtomicAccess(const clang::Expr *Ref, clang::ASTContext &Ctx);
+/// True if `Ref` is read or written through an atomic operation: a wrapping
+/// type of the rule packs' `atomic_types` (std::atomic_ref) constructed from
+/// it, or a call of an `atomic_functions` entry (__atomic_*, __sync_*,
+/// std::atomic_fetch_add).
+bool isAtomicAccess(const clang::Expr *Ref, clang::ASTContext &Ctx,
+                    const RuleSet &Rules);
 
 /// True if `T` is a type whose objects synchronize themselves: an atomic, a
 /// mutex, a condition variable, a lock, or a class with a mutex member.

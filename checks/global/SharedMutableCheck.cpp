@@ -145,7 +145,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
       A.Ref = E;
       A.Function = FD;
       A.Write = isWriteAccess(E, *Ctx);
-      A.Atomic = isAtomicAccess(E, *Ctx);
+      A.Atomic = isAtomicAccess(E, *Ctx, rules());
       A.Held = Locks.heldAt(E, FD);
       Concurrent.push_back(std::move(A));
     }
