@@ -14,7 +14,11 @@ namespace tether {
 /// (ObserverApis::signalsOf) are matched with the waits of the same function
 /// after the registration: a condition-variable wait, a future obtained from
 /// the signalled promise, a semaphore acquire or latch wait, a loop polling
-/// the stored flag.
+/// the stored flag. A wait in a helper that the function calls after the
+/// registration counts too: the helper's parameters are mapped to the
+/// caller's arguments (`wait_on(f)` for `f = p.get_future()`). Detaching the
+/// handler before the wait does not make it safe: the event can still fire
+/// before the attach or after the detach.
 class AttachEmitWaitCheck : public Check {
 public:
   using Check::Check;

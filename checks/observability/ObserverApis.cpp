@@ -211,19 +211,35 @@ const Stmt *bodyOf(const FunctionDecl *FD) {
   return Def->getBody();
 }
 
-/// Member call on an object: the object expression and the method, also
-/// for member operator calls (`flag = true` on a std::atomic).
+/// The object expression without the implicit conversions to a base class
+/// that a call of an inherited method adds: `f.wait_for(...)` on a
+/// std::future<int> calls std::__basic_future<int>::wait_for in libstdc++,
+/// and the rules name std::future.
+const Expr *withoutBaseCasts(const Expr *E) {
+  while (const auto *IC = dyn_cast_or_null<ImplicitCastExpr>(E)) {
+    if (IC->getCastKind() != CK_DerivedToBase &&
+        IC->getCastKind() != CK_UncheckedDerivedToBase &&
+        IC->getCastKind() != CK_NoOp)
+      break;
+    E = IC->getSubExpr();
+  }
+  return E;
+}
+
+/// Member call on an object: the object expression (as written, without
+/// conversions to a base class) and the method, also for member operator
+/// calls (`flag = true` on a std::atomic).
 bool memberCall(const CallExpr *C, const Expr *&Obj,
                 const CXXMethodDecl *&MD) {
   if (const auto *MC = dyn_cast<CXXMemberCallExpr>(C)) {
-    Obj = MC->getImplicitObjectArgument();
+    Obj = withoutBaseCasts(MC->getImplicitObjectArgument());
     MD = MC->getMethodDecl();
     return Obj && MD;
   }
   if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(C))
     if (const auto *M = dyn_cast_or_null<CXXMethodDecl>(OC->getDirectCallee()))
       if (OC->getNumArgs() > 0) {
-        Obj = OC->getArg(0);
+        Obj = withoutBaseCasts(OC->getArg(0));
         MD = M;
         return true;
       }
@@ -492,9 +508,15 @@ void ObserverApis::findWaits() {
           if (const auto *V = dyn_cast<VarDecl>(F))
             if (V->getInit())
               Source = ignoreWrappers(V->getInit());
-        if (const auto *GC = dyn_cast_or_null<CXXMemberCallExpr>(Source))
+        if (const auto *GC = dyn_cast_or_null<CXXMemberCallExpr>(Source)) {
           if (GC->getImplicitObjectArgument())
             add(rootDecl(GC->getImplicitObjectArgument()), C);
+        } else if (const auto *P =
+                       dyn_cast_or_null<ParmVarDecl>(rootDecl(Obj))) {
+          // A helper that waits on a future it is given: the caller's
+          // argument says whose future (AttachEmitWait maps it).
+          add(P, C);
+        }
         return true;
       }
       if (const CXXRecordDecl *RD = objectRecord(Obj->getType())) {
@@ -521,6 +543,33 @@ void ObserverApis::findWaits() {
     }
   } F(*this);
   F.TraverseAST(Ctx);
+}
+
+const ValueDecl *ObserverApis::definiteObject(const Expr *Call,
+                                              const FunctionDecl *Owner) {
+  const auto *MC = dyn_cast_or_null<CXXMemberCallExpr>(Call);
+  if (!MC || !MC->getImplicitObjectArgument())
+    return nullptr;
+  const ValueDecl *D = rootDecl(MC->getImplicitObjectArgument());
+  for (int Depth = 0; D && Depth < 4; ++Depth) {
+    if (const auto *P = dyn_cast<ParmVarDecl>(D)) {
+      const auto *Fn = dyn_cast_or_null<FunctionDecl>(P->getDeclContext());
+      return Owner && Fn && canon(Fn) == canon(Owner) ? canonDecl(D)
+                                                      : nullptr;
+    }
+    QualType T = D->getType();
+    if (T->isReferenceType() || T->isPointerType())
+      return nullptr;
+    if (const auto *V = dyn_cast<VarDecl>(D)) {
+      if (V->isInitCapture()) { // [b = bus] or [&b = bus]: the captured one
+        D = V->getInit() ? rootDecl(V->getInit()) : nullptr;
+        continue;
+      }
+      return canonDecl(D);
+    }
+    return isa<FieldDecl>(D) ? canonDecl(D) : nullptr;
+  }
+  return nullptr;
 }
 
 std::vector<Wait> ObserverApis::waitsOn(const ValueDecl *D) const {
@@ -766,6 +815,9 @@ std::vector<Signal> ObserverApis::signalsOf(const Registration &R) const {
 
 std::vector<Emit> ObserverApis::emitsOf(const Registration &R) const {
   std::vector<Emit> Out;
+  // A handler that emits into another instance of the API (the audit bus
+  // from a handler of the metrics bus) does not feed itself.
+  const ValueDecl *RegObj = definiteObject(R.Site, R.Enclosing);
   for (const auto &Chain : closure(R)) {
     const Stmt *Body = bodyOf(Chain.back());
     if (!Body)
@@ -778,6 +830,10 @@ std::vector<Emit> ObserverApis::emitsOf(const Registration &R) const {
         Callee = CE->getConstructor();
       if (!Callee || !isEmit(R, Callee))
         return;
+      if (const ValueDecl *EmitObj =
+              definiteObject(dyn_cast<Expr>(S), R.Enclosing))
+        if (RegObj && EmitObj != RegObj)
+          return;
       Emit E;
       E.Where = cast<Expr>(S);
       E.Callee = qualifiedName(Callee);

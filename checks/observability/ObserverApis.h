@@ -103,6 +103,17 @@ public:
   std::vector<Emit> emitsOf(const Registration &R) const;
   /// Every wait on `D` in the translation unit.
   std::vector<Wait> waitsOn(const clang::ValueDecl *D) const;
+  /// Every wait of the translation unit; a wait of a helper on a future it
+  /// is given has the parameter as its object.
+  const std::vector<Wait> &waits() const { return Waits; }
+  /// The call graph the analysis follows.
+  ThreadContext &threadContext() const { return TC; }
+  /// The object whose method a call of the API runs on: `bus` for
+  /// `bus.attach(...)` or `bus.emit(...)`, when it is one definite object
+  /// (a variable, a field that is not a pointer or reference, or a
+  /// parameter of `Owner`); null when it could be any.
+  static const clang::ValueDecl *
+  definiteObject(const clang::Expr *Call, const clang::FunctionDecl *Owner);
 
   static std::string chainText(
       llvm::ArrayRef<const clang::FunctionDecl *> Chain);
