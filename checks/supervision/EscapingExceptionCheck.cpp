@@ -72,6 +72,24 @@ bool neverWaited(const VarDecl *V, const RuleSet &Rules, ASTContext &Ctx) {
   return true;
 }
 
+/// std::async(std::launch::deferred, f): the task runs only in get() or
+/// wait(), on the waiter's thread; a future nobody waits on never runs it.
+bool isDeferredOnly(const Expr *Site) {
+  const auto *C = dyn_cast<CallExpr>(Site);
+  if (!C)
+    return false;
+  for (const Expr *A : C->arguments()) {
+    const auto *DRE = dyn_cast<DeclRefExpr>(A->IgnoreParenImpCasts());
+    const auto *EC = DRE ? dyn_cast<EnumConstantDecl>(DRE->getDecl()) : nullptr;
+    if (!EC)
+      continue;
+    const auto *ED = dyn_cast<EnumDecl>(EC->getDeclContext());
+    if (ED && ED->getName() == "launch" && EC->getName() == "deferred")
+      return true;
+  }
+  return false;
+}
+
 std::string entryName(const FunctionDecl *Entry) {
   return ThreadContext::chainText({Entry});
 }
@@ -94,6 +112,8 @@ void EscapingExceptionCheck::check(const MatchFinder::MatchResult &R) {
     //    when nobody ever reads the future.
     const VarDecl *Future = nullptr;
     if (S.Kind == SpawnKind::Async) {
+      if (isDeferredOnly(S.Site))
+        continue; // runs in the waiter, or never
       if (S.Fate != HandleFate::Discarded) {
         Future = futureVariable(S.Site, Ctx);
         if (!Future || !neverWaited(Future, rules(), Ctx))
