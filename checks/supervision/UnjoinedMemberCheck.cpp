@@ -9,6 +9,7 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ParentMapContext.h"
+#include "clang/AST/StmtCXX.h"
 #include "clang/Analysis/CFG.h"
 #include "llvm/ADT/DenseSet.h"
 
@@ -127,6 +128,10 @@ public:
         [&](const CFGBlock *From, const CFGBlock *To, FieldStates &S) {
           if (From == Entry)
             S[F] = MayRun;
+          // Exceptions are not modeled: a handler is not a path that skips
+          // the join (try { t_.join(); } catch (...) {}).
+          if (isa_and_nonnull<CXXCatchStmt>(To->getLabel()))
+            S[F] = Stopped;
           bool Negated = false;
           const Expr *H = joinableTest(From->getTerminatorCondition(), Negated);
           if (H && From->succ_size() == 2 && rootDecl(H) == F) {
@@ -236,7 +241,7 @@ private:
       }
     }
     for (const CFGBlock *B : llvm::reverse(G)) {
-      if (!B || B->succ_size() != 2 || !B->getTerminatorStmt())
+      if (!B || B->succ_size() != 2 || !B->getTerminatorCondition())
         continue;
       const CFGBlock *S0 = B->succ_begin()->getReachableBlock();
       const CFGBlock *S1 = (B->succ_begin() + 1)->getReachableBlock();
