@@ -81,6 +81,16 @@ bool RuleSet::isNothrowFunction(const std::string &Name) const {
   return false;
 }
 
+bool RuleSet::isThreadSelf(const std::string &Name) const {
+  for (const auto &R : ThreadTypes)
+    if (!R.Self.empty() && qualifiedNameMatches(R.Self, Name))
+      return true;
+  for (const auto &R : ThreadFunctions)
+    if (!R.Self.empty() && qualifiedNameMatches(R.Self, Name))
+      return true;
+  return false;
+}
+
 const AtomicTypeRule *RuleSet::atomicType(const std::string &Name) const {
   for (const auto &R : AtomicTypes)
     if (qualifiedNameMatches(R.Type, Name))
@@ -302,8 +312,9 @@ public:
       else
         failAt("on_destroy_joinable",
                "expected \"terminate\", \"detach\" or \"join\"");
+      R.Self = str(E, "self", false);
       R.Why = str(E, "why", true);
-      allowOnly(E, {"type", "entry_arg", "join", "detach",
+      allowOnly(E, {"type", "entry_arg", "join", "detach", "self",
                     "on_destroy_joinable", "why"});
       Out.ThreadTypes.push_back(std::move(R));
     });

@@ -26,6 +26,9 @@ struct ThreadTypeRule {
   std::vector<std::string> Join;    ///< methods that join ("join")
   std::vector<std::string> Detach;  ///< methods that detach ("detach")
   OnDestroyJoinable OnDestroy = OnDestroyJoinable::Terminate;
+  /// The function that names the calling thread of this kind
+  /// ("std::this_thread::get_id"): state keyed by it is per-thread state.
+  std::string Self;
   std::string Why;
   std::string Pack;
 };
@@ -229,6 +232,9 @@ struct RuleSet {
   bool isNothrowFunction(const std::string &QualifiedName) const;
   const PromiseTypeRule *promiseType(const std::string &QualifiedName) const;
   const AtomicTypeRule *atomicType(const std::string &QualifiedName) const;
+  /// Is `QualifiedName` a thread type's or thread function's `self`
+  /// (std::this_thread::get_id, pthread_self)?
+  bool isThreadSelf(const std::string &QualifiedName) const;
   const AtomicFunctionRule *
   atomicFunction(const std::string &QualifiedName) const;
 };

@@ -14,10 +14,13 @@ namespace tether {
 ///
 /// A thread_local written in function F and read in function G, where G is
 /// reached from F through calls (or F and G are both called from one
-/// function, F first), passes a value to G behind its signature: the C++
-/// form of Erlang's process dictionary (Process.put/get). A function that
-/// writes the variable before it reads it (a per-thread cache) is not a
-/// reader.
+/// function, F first: a setter and a getter), passes a value to G behind its
+/// signature: the C++ form of Erlang's process dictionary (Process.put/get).
+/// A global container used with the calling thread's id as the key
+/// (`g[std::this_thread::get_id()]`, `g.find(pthread_self())`; the id
+/// functions are the rule packs' `self` entries) is the same per-thread slot
+/// made by hand and is treated alike. A function that writes the variable
+/// before it reads it (a per-thread cache) is not a reader.
 class ThreadLocalParameterCheck : public Check {
 public:
   using Check::Check;
@@ -26,9 +29,11 @@ public:
   void onEndOfTranslationUnit() override;
 
 private:
-  llvm::MapVector<const clang::VarDecl *,
-                  llvm::SmallVector<const clang::Expr *, 4>>
-      Refs;
+  struct Access {
+    const clang::Expr *Ref = nullptr; ///< the variable, or the keyed access
+    bool Write = false;
+  };
+  llvm::MapVector<const clang::VarDecl *, llvm::SmallVector<Access, 4>> Refs;
 };
 
 } // namespace tether
