@@ -239,6 +239,16 @@ void ThrowAnalysis::walk(const Stmt *S,
     Tries.push_back(Try);
     walk(Try->getTryBlock(), Tries, Within, Out);
     Tries.pop_back();
+    if (Out)
+      return;
+    // A handler runs only if the try block can throw: with unknown callees
+    // assumed not to throw, a `catch (...) { report(); throw; }` around a
+    // virtual call rethrows nothing we know of.
+    std::optional<ThrowOrigin> Any;
+    llvm::SmallVector<const CXXTryStmt *, 4> NoTries;
+    walk(Try->getTryBlock(), NoTries, Within, Any);
+    if (!Any)
+      return;
     // A handler runs outside its own try: what it (re)throws goes further.
     for (unsigned I = 0; I < Try->getNumHandlers() && !Out; ++I)
       walk(Try->getHandler(I)->getHandlerBlock(), Tries, Within, Out);
