@@ -50,6 +50,18 @@ const VarDecl *pointeeLocal(const Expr *E) {
   return nullptr;
 }
 
+/// `p` in `p->method(...)` when `p` is a std::unique_ptr (or another
+/// sole-owner smart pointer): the executor lives exactly as long as `p`.
+const Expr *uniqueOwner(const Expr *Obj) {
+  const auto *Op =
+      dyn_cast_or_null<CXXOperatorCallExpr>(Obj ? Obj->IgnoreImpCasts() : nullptr);
+  if (!Op || Op->getOperator() != OO_Arrow || Op->getNumArgs() != 1)
+    return nullptr;
+  const Expr *P = Op->getArg(0)->IgnoreImpCasts();
+  std::string N = qualifiedName(recordOf(P->getType()));
+  return N == "std::unique_ptr" || N == "boost::scoped_ptr" ? P : nullptr;
+}
+
 /// std::ref(x) / std::cref(x) / boost::ref(x) of a scoped local.
 const VarDecl *refOfLocal(const Expr *E) {
   const auto *C = dyn_cast_or_null<CallExpr>(ignoreWrappers(E));
@@ -243,6 +255,8 @@ void DanglingCaptureCheck::check(const MatchFinder::MatchResult &R) {
       // ends (and joins or drops its work) before the locals it could
       // outlive: a conservative exemption, its lifetime is bounded by ours.
       const Expr *Obj = S.Receiver;
+      if (const Expr *Owner = uniqueOwner(Obj))
+        Obj = Owner; // queue->post(...) with a local std::unique_ptr queue
       if (Obj && !Obj->getType()->isPointerType()) {
         const ValueDecl *D = rootDecl(Obj);
         if (isScopedLocal(D))
