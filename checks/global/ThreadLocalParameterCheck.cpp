@@ -246,10 +246,22 @@ void ThreadLocalParameterCheck::onEndOfTranslationUnit() {
       }
       return false;
     };
+    // A reader that fills the variable itself when it finds it empty,
+    // directly or through a function it calls (`if (t_tid == 0)
+    // cache_tid(); return t_tid;`), is a cache: a writer elsewhere only
+    // invalidates it (muduo's afterFork resets t_cachedTid).
+    auto FillsItself = [&](const FunctionDecl *Fn) {
+      if (FirstWrite.count(Fn))
+        return true;
+      for (const auto &[WFn, WRef] : FirstWrite)
+        if (TC.calls(Fn, WFn))
+          return true;
+      return false;
+    };
     bool Done = false;
     for (const Use &W : Writes) {
       for (const Use &Rd : Reads) {
-        if (Rd.Fn == W.Fn || SelfManaged(Rd) || FirstWrite.count(Rd.Fn))
+        if (Rd.Fn == W.Fn || SelfManaged(Rd) || FillsItself(Rd.Fn))
           continue;
         if ((Done = Find(W, Rd)))
           break;
