@@ -91,9 +91,17 @@ bool RuleSet::isThreadSelf(const std::string &Name) const {
   return false;
 }
 
-const AtomicTypeRule *RuleSet::atomicType(const std::string &Name) const {
-  for (const auto &R : AtomicTypes)
+const SynchronizedTypeRule *
+RuleSet::synchronizedType(const std::string &Name) const {
+  for (const auto &R : SynchronizedTypes)
     if (qualifiedNameMatches(R.Type, Name))
+      return &R;
+  return nullptr;
+}
+
+const OnceFunctionRule *RuleSet::onceFunction(const std::string &Name) const {
+  for (const auto &R : OnceFunctions)
+    if (qualifiedNameMatches(R.Function, Name))
       return &R;
   return nullptr;
 }
@@ -277,8 +285,8 @@ public:
         "containers", "executor_name_heuristics", "condition_variables",
         "mutex_types", "lock_types", "queues", "observers",
         "observer_name_heuristics", "throwing_functions",
-        "nothrow_functions", "promise_types", "atomic_types",
-        "atomic_functions"};
+        "nothrow_functions", "promise_types", "synchronized_types",
+        "atomic_functions", "once_functions"};
     for (auto It = Root.begin(); It != Root.end(); ++It)
       if (!Known.count(It.key()))
         failAt(It.key(), "unknown key '" + It.key() +
@@ -446,8 +454,8 @@ public:
       for (auto &F : strings(Root, "nothrow_functions"))
         Out.NothrowFunctions.push_back(F);
     }
-    array(Root, "atomic_types", [&](const json &E) {
-      AtomicTypeRule R;
+    array(Root, "synchronized_types", [&](const json &E) {
+      SynchronizedTypeRule R;
       R.Pack = Pack;
       R.Type = str(E, "type", true);
       if (E.contains("wraps")) {
@@ -458,7 +466,21 @@ public:
       }
       R.Why = str(E, "why", true);
       allowOnly(E, {"type", "wraps", "why"});
-      Out.AtomicTypes.push_back(std::move(R));
+      Out.SynchronizedTypes.push_back(std::move(R));
+    });
+    array(Root, "once_functions", [&](const json &E) {
+      OnceFunctionRule R;
+      R.Pack = Pack;
+      R.Function = str(E, "function", true);
+      if (E.contains("entry_arg")) {
+        Scope S(Path, "entry_arg");
+        if (!E["entry_arg"].is_number_unsigned())
+          fail("expected an argument index (0 or more)");
+        R.EntryArg = E["entry_arg"].get<unsigned>();
+      }
+      R.Why = str(E, "why", true);
+      allowOnly(E, {"function", "entry_arg", "why"});
+      Out.OnceFunctions.push_back(std::move(R));
     });
     array(Root, "atomic_functions", [&](const json &E) {
       AtomicFunctionRule R;

@@ -168,11 +168,12 @@ struct ObserverRule {
   std::string Pack;
 };
 
-/// A type whose operations are atomic, so shared state of that type needs no
-/// lock (std::atomic, std::atomic_flag), or, with `Wraps`, a type that makes
-/// the plain object it is constructed from accessed atomically
-/// (std::atomic_ref).
-struct AtomicTypeRule {
+/// A type whose objects need no lock although reachable from several
+/// threads: its operations are atomic (std::atomic, std::atomic_flag), it
+/// synchronizes its users (std::once_flag), or it gives each thread its own
+/// value (boost::thread_specific_ptr). With `Wraps`, a type that makes the
+/// plain object it is constructed from accessed atomically (std::atomic_ref).
+struct SynchronizedTypeRule {
   std::string Type;
   bool Wraps = false;
   std::string Why;
@@ -184,6 +185,16 @@ struct AtomicTypeRule {
 /// trailing '*' in the name matches any suffix.
 struct AtomicFunctionRule {
   std::string Function;
+  std::string Why;
+  std::string Pack;
+};
+
+/// A function that runs a callable exactly once however many threads call
+/// it (std::call_once, pthread_once): the callable's writes happen before
+/// every caller returns, so they need no lock.
+struct OnceFunctionRule {
+  std::string Function;
+  unsigned EntryArg = 1;
   std::string Why;
   std::string Pack;
 };
@@ -208,8 +219,9 @@ struct RuleSet {
   /// functions, logging entry points): qualified names.
   std::vector<std::string> NothrowFunctions;
   std::vector<PromiseTypeRule> PromiseTypes;
-  std::vector<AtomicTypeRule> AtomicTypes;
+  std::vector<SynchronizedTypeRule> SynchronizedTypes;
   std::vector<AtomicFunctionRule> AtomicFunctions;
+  std::vector<OnceFunctionRule> OnceFunctions;
   /// The out-of-the-box heuristics for home-made executors (class and method
   /// name patterns, see docs/rules.md); a pack can turn them off.
   bool ExecutorNameHeuristics = true;
@@ -231,7 +243,9 @@ struct RuleSet {
   throwingFunction(const std::string &QualifiedName) const;
   bool isNothrowFunction(const std::string &QualifiedName) const;
   const PromiseTypeRule *promiseType(const std::string &QualifiedName) const;
-  const AtomicTypeRule *atomicType(const std::string &QualifiedName) const;
+  const SynchronizedTypeRule *
+  synchronizedType(const std::string &QualifiedName) const;
+  const OnceFunctionRule *onceFunction(const std::string &QualifiedName) const;
   /// Is `QualifiedName` a thread type's or thread function's `self`
   /// (std::this_thread::get_id, pthread_self)?
   bool isThreadSelf(const std::string &QualifiedName) const;

@@ -211,14 +211,16 @@ bool isAtomicAccess(const Expr *Ref, ASTContext &Ctx, const RuleSet &Rules) {
     if (isa<AtomicExpr>(P))
       return true; // __atomic_* / __c11_atomic_* builtins
     if (const auto *CE = dyn_cast<CXXConstructExpr>(P)) {
-      const AtomicTypeRule *R =
-          Rules.atomicType(qualifiedName(recordOf(CE->getType())));
+      const SynchronizedTypeRule *R =
+          Rules.synchronizedType(qualifiedName(recordOf(CE->getType())));
       return R && R->Wraps;
     }
     if (const auto *C = dyn_cast<CallExpr>(P)) {
+      // An atomic function, or the flag of a once function.
       if (const FunctionDecl *FD = C->getDirectCallee())
         if (FD->getIdentifier())
-          return Rules.atomicFunction(qualifiedName(FD)) != nullptr;
+          return Rules.atomicFunction(qualifiedName(FD)) != nullptr ||
+                 Rules.onceFunction(qualifiedName(FD)) != nullptr;
       return false;
     }
     if (!isa<ImplicitCastExpr, ParenExpr, UnaryOperator>(P))
@@ -240,7 +242,7 @@ bool isSelfSynchronizedType(QualType T, const RuleSet &Rules) {
   const CXXRecordDecl *RD = recordOf(T);
   if (!RD)
     return false;
-  if (Rules.atomicType(qualifiedName(RD)))
+  if (Rules.synchronizedType(qualifiedName(RD)))
     return true;
   if (mutexRule(T, Rules) || lockRule(T, Rules) ||
       conditionVariableRule(T, Rules))

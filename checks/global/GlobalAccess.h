@@ -39,9 +39,9 @@ struct GlobalAccess {
 bool isWriteAccess(const clang::Expr *Ref, clang::ASTContext &Ctx);
 
 /// True if `Ref` is read or written through an atomic operation: a wrapping
-/// type of the rule packs' `atomic_types` (std::atomic_ref) constructed from
-/// it, or a call of an `atomic_functions` entry (__atomic_*, __sync_*,
-/// std::atomic_fetch_add).
+/// type of the rule packs' `synchronized_types` (std::atomic_ref) constructed from
+/// it, a call of an `atomic_functions` entry (__atomic_*, __sync_*,
+/// std::atomic_fetch_add), or the flag of a `once_functions` call.
 bool isAtomicAccess(const clang::Expr *Ref, clang::ASTContext &Ctx,
                     const RuleSet &Rules);
 

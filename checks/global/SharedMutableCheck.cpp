@@ -6,6 +6,7 @@
 
 #include "analysis/ExprUtils.h"
 #include "analysis/SharedAnalyses.h"
+#include "analysis/SpawnSites.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
@@ -26,6 +27,15 @@ void SharedMutableCheck::registerMatchers(MatchFinder *Finder) {
   Finder->addMatcher(memberExpr(member(Global)).bind("ref"), this);
   Finder->addMatcher(varDecl(hasGlobalStorage(), isDefinition()).bind("def"),
                      this);
+  std::vector<std::string> Once;
+  for (const OnceFunctionRule &R : rules().OnceFunctions)
+    Once.push_back(R.Function);
+  if (!Once.empty())
+    Finder->addMatcher(
+        callExpr(callee(functionDecl(hasAnyName(
+                     std::vector<StringRef>(Once.begin(), Once.end())))))
+            .bind("once"),
+        this);
 }
 
 /// A variable this check is about: mutable, shared storage, user code.
@@ -48,6 +58,17 @@ static bool isCandidate(const VarDecl *VD, const RuleSet &Rules,
 }
 
 void SharedMutableCheck::check(const MatchFinder::MatchResult &R) {
+  if (const auto *C = R.Nodes.getNodeAs<CallExpr>("once")) {
+    // std::call_once(flag, init): init's writes happen before every caller
+    // goes on, so they need no lock.
+    const OnceFunctionRule *Rule =
+        rules().onceFunction(qualifiedName(C->getDirectCallee()));
+    if (Rule && Rule->EntryArg < C->getNumArgs())
+      for (const FunctionDecl *FD :
+           resolveCallable(C->getArg(Rule->EntryArg), *R.Context))
+        OnceEntries.insert(FD->getCanonicalDecl());
+    return;
+  }
   if (const auto *VD = R.Nodes.getNodeAs<VarDecl>("def")) {
     if (isCandidate(VD, rules(), *R.SourceManager))
       Definitions.insert(VD->getCanonicalDecl());
@@ -127,9 +148,20 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
   if (!Ctx || (Refs.empty() && (!Strict || Definitions.empty()))) {
     Refs.clear();
     Definitions.clear();
+    OnceEntries.clear();
     return;
   }
   ThreadContext &TC = threadContext(context()); // shared by all checks
+  // A once entry, or a function only once entries call.
+  auto runsOnce = [this](const FunctionDecl *FD, const ThreadContext &TC) {
+    if (OnceEntries.count(FD->getCanonicalDecl()))
+      return true;
+    auto Callers = TC.callers(FD);
+    return !Callers.empty() &&
+           llvm::all_of(Callers, [this](const auto &C) {
+             return OnceEntries.count(C.first->getCanonicalDecl()) != 0;
+           });
+  };
   LockAnalysis Locks(*Ctx, rules(), TC);
   llvm::DenseSet<const VarDecl *> Reported;
 
@@ -139,7 +171,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     std::vector<GlobalAccess> Concurrent;
     for (const Expr *E : Exprs)
       for (const FunctionDecl *FD : TC.enclosingFunctions(E)) {
-      if (TC.orderedWithThreads(E, FD))
+      if (TC.orderedWithThreads(E, FD) || runsOnce(FD, TC))
         continue;
       GlobalAccess A;
       A.Ref = E;
@@ -235,6 +267,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     }
   Refs.clear();
   Definitions.clear();
+  OnceEntries.clear();
 }
 
 } // namespace tether

@@ -5,6 +5,7 @@
 #include "core/Check.h"
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallVector.h"
 
@@ -34,6 +35,8 @@ private:
                   llvm::SmallVector<const clang::Expr *, 4>>
       Refs;
   llvm::SetVector<const clang::VarDecl *> Definitions;
+  /// Callables run through a once function (std::call_once, pthread_once).
+  llvm::DenseSet<const clang::FunctionDecl *> OnceEntries;
 };
 
 } // namespace tether
