@@ -453,4 +453,43 @@ std::vector<const Expr *> referencesTo(const ValueDecl *D, const Stmt *Scope,
   return Out;
 }
 
+const ValueDecl *valueHolder(const Expr *Call, ASTContext &Ctx) {
+  const Expr *Cur = Call;
+  for (int Depth = 0; Depth < 8; ++Depth) {
+    auto Parents = Ctx.getParents(*Cur);
+    if (Parents.empty())
+      return nullptr;
+    if (const auto *VD = Parents[0].get<VarDecl>())
+      return VD->getType()->isReferenceType() ? nullptr : VD;
+    if (const CXXCtorInitializer *Init = ctorInitializerOf(Cur, Parents[0]))
+      return Init->getMember();
+    const auto *P = Parents[0].get<Expr>();
+    if (!P)
+      return nullptr;
+    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(P)) {
+      if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
+          OC->getArg(1) == Cur)
+        return rootDecl(OC->getArg(0));
+      return nullptr;
+    }
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(P)) {
+      std::string N = calleeName(MC);
+      if (N == "push_back" || N == "emplace_back" || N == "emplace" ||
+          N == "push_front" || N == "emplace_front" || N == "insert")
+        return rootDecl(MC->getImplicitObjectArgument());
+      return nullptr;
+    }
+    if (isa<ImplicitCastExpr, ParenExpr, ExprWithCleanups, CXXBindTemporaryExpr,
+            MaterializeTemporaryExpr, CXXFunctionalCastExpr>(P) ||
+        (isa<CXXConstructExpr>(P) &&
+         cast<CXXConstructExpr>(P)->getConstructor()->isMoveConstructor())) {
+      Cur = P;
+      continue;
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
+
 } // namespace tether

@@ -117,6 +117,13 @@ ctorInitializerOf(const clang::Expr *E, const clang::DynTypedNode &Parent);
 /// The method name of a member call, or of an operator call's callee.
 std::string calleeName(const clang::CallExpr *C);
 
+/// Where the value of `E` (a call returning a handle: a future, a thread)
+/// is kept: the variable it initializes or is assigned to, the member it
+/// initializes, or the container it is pushed into. Null if it goes
+/// anywhere else (returned, passed on), which is not followed.
+const clang::ValueDecl *valueHolder(const clang::Expr *E,
+                                    clang::ASTContext &Ctx);
+
 } // namespace tether
 
 #endif

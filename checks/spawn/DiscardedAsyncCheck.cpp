@@ -39,47 +39,6 @@ void DiscardedAsyncCheck::registerMatchers(MatchFinder *Finder) {
         this);
 }
 
-/// Where the future returned by `Call` is kept: a variable, a member, or the
-/// container it is pushed into. Null if it goes anywhere else (returned,
-/// passed on), which we do not follow.
-static const ValueDecl *holderOf(const CallExpr *Call, ASTContext &Ctx) {
-  const Expr *Cur = Call;
-  for (int Depth = 0; Depth < 8; ++Depth) {
-    auto Parents = Ctx.getParents(*Cur);
-    if (Parents.empty())
-      return nullptr;
-    if (const auto *VD = Parents[0].get<VarDecl>())
-      return VD->getType()->isReferenceType() ? nullptr : VD;
-    if (const CXXCtorInitializer *Init = ctorInitializerOf(Cur, Parents[0]))
-      return Init->getMember();
-    const auto *P = Parents[0].get<Expr>();
-    if (!P)
-      return nullptr;
-    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(P)) {
-      if (OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
-          OC->getArg(1) == Cur)
-        return rootDecl(OC->getArg(0));
-      return nullptr;
-    }
-    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(P)) {
-      std::string N = calleeName(MC);
-      if (N == "push_back" || N == "emplace_back" || N == "emplace" ||
-          N == "push_front" || N == "emplace_front" || N == "insert")
-        return rootDecl(MC->getImplicitObjectArgument());
-      return nullptr;
-    }
-    if (isa<ImplicitCastExpr, ParenExpr, ExprWithCleanups, CXXBindTemporaryExpr,
-            MaterializeTemporaryExpr, CXXFunctionalCastExpr>(P) ||
-        (isa<CXXConstructExpr>(P) &&
-         cast<CXXConstructExpr>(P)->getConstructor()->isMoveConstructor())) {
-      Cur = P;
-      continue;
-    }
-    return nullptr;
-  }
-  return nullptr;
-}
-
 void DiscardedAsyncCheck::check(const MatchFinder::MatchResult &R) {
   Ctx = R.Context;
   if (const auto *MC = R.Nodes.getNodeAs<CXXMemberCallExpr>("wait")) {
@@ -110,7 +69,7 @@ void DiscardedAsyncCheck::check(const MatchFinder::MatchResult &R) {
              "as a task of a tether supervisor");
     return;
   }
-  if (const ValueDecl *H = holderOf(Call, *Ctx))
+  if (const ValueDecl *H = valueHolder(Call, *Ctx))
     if (!isa<ParmVarDecl>(H))
       StoredFutures.push_back({Call, H});
 }

@@ -19,33 +19,16 @@ namespace tether {
 
 namespace {
 
-/// The local variable that keeps the future an async call returns
-/// (`auto f = std::async(...)`, `std::future<int> f(std::async(...))`), or
-/// null when the future goes anywhere else (a member, a container, a
-/// return, an argument).
-const VarDecl *futureVariable(const Expr *Call, ASTContext &Ctx) {
-  const Expr *Cur = Call;
-  for (int Depth = 0; Depth < 8; ++Depth) {
-    auto Parents = Ctx.getParents(*Cur);
-    if (Parents.empty())
-      return nullptr;
-    if (const auto *VD = Parents[0].get<VarDecl>())
-      return VD->hasLocalStorage() && !isa<ParmVarDecl>(VD) &&
-                     !VD->getType()->isReferenceType()
-                 ? VD
-                 : nullptr;
-    const auto *P = Parents[0].get<Expr>();
-    if (!P)
-      return nullptr;
-    const auto *CE = dyn_cast<CXXConstructExpr>(P);
-    if (!isa<ImplicitCastExpr, ParenExpr, ExprWithCleanups,
-             CXXBindTemporaryExpr, MaterializeTemporaryExpr,
-             CXXFunctionalCastExpr>(P) &&
-        !(CE && CE->getConstructor()->isMoveConstructor()))
-      return nullptr;
-    Cur = P;
-  }
-  return nullptr;
+/// The local future variable that keeps what an async call returns
+/// (`auto f = std::async(...)`, `f = std::async(...)`), or null when the
+/// future goes anywhere else (a member, a container, a return, an argument).
+const VarDecl *futureVariable(const Expr *Call, const RuleSet &Rules,
+                              ASTContext &Ctx) {
+  const auto *VD = dyn_cast_or_null<VarDecl>(valueHolder(Call, Ctx));
+  return VD && VD->hasLocalStorage() && !isa<ParmVarDecl>(VD) &&
+                 futureRule(VD->getType(), Rules)
+             ? VD
+             : nullptr;
 }
 
 /// A future variable of the enclosing function that is never waited on
@@ -115,7 +98,7 @@ void EscapingExceptionCheck::check(const MatchFinder::MatchResult &R) {
       if (isDeferredOnly(S.Site))
         continue; // runs in the waiter, or never
       if (S.Fate != HandleFate::Discarded) {
-        Future = futureVariable(S.Site, Ctx);
+        Future = futureVariable(S.Site, rules(), Ctx);
         if (!Future || !neverWaited(Future, rules(), Ctx))
           continue; // someone waits (or may): the exception reaches them
       }
