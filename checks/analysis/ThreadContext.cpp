@@ -594,6 +594,67 @@ void ThreadContext::computeOrdering() {
     if (Joins && isBefore(Last, Top))
       JoinedInMain = Top;
   }
+
+  // Batches: the innermost loop whose body holds every spawning point of
+  // main and, after the last one, a statement that joins. Each iteration
+  // then starts its threads and joins them before the next begins.
+  forEachAncestor(Ctx, First, [&](const Stmt *P, const Stmt *Child) {
+    if (!isLoop(P))
+      return true;
+    const Stmt *B = nullptr;
+    if (const auto *F = dyn_cast<ForStmt>(P))
+      B = F->getBody();
+    else if (const auto *W = dyn_cast<WhileStmt>(P))
+      B = W->getBody();
+    else if (const auto *D = dyn_cast<DoStmt>(P))
+      B = D->getBody();
+    else if (const auto *R = dyn_cast<CXXForRangeStmt>(P))
+      B = R->getBody();
+    const auto *Block = dyn_cast_or_null<CompoundStmt>(B);
+    if (!Block || B != Child)
+      return true;
+    const Stmt *FirstTop = topIn(Block, First);
+    const Stmt *LastTop = topIn(Block, Last);
+    bool AllInside = FirstTop && LastTop;
+    for (const Stmt *Pt : Points)
+      AllInside = AllInside && topIn(Block, Pt) != nullptr;
+    if (!AllInside)
+      return true;
+    for (const Stmt *Top : Block->body()) {
+      if (!isBefore(LastTop, Top) || Top == LastTop)
+        continue;
+      CallFinder Fd;
+      Fd.Is = [&](const CallExpr *C) {
+        if (IsJoinCall(C))
+          return true;
+        const FunctionDecl *Callee = canon(C->getDirectCallee());
+        return Callee && Joining.lookup(Callee) && !Spawning.lookup(Callee);
+      };
+      Fd.TraverseStmt(const_cast<Stmt *>(Top));
+      if (Fd.Found) {
+        BatchLoop = P;
+        BatchBody = Block;
+        BatchFirst = FirstTop;
+        BatchJoin = Top;
+        return false;
+      }
+    }
+    return true;
+  });
+}
+
+const Stmt *ThreadContext::topIn(const Stmt *Block, const Stmt *S) const {
+  if (S == Block)
+    return nullptr;
+  const Stmt *Top = nullptr;
+  forEachAncestor(Ctx, S, [&](const Stmt *P, const Stmt *Child) {
+    if (P == Block) {
+      Top = Child;
+      return false;
+    }
+    return true;
+  });
+  return Top;
 }
 
 bool ThreadContext::orderedWithThreads(const Stmt *S,
@@ -622,6 +683,25 @@ bool ThreadContext::orderedWithThreads(const Stmt *S,
         return !SharedLoop;
       });
       if (!SharedLoop)
+        return true;
+    }
+    if (BatchBody) {
+      // Between batches: before the body's first spawning statement, or
+      // after its joining one; or after the loop, when every batch is
+      // joined.
+      if (const Stmt *T = topIn(BatchBody, S))
+        if (isBefore(T, BatchFirst) ||
+            (T != BatchJoin && isBefore(BatchJoin, T)))
+          return true;
+      const SourceManager &SM = Ctx.getSourceManager();
+      bool InLoop = false;
+      forEachAncestor(Ctx, BatchLoop, [&](const Stmt *P, const Stmt *) {
+        InLoop |= isLoop(P);
+        return !InLoop;
+      });
+      if (!InLoop && SM.isBeforeInTranslationUnit(
+                         SM.getExpansionLoc(BatchLoop->getEndLoc()),
+                         SM.getExpansionLoc(S->getBeginLoc())))
         return true;
     }
     if (JoinedInMain && isBefore(JoinedInMain, S)) {

@@ -129,7 +129,8 @@ public:
   /// True if `S`, in function `FD`, runs while no thread of this TU can run:
   /// in static initialization, in main (or code only main calls at such
   /// points) before the first spawn, or in main after every thread it
-  /// started is joined (when no thread starts threads itself and no
+  /// started is joined, or between batches when main starts and joins its
+  /// threads in a loop (when no thread starts threads itself and no
   /// executor is used).
   bool orderedWithThreads(const clang::Stmt *S,
                           const clang::FunctionDecl *FD) const;
@@ -171,6 +172,16 @@ private:
   const clang::FunctionDecl *Main = nullptr;
   const clang::Stmt *FirstSpawnInMain = nullptr;
   const clang::Stmt *JoinedInMain = nullptr;
+  /// main running batches: a loop whose body (BatchBody) holds every
+  /// spawning point of main and, after them, a statement that joins
+  /// (BatchJoin); BatchFirst is the body's first statement that spawns.
+  const clang::Stmt *BatchLoop = nullptr;
+  const clang::Stmt *BatchBody = nullptr;
+  const clang::Stmt *BatchFirst = nullptr;
+  const clang::Stmt *BatchJoin = nullptr;
+  /// The statement of `Block` that holds `S`, or null if `S` is not in it.
+  const clang::Stmt *topIn(const clang::Stmt *Block,
+                           const clang::Stmt *S) const;
   /// Functions that start a thread directly or through their callees.
   llvm::DenseMap<const clang::FunctionDecl *, bool> Spawning;
 };

@@ -217,6 +217,56 @@ TEST(ThreadContextTest, NoOrderingWhenNotJoined) {
                                         A.fn("main")));
 }
 
+TEST(ThreadContextTest, OrderingBetweenBatchesInALoop) {
+  Analyzed A(R"cpp(
+    #include <thread>
+    #include <vector>
+    void reset() {}
+    void during() {}
+    void tally() {}
+    void summary() {}
+    void worker() {}
+    int main() {
+      for (int n = 1; n < 4; ++n) {
+        std::vector<std::thread> ts;
+        reset();
+        for (int i = 0; i < n; ++i)
+          ts.emplace_back(worker);
+        during();
+        for (auto &t : ts)
+          t.join();
+        tally();
+      }
+      summary();
+    }
+  )cpp");
+  const FunctionDecl *Main = A.fn("main");
+  EXPECT_TRUE(A.TC->orderedWithThreads(A.stmtIn("main", "reset"), Main));
+  EXPECT_TRUE(A.TC->orderedWithThreads(A.stmtIn("main", "tally"), Main));
+  EXPECT_TRUE(A.TC->orderedWithThreads(A.stmtIn("main", "summary"), Main));
+  EXPECT_FALSE(A.TC->orderedWithThreads(A.stmtIn("main", "during"), Main));
+}
+
+TEST(ThreadContextTest, NoBatchOrderingWithoutAJoinInTheLoop) {
+  Analyzed A(R"cpp(
+    #include <thread>
+    #include <vector>
+    void reset() {}
+    void worker() {}
+    int main() {
+      std::vector<std::thread> ts;
+      for (int n = 1; n < 4; ++n) {
+        reset();
+        ts.emplace_back(worker);
+      }
+      for (auto &t : ts)
+        t.join();
+    }
+  )cpp");
+  EXPECT_FALSE(A.TC->orderedWithThreads(A.stmtIn("main", "reset"),
+                                        A.fn("main")));
+}
+
 TEST(ThreadContextTest, CallsWithChain) {
   Analyzed A(R"cpp(
     void c() {}
