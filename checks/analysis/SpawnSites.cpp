@@ -360,6 +360,34 @@ private:
     return nullptr;
   }
 
+  /// An executor method that calls another executor method on `this`
+  /// (BS::thread_pool's detach_blocks -> enqueue_blocks): the executor's own
+  /// plumbing. The outer call, in the user's code, is the spawn site.
+  bool forwardsWithinExecutor(const CXXMemberCallExpr *MC) {
+    const Expr *Obj = MC->getImplicitObjectArgument();
+    if (!Obj || !isa<CXXThisExpr>(Obj->IgnoreParenImpCasts()))
+      return false;
+    DynTypedNode N = DynTypedNode::create(*MC);
+    const FunctionDecl *Encl = nullptr;
+    for (int Depth = 0; Depth < 64 && !Encl; ++Depth) {
+      auto Parents = Ctx.getParents(N);
+      if (Parents.empty() || Parents[0].get<LambdaExpr>())
+        return false;
+      N = Parents[0];
+      Encl = N.get<FunctionDecl>();
+    }
+    const auto *EnclMD = dyn_cast_or_null<CXXMethodDecl>(Encl);
+    if (!EnclMD)
+      return false;
+    std::string Name = EnclMD->getNameAsString();
+    std::string Class = EnclMD->getParent()->getNameAsString();
+    for (const ExecutorRule &R : Rules.Executors)
+      if (contains(R.Methods, Name) &&
+          qualifiedNameMatches(R.Class, qualifiedName(EnclMD->getParent())))
+        return true;
+    return Rules.ExecutorNameHeuristics && looksLikeExecutor(Class, Name);
+  }
+
   static void forEachCall(const Stmt *S,
                           llvm::function_ref<void(const CallExpr *)> F) {
     if (!S)
@@ -505,6 +533,8 @@ private:
       }
       return false;
     };
+    if (forwardsWithinExecutor(MC))
+      return;
     for (const ExecutorRule &R : Rules.Executors)
       if (contains(R.Methods, Method) && ClassMatches(R.Class)) {
         if (R.EntryArg >= 0 &&
@@ -578,15 +608,54 @@ std::string squashName(const std::string &S) {
   return Out;
 }
 
+/// `submit_task`, `postWork`, `TryEnqueue` -> {"submit", "task"}, ...:
+/// lower-case words split at underscores and case changes.
+std::vector<std::string> nameWords(const std::string &S) {
+  std::vector<std::string> Out;
+  std::string Cur;
+  for (size_t I = 0; I < S.size(); ++I) {
+    char C = S[I];
+    if (C == '_') {
+      if (!Cur.empty())
+        Out.push_back(Cur);
+      Cur.clear();
+      continue;
+    }
+    bool Upper = llvm::isUpper(C);
+    if (Upper && !Cur.empty() &&
+        (llvm::isLower(S[I - 1]) ||
+         (I + 1 < S.size() && llvm::isLower(S[I + 1])))) {
+      Out.push_back(Cur);
+      Cur.clear();
+    }
+    Cur.push_back(llvm::toLower(C));
+  }
+  if (!Cur.empty())
+    Out.push_back(Cur);
+  return Out;
+}
+
+/// The method is one of `Methods` (`post`, `add_task`), or starts with one
+/// of `Verbs` followed by more words (`submit_task`, `detach_loop`,
+/// `postWork`); a leading `try` is ignored. The class name contains one of
+/// `Classes`.
 bool nameHeuristic(const std::string &ClassName, const std::string &MethodName,
                    llvm::ArrayRef<const char *> Classes,
-                   llvm::ArrayRef<const char *> Methods) {
-  std::string M = squashName(MethodName), C = squashName(ClassName);
-  if (llvm::StringRef(M).starts_with("try"))
-    M = M.substr(3);
+                   llvm::ArrayRef<const char *> Methods,
+                   llvm::ArrayRef<const char *> Verbs) {
+  std::vector<std::string> W = nameWords(MethodName);
+  if (W.size() > 1 && W.front() == "try")
+    W.erase(W.begin());
+  std::string M;
+  for (const std::string &X : W)
+    M += X;
+  std::string C = squashName(ClassName);
   bool MethodOk = false, ClassOk = false;
   for (const char *X : Methods)
     MethodOk |= M == X;
+  if (W.size() > 1)
+    for (const char *X : Verbs)
+      MethodOk |= W.front() == X;
   for (const char *X : Classes)
     ClassOk |= C.find(X) != std::string::npos;
   return MethodOk && ClassOk;
@@ -595,6 +664,11 @@ bool nameHeuristic(const std::string &ClassName, const std::string &MethodName,
 const char *const ExecutorMethods[] = {"post",     "submit",   "enqueue",
                                        "execute",  "dispatch", "schedule",
                                        "addtask"};
+/// Verbs that start an executor method name: `submit_task`, `post_work`,
+/// and BS::thread_pool's `detach_task`/`detach_loop`.
+const char *const ExecutorVerbs[] = {"post",     "submit",   "enqueue",
+                                     "execute",  "dispatch", "schedule",
+                                     "detach"};
 const char *const ExecutorClasses[] = {"pool",      "executor", "queue",
                                        "scheduler", "worker",   "strand"};
 
@@ -603,7 +677,7 @@ const char *const ExecutorClasses[] = {"pool",      "executor", "queue",
 bool looksLikeExecutor(const std::string &ClassName,
                        const std::string &MethodName) {
   return nameHeuristic(ClassName, MethodName, ExecutorClasses,
-                       ExecutorMethods);
+                       ExecutorMethods, ExecutorVerbs);
 }
 
 bool looksLikeSender(const std::string &ClassName,
@@ -611,10 +685,13 @@ bool looksLikeSender(const std::string &ClassName,
   static const char *const Methods[] = {"post",     "submit",   "enqueue",
                                         "execute",  "dispatch", "schedule",
                                         "addtask",  "push",     "send"};
+  static const char *const Verbs[] = {"post",     "submit",   "enqueue",
+                                      "execute",  "dispatch", "schedule",
+                                      "push",     "send"};
   static const char *const Classes[] = {"pool",    "executor", "queue",
                                         "scheduler", "worker", "strand",
                                         "channel", "mailbox"};
-  return nameHeuristic(ClassName, MethodName, Classes, Methods);
+  return nameHeuristic(ClassName, MethodName, Classes, Methods, Verbs);
 }
 
 std::vector<SpawnSite> findSpawnSites(ASTContext &Ctx, const RuleSet &Rules) {

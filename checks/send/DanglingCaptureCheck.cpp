@@ -13,6 +13,8 @@
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
+#include "clang/Basic/SourceManager.h"
 
 using namespace clang;
 using namespace clang::ast_matchers;
@@ -60,6 +62,109 @@ const Expr *uniqueOwner(const Expr *Obj) {
   const Expr *P = Op->getArg(0)->IgnoreImpCasts();
   std::string N = qualifiedName(recordOf(P->getType()));
   return N == "std::unique_ptr" || N == "boost::scoped_ptr" ? P : nullptr;
+}
+
+/// A method that waits for an executor's work: wait, wait_for_tasks,
+/// waitAll, join, join_all, drain.
+bool isWaitMethod(StringRef Name) {
+  std::string L = Name.lower();
+  return StringRef(L).starts_with("wait") || L == "join" ||
+         L == "join_all" || L == "joinall" || L == "drain";
+}
+
+/// Is the work of executor site `S` waited for before the function that
+/// hands it off returns: the future it returns is waited on
+/// (`pool.submit(f).wait()`, or a local future `get()`), or a later call
+/// on the same executor waits (`pool.detach_task(f); pool.wait();`). Then
+/// nothing it captures can be gone while it runs (exceptions in between
+/// aside).
+bool awaitedInFunction(const SpawnSite &S, const Expr *Receiver,
+                       const RuleSet &Rules, ASTContext &Ctx) {
+  const SourceManager &SM = Ctx.getSourceManager();
+  auto After = [&](const Stmt *X) {
+    return SM.isBeforeInTranslationUnit(
+        SM.getExpansionLoc(S.Site->getEndLoc()),
+        SM.getExpansionLoc(X->getBeginLoc()));
+  };
+  // The enclosing function's body.
+  const Stmt *Body = nullptr;
+  DynTypedNode N = DynTypedNode::create(*S.Site);
+  for (int Depth = 0; Depth < 64 && !Body; ++Depth) {
+    auto Parents = Ctx.getParents(N);
+    if (Parents.empty())
+      break;
+    N = Parents[0];
+    if (const auto *FD = N.get<FunctionDecl>())
+      Body = FD->getBody();
+    else if (const auto *L = N.get<LambdaExpr>())
+      Body = L->getBody();
+  }
+  if (!Body)
+    return false;
+  // What the call returns (a future, BS::thread_pool's multi_future) is
+  // waited on: a future rule's wait methods, or any wait*() / join().
+  const FutureTypeRule *FR = futureRule(S.Site->getType(), Rules);
+  auto IsWait = [&](const std::string &N) {
+    return (FR && llvm::is_contained(FR->Wait, N)) || isWaitMethod(N);
+  };
+  if (recordOf(S.Site->getType())) {
+    // pool.submit(f).wait()
+    const Expr *Cur = S.Site;
+    for (int Depth = 0; Depth < 6; ++Depth) {
+      auto Parents = Ctx.getParents(*Cur);
+      const auto *P = Parents.empty() ? nullptr : Parents[0].get<Expr>();
+      if (!P)
+        break;
+      if (const auto *ME = dyn_cast<MemberExpr>(P)) {
+        if (IsWait(ME->getMemberDecl()->getNameAsString()))
+          return true;
+        break;
+      }
+      if (!isa<ImplicitCastExpr, ParenExpr, MaterializeTemporaryExpr,
+               CXXBindTemporaryExpr, ExprWithCleanups>(P))
+        break;
+      Cur = P;
+    }
+    // auto f = pool.submit(g); ... f.get();
+    if (const auto *V = dyn_cast_or_null<VarDecl>(valueHolder(S.Site, Ctx)))
+      if (V->hasLocalStorage())
+        for (const Expr *Ref : referencesTo(V, Body, Ctx)) {
+          const CXXMemberCallExpr *MC = nullptr;
+          if (classifyUse(Ref, Ctx, &MC) == UseKind::MethodCall && MC &&
+              IsWait(calleeName(MC)))
+            return true;
+        }
+  }
+  // pool.detach_task(f); ... pool.wait();
+  const ValueDecl *Exec = Receiver ? rootDecl(Receiver) : nullptr;
+  if (!Exec)
+    return false;
+  for (const Expr *Ref : referencesTo(Exec, Body, Ctx)) {
+    if (!After(Ref))
+      continue;
+    const CXXMemberCallExpr *MC = nullptr;
+    UseKind K = classifyUse(Ref, Ctx, &MC);
+    if (K == UseKind::MethodCall && MC && isWaitMethod(calleeName(MC)))
+      return true;
+    // ptr->wait() through a pointer or smart pointer.
+    auto Parents = Ctx.getParents(*Ref);
+    for (int Depth = 0; Depth < 4 && !Parents.empty(); ++Depth) {
+      const auto *P = Parents[0].get<Expr>();
+      if (!P)
+        break;
+      if (const auto *ME = dyn_cast<MemberExpr>(P)) {
+        if (const auto *Call = Ctx.getParents(*ME).empty()
+                                   ? nullptr
+                                   : Ctx.getParents(*ME)[0]
+                                         .get<CXXMemberCallExpr>())
+          if (isWaitMethod(calleeName(Call)))
+            return true;
+        break;
+      }
+      Parents = Ctx.getParents(*P);
+    }
+  }
+  return false;
 }
 
 /// std::ref(x) / std::cref(x) / boost::ref(x) of a scoped local.
@@ -266,6 +371,8 @@ void DanglingCaptureCheck::check(const MatchFinder::MatchResult &R) {
               !FD->getType()->isPointerType())
             continue;
       }
+      if (awaitedInFunction(S, Obj, rules(), *R.Context))
+        continue;
       std::string Sink = S.Spawner;
       if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S.Site))
         if (const CXXMethodDecl *MD = MC->getMethodDecl())

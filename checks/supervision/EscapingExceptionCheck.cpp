@@ -93,11 +93,18 @@ void EscapingExceptionCheck::check(const MatchFinder::MatchResult &R) {
     //  - an executor task: out of the executor's worker loop;
     //  - std::async: into the future, which rethrows it in get(); lost only
     //    when nobody ever reads the future.
+    //  - an executor method that returns a future (BS::thread_pool's
+    //    submit_task): into that future, as for std::async.
     const VarDecl *Future = nullptr;
-    if (S.Kind == SpawnKind::Async) {
-      if (isDeferredOnly(S.Site))
+    bool Executor = S.Kind == SpawnKind::Executor ||
+                    S.Kind == SpawnKind::HeuristicExecutor;
+    bool ToFuture = S.Kind == SpawnKind::Async ||
+                    (Executor && futureRule(S.Site->getType(), rules()));
+    if (ToFuture) {
+      if (S.Kind == SpawnKind::Async && isDeferredOnly(S.Site))
         continue; // runs in the waiter, or never
-      if (S.Fate != HandleFate::Discarded) {
+      if (S.Fate != HandleFate::Discarded &&
+          !(Executor && isDiscarded(S.Site, Ctx))) {
         Future = futureVariable(S.Site, rules(), Ctx);
         if (!Future || !neverWaited(Future, rules(), Ctx))
           continue; // someone waits (or may): the exception reaches them
@@ -112,7 +119,7 @@ void EscapingExceptionCheck::check(const MatchFinder::MatchResult &R) {
       if (O->Chain.size() > 1)
         Note += " (reached via " + ThreadContext::chainText(O->Chain) + ")";
       std::string Msg;
-      switch (S.Kind) {
+      switch (ToFuture ? SpawnKind::Async : S.Kind) {
       case SpawnKind::ThreadObject:
       case SpawnKind::ThreadFunction:
         Note += " and is not caught before it leaves the thread entry";

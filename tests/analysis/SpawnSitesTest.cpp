@@ -219,6 +219,21 @@ TEST(SpawnSitesTest, NameHeuristic) {
   EXPECT_FALSE(looksLikeExecutor("Logger", "post"));
   EXPECT_FALSE(looksLikeExecutor("ThreadPool", "size"));
   EXPECT_FALSE(looksLikeExecutor("ThreadPool", "posted"));
+  // A verb followed by more words, any case style, a `try` prefix.
+  EXPECT_TRUE(looksLikeExecutor("thread_pool", "submit_task"));
+  EXPECT_TRUE(looksLikeExecutor("thread_pool", "detach_loop"));
+  EXPECT_TRUE(looksLikeExecutor("JobQueue", "postWork"));
+  EXPECT_TRUE(looksLikeExecutor("TaskScheduler", "ScheduleAfter"));
+  EXPECT_TRUE(looksLikeExecutor("ThreadPool", "try_submit"));
+  EXPECT_TRUE(looksLikeExecutor("ThreadPool", "TryEnqueueJob"));
+  EXPECT_FALSE(looksLikeExecutor("ThreadPool", "detach"));   // bare detach
+  EXPECT_FALSE(looksLikeExecutor("ThreadPool", "postpone")); // one word
+  EXPECT_FALSE(looksLikeExecutor("ThreadPool", "try"));
+  EXPECT_FALSE(looksLikeExecutor("Form", "submit_task"));    // not a pool
+  // The sender heuristic adds push/send and channel/mailbox classes.
+  EXPECT_TRUE(looksLikeSender("Mailbox", "send"));
+  EXPECT_TRUE(looksLikeSender("EventChannel", "try_push_event"));
+  EXPECT_FALSE(looksLikeExecutor("EventChannel", "send"));
 }
 
 } // namespace
