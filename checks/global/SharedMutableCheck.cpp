@@ -10,7 +10,10 @@
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
+#include "clang/AST/ParentMapContext.h"
 #include "clang/Basic/SourceManager.h"
+
+#include <optional>
 
 using namespace clang;
 using namespace clang::ast_matchers;
@@ -137,6 +140,75 @@ bool writesIndexedElement(const Expr *Ref, ASTContext &Ctx,
   return false;
 }
 
+/// The lifetime of a thread started into a local handle that one statement
+/// of the same block joins (or a std::jthread, joined when its block
+/// ends), with nothing else done to the handle: the thread runs only
+/// between Begin and End, in function Fn.
+struct ScopedWindow {
+  const FunctionDecl *Fn = nullptr;
+  SourceLocation Begin, End;
+};
+
+std::optional<ScopedWindow> scopedWindow(const SpawnSite &S,
+                                         const RuleSet &Rules,
+                                         ASTContext &Ctx) {
+  if (S.Kind != SpawnKind::ThreadObject || S.Fate == HandleFate::Detached)
+    return std::nullopt;
+  const auto *V = dyn_cast_or_null<VarDecl>(valueHolder(S.Site, Ctx));
+  if (!V || !V->hasLocalStorage() || isa<ParmVarDecl>(V) ||
+      V->getType()->isReferenceType())
+    return std::nullopt;
+  const ThreadTypeRule *Rule = threadRule(V->getType(), Rules);
+  const auto *Fn = dyn_cast_or_null<FunctionDecl>(V->getParentFunctionOrMethod());
+  if (!Rule || !Fn || !Fn->getBody())
+    return std::nullopt;
+  // The block that declares the handle.
+  const CompoundStmt *Block = nullptr;
+  for (const auto &P : Ctx.getParents(*V))
+    if (const auto *DS = P.get<DeclStmt>())
+      for (const auto &PP : Ctx.getParents(*DS))
+        Block = PP.get<CompoundStmt>();
+  if (!Block)
+    return std::nullopt;
+  ScopedWindow W;
+  W.Fn = Fn;
+  W.Begin = S.Site->getBeginLoc();
+  const Expr *Join = nullptr;
+  for (const Expr *Ref : referencesTo(V, Fn->getBody(), Ctx)) {
+    const CXXMemberCallExpr *MC = nullptr;
+    if (classifyUse(Ref, Ctx, &MC) != UseKind::MethodCall || !MC)
+      return std::nullopt; // moved, escaped, reassigned: not followed
+    std::string M = calleeName(MC);
+    if (llvm::is_contained(Rule->Detach, M))
+      return std::nullopt;
+    if (!llvm::is_contained(Rule->Join, M))
+      continue; // joinable(), get_id(), request_stop(), ...
+    // Only a join that is a statement of the handle's own block: one that
+    // runs on every path through it.
+    const Stmt *Cur = MC;
+    for (int Depth = 0; Depth < 4; ++Depth) {
+      auto Parents = Ctx.getParents(*Cur);
+      const Stmt *P = Parents.empty() ? nullptr : Parents[0].get<Stmt>();
+      if (!P)
+        break;
+      if (P == Block) {
+        Join = MC;
+        break;
+      }
+      if (!isa<ExprWithCleanups, ImplicitCastExpr, CStyleCastExpr>(P))
+        break;
+      Cur = P;
+    }
+  }
+  if (Join)
+    W.End = Join->getEndLoc();
+  else if (Rule->OnDestroy == OnDestroyJoinable::Join)
+    W.End = Block->getEndLoc(); // std::jthread: joined when its block ends
+  else
+    return std::nullopt;
+  return W;
+}
+
 } // namespace
 
 void SharedMutableCheck::onEndOfTranslationUnit() {
@@ -152,6 +224,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     return;
   }
   ThreadContext &TC = threadContext(context()); // shared by all checks
+  llvm::DenseMap<const SpawnSite *, std::optional<ScopedWindow>> Windows;
   // A once entry, or a function only once entries call.
   auto runsOnce = [this](const FunctionDecl *FD, const ThreadContext &TC) {
     if (OnceEntries.count(FD->getCanonicalDecl()))
@@ -181,6 +254,64 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
       A.Held = Locks.heldAt(E, FD);
       Concurrent.push_back(std::move(A));
     }
+    // A thread whose lifetime is scoped to one stretch of one function
+    // (started into a local, joined in the same block) runs beside other
+    // code only while that stretch runs: an access of the other code
+    // outside it, and outside what it calls, is ordered with the thread.
+    auto overlaps = [&](const GlobalAccess &A, const Reach &Ra,
+                        const GlobalAccess &B, const Reach &Rb) {
+      const ExecContext &Ca = TC.context(Ra.Context);
+      const ExecContext &Cb = TC.context(Rb.Context);
+      // The window of a thread context, when its function runs only in
+      // non-thread code (sequentially, on the thread that calls main).
+      auto WindowOf = [&](const ExecContext &C) -> const ScopedWindow * {
+        auto It = Windows.find(C.Site);
+        if (It == Windows.end())
+          It = Windows.try_emplace(C.Site, scopedWindow(*C.Site, rules(), *Ctx))
+                   .first;
+        if (!It->second)
+          return nullptr;
+        for (const Reach &R : TC.reaches(It->second->Fn))
+          if (TC.context(R.Context).isThread())
+            return nullptr;
+        return &*It->second;
+      };
+      const SourceManager &SM = Ctx->getSourceManager();
+      // Does code at `L` in `Fn` run while the thread of window `W` runs:
+      // inside the window, or in something called from inside it?
+      auto During = [&](const ScopedWindow &W, const FunctionDecl *Fn,
+                        SourceLocation L) {
+        auto Inside = [&](SourceLocation X) {
+          X = SM.getExpansionLoc(X);
+          return SM.isBeforeInTranslationUnit(SM.getExpansionLoc(W.Begin),
+                                              X) &&
+                 SM.isBeforeInTranslationUnit(X, SM.getExpansionLoc(W.End));
+        };
+        if (Fn == W.Fn && Inside(L))
+          return true;
+        for (const CallEdge &E : TC.callees(W.Fn))
+          if (E.Where && Inside(E.Where->getBeginLoc()) &&
+              (E.Callee == Fn || TC.calls(E.Callee, Fn)))
+            return true;
+        return false;
+      };
+      if (Ca.isThread() && Cb.isThread()) {
+        // Two scoped threads started one after the other do not overlap.
+        const ScopedWindow *Wa = WindowOf(Ca), *Wb = WindowOf(Cb);
+        if (!Wa || !Wb)
+          return true;
+        return During(*Wa, Wb->Fn, Wb->Begin) ||
+               During(*Wb, Wa->Fn, Wa->Begin);
+      }
+      if (!Ca.isThread() && !Cb.isThread())
+        return true;
+      const ExecContext &Thread = Ca.isThread() ? Ca : Cb;
+      const GlobalAccess &Other = Ca.isThread() ? B : A;
+      const ScopedWindow *W = WindowOf(Thread);
+      if (!W)
+        return true;
+      return During(*W, Other.Function, Other.Ref->getBeginLoc());
+    };
     // Find a write and an access in another context (or the same write on
     // several threads running one entry).
     const GlobalAccess *W = nullptr, *X = nullptr;
@@ -201,6 +332,8 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
               continue;
             if (!TC.context(Ra.Context).isThread() &&
                 !TC.context(Rb.Context).isThread())
+              continue;
+            if (Differ && !overlaps(A, Ra, B, Rb))
               continue;
             // Prefer a pair of two accesses in two contexts.
             if (!W || (X == W && &B != &A && Differ)) {
