@@ -577,9 +577,9 @@ void ThreadContext::computeOrdering() {
         JW.push_back(Caller);
       }
   }
-  for (const Stmt *Top : Body->body()) {
-    if (!isBefore(Last, Top) && Top != Last)
-      continue;
+  // Does statement `Top` join: a join or wait, or a call of a function
+  // that joins without spawning?
+  auto JoinsIn = [&](const Stmt *Top) {
     CallFinder Fd;
     Fd.Is = [&](const CallExpr *C) {
       if (IsJoinCall(C))
@@ -588,7 +588,12 @@ void ThreadContext::computeOrdering() {
       return Callee && Joining.lookup(Callee) && !Spawning.lookup(Callee);
     };
     Fd.TraverseStmt(const_cast<Stmt *>(Top));
-    bool Joins = Fd.Found;
+    return Fd.Found;
+  };
+  for (const Stmt *Top : Body->body()) {
+    if (!isBefore(Last, Top) && Top != Last)
+      continue;
+    bool Joins = JoinsIn(Top);
     // The spawning point itself may be in this statement (a loop that
     // starts and joins): only a statement wholly after it counts.
     if (Joins && isBefore(Last, Top))
@@ -623,15 +628,7 @@ void ThreadContext::computeOrdering() {
     for (const Stmt *Top : Block->body()) {
       if (!isBefore(LastTop, Top) || Top == LastTop)
         continue;
-      CallFinder Fd;
-      Fd.Is = [&](const CallExpr *C) {
-        if (IsJoinCall(C))
-          return true;
-        const FunctionDecl *Callee = canon(C->getDirectCallee());
-        return Callee && Joining.lookup(Callee) && !Spawning.lookup(Callee);
-      };
-      Fd.TraverseStmt(const_cast<Stmt *>(Top));
-      if (Fd.Found) {
+      if (JoinsIn(Top)) {
         BatchLoop = P;
         BatchBody = Block;
         BatchFirst = FirstTop;
