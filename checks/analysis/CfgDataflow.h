@@ -23,6 +23,7 @@
 #include "llvm/ADT/SmallPtrSet.h"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace tether {
@@ -210,6 +211,32 @@ inline const clang::Expr *joinableTest(const clang::Stmt *Cond,
   if (!MC || calleeName(MC) != "joinable")
     return nullptr;
   return MC->getImplicitObjectArgument();
+}
+
+/// Where and how the tracked local `V` is destroyed at an automatic
+/// destructor of the CFG: at the closing brace ("'v' goes out of scope here
+/// <OutOfScope>"), at a return ("returning here destroys 'v' <Destroys>"),
+/// or at another jump out of its scope ("leaving the scope here destroys 'v'
+/// <Destroys>").
+struct ScopeExit {
+  clang::SourceLocation Loc;
+  std::string What;
+};
+inline ScopeExit scopeExit(const clang::CFGAutomaticObjDtor &Dtor,
+                           llvm::StringRef OutOfScope,
+                           llvm::StringRef Destroys) {
+  const clang::VarDecl *V = Dtor.getVarDecl();
+  const clang::Stmt *Trigger = Dtor.getTriggerStmt();
+  std::string N = "'" + V->getNameAsString() + "'";
+  ScopeExit X{Trigger ? Trigger->getBeginLoc() : V->getEndLoc(),
+              N + " goes out of scope here " + OutOfScope.str()};
+  if (const auto *CS = llvm::dyn_cast_or_null<clang::CompoundStmt>(Trigger))
+    X.Loc = CS->getRBracLoc();
+  else if (llvm::isa_and_nonnull<clang::ReturnStmt>(Trigger))
+    X.What = "returning here destroys " + N + " " + Destroys.str();
+  else if (Trigger)
+    X.What = "leaving the scope here destroys " + N + " " + Destroys.str();
+  return X;
 }
 
 } // namespace tether

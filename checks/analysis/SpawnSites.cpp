@@ -345,7 +345,9 @@ private:
   }
 
   /// The body of the function holding `S`, found through the parent map.
-  const Stmt *enclosingBody(const Stmt *S) {
+  /// The function whose body holds `S` (a lambda's call operator for code
+  /// in a lambda), found through the parent map.
+  const FunctionDecl *enclosingFunction(const Stmt *S) {
     DynTypedNode N = DynTypedNode::create(*S);
     for (int Depth = 0; Depth < 64; ++Depth) {
       auto Parents = Ctx.getParents(N);
@@ -353,11 +355,16 @@ private:
         return nullptr;
       N = Parents[0];
       if (const auto *FD = N.get<FunctionDecl>())
-        return FD->getBody();
+        return FD;
       if (const auto *L = N.get<LambdaExpr>())
-        return L->getBody();
+        return L->getCallOperator();
     }
     return nullptr;
+  }
+
+  const Stmt *enclosingBody(const Stmt *S) {
+    const FunctionDecl *FD = enclosingFunction(S);
+    return FD ? FD->getBody() : nullptr;
   }
 
   /// An executor method that calls another executor method on `this`
@@ -367,16 +374,10 @@ private:
     const Expr *Obj = MC->getImplicitObjectArgument();
     if (!Obj || !isa<CXXThisExpr>(Obj->IgnoreParenImpCasts()))
       return false;
-    DynTypedNode N = DynTypedNode::create(*MC);
-    const FunctionDecl *Encl = nullptr;
-    for (int Depth = 0; Depth < 64 && !Encl; ++Depth) {
-      auto Parents = Ctx.getParents(N);
-      if (Parents.empty() || Parents[0].get<LambdaExpr>())
-        return false;
-      N = Parents[0];
-      Encl = N.get<FunctionDecl>();
-    }
-    const auto *EnclMD = dyn_cast_or_null<CXXMethodDecl>(Encl);
+    // In a lambda the enclosing function is its call operator, which is
+    // no executor method.
+    const auto *EnclMD =
+        dyn_cast_or_null<CXXMethodDecl>(enclosingFunction(MC));
     if (!EnclMD)
       return false;
     std::string Name = EnclMD->getNameAsString();

@@ -79,26 +79,16 @@ bool isWaitMethod(StringRef Name) {
 /// nothing it captures can be gone while it runs (exceptions in between
 /// aside).
 bool awaitedInFunction(const SpawnSite &S, const Expr *Receiver,
-                       const RuleSet &Rules, ASTContext &Ctx) {
+                       const ThreadContext &TC, const RuleSet &Rules,
+                       ASTContext &Ctx) {
   const SourceManager &SM = Ctx.getSourceManager();
   auto After = [&](const Stmt *X) {
     return SM.isBeforeInTranslationUnit(
         SM.getExpansionLoc(S.Site->getEndLoc()),
         SM.getExpansionLoc(X->getBeginLoc()));
   };
-  // The enclosing function's body.
-  const Stmt *Body = nullptr;
-  DynTypedNode N = DynTypedNode::create(*S.Site);
-  for (int Depth = 0; Depth < 64 && !Body; ++Depth) {
-    auto Parents = Ctx.getParents(N);
-    if (Parents.empty())
-      break;
-    N = Parents[0];
-    if (const auto *FD = N.get<FunctionDecl>())
-      Body = FD->getBody();
-    else if (const auto *L = N.get<LambdaExpr>())
-      Body = L->getBody();
-  }
+  const FunctionDecl *Fn = TC.enclosingFunction(S.Site);
+  const Stmt *Body = Fn ? Fn->getBody() : nullptr;
   if (!Body)
     return false;
   // What the call returns (a future, BS::thread_pool's multi_future) is
@@ -371,7 +361,8 @@ void DanglingCaptureCheck::check(const MatchFinder::MatchResult &R) {
               !FD->getType()->isPointerType())
             continue;
       }
-      if (awaitedInFunction(S, Obj, rules(), *R.Context))
+      if (awaitedInFunction(S, Obj, threadContext(context()), rules(),
+                            *R.Context))
         continue;
       std::string Sink = S.Spawner;
       if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S.Site))

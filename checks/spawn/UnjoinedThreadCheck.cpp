@@ -143,19 +143,9 @@ private:
       if (It == S.end())
         return;
       if (It->second & Joinable) {
-        const Stmt *Trigger = Dtor->getTriggerStmt();
-        SourceLocation Loc = Trigger ? Trigger->getBeginLoc() : V->getEndLoc();
-        std::string What = "'" + V->getNameAsString() +
-                           "' goes out of scope here while still joinable";
-        if (const auto *CS = dyn_cast_or_null<CompoundStmt>(Trigger))
-          Loc = CS->getRBracLoc();
-        else if (isa_and_nonnull<ReturnStmt>(Trigger))
-          What = "returning here destroys '" + V->getNameAsString() +
-                 "' while it is still joinable";
-        else if (Trigger)
-          What = "leaving the scope here destroys '" + V->getNameAsString() +
-                 "' while it is still joinable";
-        report(V, Loc, What);
+        ScopeExit X = scopeExit(*Dtor, "while still joinable",
+                                "while it is still joinable");
+        report(V, X.Loc, X.What);
       }
       S.erase(It);
       return;

@@ -106,17 +106,8 @@ private:
       if (It == S.end())
         return;
       if (It->second & Unsatisfied) {
-        const Stmt *Trigger = Dtor->getTriggerStmt();
-        SourceLocation Loc = Trigger ? Trigger->getBeginLoc() : V->getEndLoc();
-        std::string N = V->getNameAsString();
-        std::string What = "'" + N + "' goes out of scope here unsatisfied";
-        if (const auto *CS = dyn_cast_or_null<CompoundStmt>(Trigger))
-          Loc = CS->getRBracLoc();
-        else if (isa_and_nonnull<ReturnStmt>(Trigger))
-          What = "returning here destroys '" + N + "' unsatisfied";
-        else if (Trigger)
-          What = "leaving the scope here destroys '" + N + "' unsatisfied";
-        report(V, {Loc, What, {}, {}});
+        ScopeExit X = scopeExit(*Dtor, "unsatisfied", "unsatisfied");
+        report(V, {X.Loc, X.What, {}, {}});
       }
       S.erase(It);
       return;
