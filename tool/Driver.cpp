@@ -2,7 +2,9 @@
 
 #include "Driver.h"
 
+#include "analysis/FactExtractor.h"
 #include "core/Check.h"
+#include "project/ProjectModel.h"
 
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
@@ -20,7 +22,9 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <atomic>
+#include <set>
 #include <mutex>
 #include <thread>
 
@@ -82,8 +86,8 @@ private:
 class TetherConsumer : public ASTConsumer {
 public:
   TetherConsumer(const DriverOptions &O, std::string MainDisplay,
-                 std::vector<Diagnostic> &Out)
-      : Out(Out),
+                 TUFacts &Out)
+      : Out(Out), Project(O.Project),
         Ctx(O.Rules, O.Options, std::move(MainDisplay),
             O.HeaderFilter.empty()
                 ? std::nullopt
@@ -105,12 +109,21 @@ public:
         Scope.push_back(D);
     AST.setTraversalScope(Scope);
     Finder.matchAST(AST);
+    // The same parse yields the project facts, on the analyses the checks
+    // built.
+    if (Project) {
+      std::string Main = Out.MainFile, Display = Out.DisplayFile;
+      Out = extractFacts(Ctx);
+      Out.MainFile = std::move(Main);
+      Out.DisplayFile = std::move(Display);
+    }
     for (Diagnostic &D : Ctx.takeDiagnostics())
-      Out.push_back(std::move(D));
+      Out.Diagnostics.push_back(std::move(D));
   }
 
 private:
-  std::vector<Diagnostic> &Out;
+  TUFacts &Out;
+  bool Project;
   CheckContext Ctx;
   ast_matchers::MatchFinder Finder;
   std::vector<std::unique_ptr<Check>> Checks;
@@ -118,8 +131,7 @@ private:
 
 class TetherAction : public ASTFrontendAction {
 public:
-  TetherAction(const DriverOptions &O, std::string MainDisplay,
-               std::vector<Diagnostic> &Out)
+  TetherAction(const DriverOptions &O, std::string MainDisplay, TUFacts &Out)
       : Opts(O), MainDisplay(std::move(MainDisplay)), Out(Out) {}
 
 protected:
@@ -131,13 +143,13 @@ protected:
 private:
   const DriverOptions &Opts;
   std::string MainDisplay;
-  std::vector<Diagnostic> &Out;
+  TUFacts &Out;
 };
 
 class TetherActionFactory : public FrontendActionFactory {
 public:
   TetherActionFactory(const DriverOptions &O, std::string MainDisplay,
-                      std::vector<Diagnostic> &Out)
+                      TUFacts &Out)
       : Opts(O), MainDisplay(std::move(MainDisplay)), Out(Out) {}
   std::unique_ptr<FrontendAction> create() override {
     return std::make_unique<TetherAction>(Opts, MainDisplay, Out);
@@ -146,7 +158,7 @@ public:
 private:
   const DriverOptions &Opts;
   std::string MainDisplay;
-  std::vector<Diagnostic> &Out;
+  TUFacts &Out;
 };
 
 struct Job {
@@ -154,10 +166,12 @@ struct Job {
   std::string Absolute; ///< for the database lookup
 };
 
-struct JobResult {
-  std::vector<Diagnostic> Diags;
-  std::optional<ToolError> Error;
-};
+using JobResult = TUFacts;
+
+void fail(JobResult &R, ToolError E) {
+  R.Failed = true;
+  R.Error = std::move(E);
+}
 
 std::string absolute(const std::string &P) {
   llvm::SmallString<256> A(P);
@@ -169,15 +183,17 @@ std::string absolute(const std::string &P) {
 JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
                  const Job &J) {
   JobResult R;
+  R.MainFile = J.Absolute;
+  R.DisplayFile = J.Display;
   if (!llvm::sys::fs::exists(J.Absolute)) {
-    R.Error = ToolError{J.Display, "no such file", ""};
+    fail(R, ToolError{J.Display, "no such file", ""});
     return R;
   }
   if (DB.getCompileCommands(J.Absolute).empty()) {
-    R.Error = ToolError{J.Display,
-                        "no compile command for this file in the compilation "
-                        "database",
-                        ""};
+    fail(R, ToolError{J.Display,
+                      "no compile command for this file in the compilation "
+                      "database",
+                      ""});
     return R;
   }
   ClangTool Tool(DB, {J.Absolute});
@@ -208,23 +224,73 @@ JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
       });
   ErrorCollector Errors;
   Tool.setDiagnosticConsumer(&Errors);
-  TetherActionFactory Factory(O, J.Display, R.Diags);
+  TetherActionFactory Factory(O, J.Display, R);
   int Ret = Tool.run(&Factory);
   if (Ret != 0 || Errors.getNumErrors() > 0) {
     std::string First = Errors.FirstError.empty()
-                             ? std::string("the compiler could not run")
-                             : Errors.FirstError;
-    R.Error = ToolError{J.Display,
-                        "could not analyze this file: " + First,
-                        Errors.text()};
-    R.Diags.clear();
+                            ? std::string("the compiler could not run")
+                            : Errors.FirstError;
+    std::string Main = R.MainFile, Display = R.DisplayFile;
+    R = JobResult();
+    R.MainFile = std::move(Main);
+    R.DisplayFile = std::move(Display);
+    fail(R, ToolError{J.Display, "could not analyze this file: " + First,
+                      Errors.text()});
   }
   return R;
 }
 
 } // namespace
 
-std::variant<RunResult, DriverSetupError> runAnalysis(const DriverOptions &O) {
+RunResult reportFromFacts(std::vector<TUFacts> Facts, const DriverOptions &O,
+                          ProjectOutput *Project) {
+  std::stable_sort(Facts.begin(), Facts.end(),
+                   [](const TUFacts &A, const TUFacts &B) {
+                     return A.MainFile < B.MainFile;
+                   });
+  RunResult Out;
+  std::set<std::string> MainFiles;
+  for (const TUFacts &F : Facts) {
+    if (F.Failed)
+      Out.Errors.push_back(F.Error);
+    else
+      ++Out.FilesAnalyzed;
+    MainFiles.insert(F.MainFile);
+    for (const Diagnostic &D : F.Diagnostics)
+      Out.Diagnostics.push_back(D);
+  }
+  if (O.Project) {
+    std::set<std::string> Enabled;
+    for (const CheckDescriptor *C : O.Checks)
+      Enabled.insert(C->Name);
+    ProjectModel Model(std::move(Facts), O.Rules);
+    std::optional<llvm::Regex> Filter;
+    if (!O.HeaderFilter.empty())
+      Filter.emplace(O.HeaderFilter);
+    for (Diagnostic &D : Model.findings(Enabled)) {
+      // The same rule as per-TU findings: main files always, headers
+      // through the header filter.
+      if (!MainFiles.count(D.Pos.File) &&
+          !(Filter && (Filter->match(D.Pos.File) ||
+                       Filter->match(D.Pos.DisplayFile))))
+        continue;
+      Out.Diagnostics.push_back(std::move(D));
+    }
+    if (Project) {
+      const InferredRules &I = Model.inferred();
+      Project->InferredPack = I.toRulePack();
+      Project->InferredEntries =
+          I.ThreadTypes.size() + I.Executors.size() + I.MutexTypes.size() +
+          I.LockTypes.size() + I.ConditionVariables.size();
+    }
+  }
+  normalizeDiagnostics(Out.Diagnostics);
+  return Out;
+}
+
+std::variant<RunResult, DriverSetupError>
+runAnalysis(const DriverOptions &O, std::vector<TUFacts> *FactsOut,
+            ProjectOutput *Project) {
   if (!O.HeaderFilter.empty()) {
     llvm::Regex RE(O.HeaderFilter);
     std::string Err;
@@ -273,6 +339,18 @@ std::variant<RunResult, DriverSetupError> runAnalysis(const DriverOptions &O) {
   }
   if (Jobs.empty())
     return DriverSetupError{"no files to analyze"};
+  if (O.ShardCount > 0) {
+    // Shards are cut from the sorted list, so that they do not depend on
+    // the order of the database.
+    std::stable_sort(Jobs.begin(), Jobs.end(), [](const Job &A, const Job &B) {
+      return A.Absolute < B.Absolute;
+    });
+    std::vector<Job> Mine;
+    for (size_t I = 0; I < Jobs.size(); ++I)
+      if (I % O.ShardCount == O.ShardIndex - 1)
+        Mine.push_back(Jobs[I]);
+    Jobs = std::move(Mine);
+  }
 
   std::vector<JobResult> Results(Jobs.size());
   std::atomic<size_t> Next{0};
@@ -291,17 +369,9 @@ std::variant<RunResult, DriverSetupError> runAnalysis(const DriverOptions &O) {
       T.join();
   }
 
-  RunResult Out;
-  for (JobResult &R : Results) {
-    if (R.Error)
-      Out.Errors.push_back(std::move(*R.Error));
-    else
-      ++Out.FilesAnalyzed;
-    for (Diagnostic &D : R.Diags)
-      Out.Diagnostics.push_back(std::move(D));
-  }
-  normalizeDiagnostics(Out.Diagnostics);
-  return Out;
+  if (FactsOut)
+    *FactsOut = Results;
+  return reportFromFacts(std::move(Results), O, Project);
 }
 
 } // namespace tether

@@ -14,6 +14,7 @@
 #include "core/CheckRegistry.h"
 #include "core/Diagnostic.h"
 #include "core/Rules.h"
+#include "project/Facts.h"
 
 #include <optional>
 #include <variant>
@@ -38,6 +39,19 @@ struct DriverOptions {
   CheckOptions Options;
   /// The checks to run, already filtered by --checks.
   std::vector<const CheckDescriptor *> Checks;
+  /// Join the facts of all translation units and run the project step
+  /// (inferred wrappers, cross-file checks); off with --no-project.
+  bool Project = true;
+  /// --shard K/N: analyze only the translation units whose index in the
+  /// sorted list is K-1 modulo N (1-based K; N = 0: no sharding).
+  unsigned ShardIndex = 0, ShardCount = 0;
+};
+
+/// What the project step adds to a run.
+struct ProjectOutput {
+  /// The inferred wrappers as a schema-1 rule pack (--dump-inferred-rules).
+  std::string InferredPack;
+  unsigned InferredEntries = 0;
 };
 
 /// A configuration error found before any analysis (bad database, bad
@@ -46,9 +60,21 @@ struct DriverSetupError {
   std::string Message;
 };
 
-/// Runs the analysis. Returns the merged, sorted, de-duplicated result, or a
-/// setup error.
-std::variant<RunResult, DriverSetupError> runAnalysis(const DriverOptions &O);
+/// Runs the analysis: every translation unit is parsed once, its checks run
+/// and its facts are extracted in the same pass; then the report is made
+/// from the facts (reportFromFacts). Returns the merged, sorted,
+/// de-duplicated result, or a setup error. `Facts`, when given, receives
+/// the facts of every translation unit (for --facts-out).
+std::variant<RunResult, DriverSetupError>
+runAnalysis(const DriverOptions &O, std::vector<TUFacts> *Facts = nullptr,
+            ProjectOutput *Project = nullptr);
+
+/// The report of a run from the facts of its translation units, in any
+/// order: their per-TU findings and errors, and (with O.Project) the
+/// project step's findings. A single run and a merge of the facts of its
+/// shards give the same report, byte for byte.
+RunResult reportFromFacts(std::vector<TUFacts> Facts, const DriverOptions &O,
+                          ProjectOutput *Project = nullptr);
 
 /// The -resource-dir of the clang this tool was built against.
 const char *clangResourceDir();

@@ -91,6 +91,72 @@ private:
   std::ofstream Stream;
 };
 
+/// Stable across runs and machines (FNV-1a), for facts file names.
+std::string pathHash(const std::string &S) {
+  uint64_t H = 1469598103934665603ull;
+  for (unsigned char C : S) {
+    H ^= C;
+    H *= 1099511628211ull;
+  }
+  char Buf[17];
+  std::snprintf(Buf, sizeof Buf, "%016llx", static_cast<unsigned long long>(H));
+  return Buf;
+}
+
+/// --facts-out: one file for one translation unit, else a directory with
+/// one file per translation unit.
+bool writeFactsOutput(const std::string &Path,
+                      const std::vector<TUFacts> &Facts, std::string &Error) {
+  bool IsDir = llvm::sys::fs::is_directory(Path) || Facts.size() != 1;
+  if (!IsDir)
+    return writeFactsFile(Path, Facts.front(), Error);
+  if (std::error_code EC = llvm::sys::fs::create_directories(Path)) {
+    Error = "cannot create facts directory '" + Path + "': " + EC.message();
+    return false;
+  }
+  for (const TUFacts &F : Facts) {
+    llvm::SmallString<256> File(Path);
+    llvm::sys::path::append(File, llvm::sys::path::filename(F.MainFile) + "-" +
+                                      pathHash(F.MainFile) + ".facts.json");
+    if (!writeFactsFile(std::string(File), F, Error))
+      return false;
+  }
+  return true;
+}
+
+/// --merge: facts files, and directories of them (every *.facts.json).
+bool readFactsInputs(const std::vector<std::string> &Inputs,
+                     std::vector<TUFacts> &Out, std::string &Error) {
+  std::vector<std::string> Files;
+  for (const std::string &In : Inputs) {
+    if (!llvm::sys::fs::is_directory(In)) {
+      Files.push_back(In);
+      continue;
+    }
+    std::error_code EC;
+    for (llvm::sys::fs::directory_iterator It(In, EC), End; It != End && !EC;
+         It.increment(EC))
+      if (llvm::StringRef(It->path()).ends_with(".facts.json"))
+        Files.push_back(It->path());
+    if (EC) {
+      Error = "cannot read facts directory '" + In + "': " + EC.message();
+      return false;
+    }
+  }
+  std::sort(Files.begin(), Files.end());
+  if (Files.empty()) {
+    Error = "--merge: no facts files (*.facts.json) found";
+    return false;
+  }
+  for (const std::string &F : Files) {
+    TUFacts T;
+    if (!readFactsFile(F, T, Error))
+      return false;
+    Out.push_back(std::move(T));
+  }
+  return true;
+}
+
 const char *confidenceName(Confidence C) {
   return C == Confidence::High ? "high" : C == Confidence::Medium ? "medium"
                                                                   : "low";
@@ -121,7 +187,10 @@ int main(int argc, char **argv) {
                          HeaderFilter, Color = "auto";
   std::vector<std::string> RuleFiles, ExtraArgs, ExtraArgsBefore;
   bool ListChecks = false, Version = false, NoDefaultRules = false,
-       StrictGlobals = false, Quiet = false;
+       StrictGlobals = false, Quiet = false, NoProject = false,
+       DumpInferred = false;
+  std::string FactsOut, Shard;
+  std::vector<std::string> MergeInputs;
   unsigned Jobs = std::max(1u, std::thread::hardware_concurrency());
 
   App.add_option("files", Files, "Source files to analyze");
@@ -166,6 +235,25 @@ int main(int argc, char **argv) {
   App.add_option("--color", Color, "auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   App.add_flag("-q,--quiet", Quiet, "Do not print the summary line");
+  App.add_flag("--no-project", NoProject,
+               "Analyze each translation unit on its own: no project step "
+               "(inferred wrappers, cross-file checks)");
+  App.add_flag("--dump-inferred-rules", DumpInferred,
+               "Print the wrappers inferred from the analyzed code as a rule "
+               "pack (with the evidence in each 'why') instead of the report");
+  App.add_option("--facts-out", FactsOut,
+                 "Also write the facts of each translation unit: to this "
+                 "file for one translation unit, into this directory for "
+                 "several (docs/project-model.md)");
+  App.add_option("--merge", MergeInputs,
+                 "Report from facts files (or directories of them) written "
+                 "by --facts-out, instead of parsing; repeatable")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  App.add_option("--shard", Shard,
+                 "K/N: analyze only the K-th of N shards of the translation "
+                 "units (with --facts-out, for a sharded CI merged later)");
   App.add_flag("--version", Version, "Print the version and exit");
 
   try {
@@ -215,9 +303,26 @@ int main(int argc, char **argv) {
     if (!loadRulePackFile(F, O.Rules, Err))
       return fail(Err);
 
-  if (Files.empty() && BuildPath.empty())
+  if (Files.empty() && BuildPath.empty() && MergeInputs.empty())
     return fail("no input files; pass files, or -p <build-dir> to analyze "
                 "every file of a compilation database");
+  if (!Shard.empty()) {
+    unsigned K = 0, N = 0;
+    char Slash = 0;
+    std::istringstream SS(Shard);
+    if (!(SS >> K >> Slash >> N) || Slash != '/' || !SS.eof() || K == 0 ||
+        N == 0 || K > N)
+      return fail("--shard: expected K/N with 1 <= K <= N, got '" + Shard +
+                  "'");
+    O.ShardIndex = K;
+    O.ShardCount = N;
+  }
+  if (!MergeInputs.empty() && (!Files.empty() || !BuildPath.empty()))
+    return fail("--merge reports from facts files: do not also pass files "
+                "or -p");
+  if (NoProject && DumpInferred)
+    return fail("--dump-inferred-rules needs the project step (drop "
+                "--no-project)");
   O.Files = Files;
   O.BuildPath = BuildPath;
   O.FixedFlags = FixedFlags;
@@ -227,16 +332,45 @@ int main(int argc, char **argv) {
   O.HeaderFilter = HeaderFilter;
   O.Options.StrictGlobals = StrictGlobals;
   O.Checks = Enabled;
+  O.Project = !NoProject;
 
   // Fail on an unwritable output before spending time on the analysis.
   OutputFile Out;
   if (!OutputPath.empty() && !Out.open(OutputPath, Err))
     return fail(Err);
 
-  auto Result = runAnalysis(O);
+  ProjectOutput Project;
+  std::variant<RunResult, DriverSetupError> Result;
+  if (!MergeInputs.empty()) {
+    std::vector<TUFacts> Facts;
+    if (!readFactsInputs(MergeInputs, Facts, Err))
+      return fail(Err);
+    Result = reportFromFacts(std::move(Facts), O, &Project);
+  } else {
+    std::vector<TUFacts> Facts;
+    Result = runAnalysis(O, FactsOut.empty() ? nullptr : &Facts, &Project);
+    if (!FactsOut.empty() && std::holds_alternative<RunResult>(Result) &&
+        !writeFactsOutput(FactsOut, Facts, Err))
+      return fail(Err);
+  }
   if (auto *E = std::get_if<DriverSetupError>(&Result))
     return fail(E->Message);
   RunResult &R = std::get<RunResult>(Result);
+
+  if (DumpInferred) {
+    std::ostream &OS = OutputPath.empty() ? std::cout : Out.stream();
+    OS << Project.InferredPack;
+    OS.flush();
+    if (!OutputPath.empty() && !Out.commit(Err))
+      return fail(Err);
+    writeErrorsText(R, std::cerr, false);
+    if (!Quiet)
+      std::cerr << "tether: " << Project.InferredEntries
+                << " inferred rule entr"
+                << (Project.InferredEntries == 1 ? "y" : "ies") << " from "
+                << R.FilesAnalyzed << " analyzed files\n";
+    return R.Errors.empty() ? ExitClean : ExitError;
+  }
 
   bool ToTerminal = OutputPath.empty() && ::isatty(STDOUT_FILENO) &&
                     !std::getenv("NO_COLOR");

@@ -97,6 +97,11 @@ public:
   ThreadContext &operator=(const ThreadContext &) = delete;
 
   const std::vector<SpawnSite> &sites() const { return Sites; }
+  /// Every function with a body outside system headers (lambda call
+  /// operators included), in traversal order.
+  const std::vector<const clang::FunctionDecl *> &functions() const {
+    return Functions;
+  }
   const std::vector<ExecContext> &contexts() const { return Contexts; }
   const ExecContext &context(unsigned Id) const { return Contexts[Id]; }
   /// The id of the other-code context.

@@ -116,6 +116,13 @@ static std::string lineText(const SourceManager &SM, SourceLocation FL) {
   return Line;
 }
 
+std::string CheckContext::sourceLine(SourceLocation Loc) const {
+  if (!AST || Loc.isInvalid())
+    return {};
+  const SourceManager &SM = AST->getSourceManager();
+  return lineText(SM, SM.getFileLoc(Loc));
+}
+
 DiagBuilder CheckContext::report(StringRef Check, SourceLocation Loc,
                                  StringRef Message) {
   if (!AST || Loc.isInvalid())

@@ -79,6 +79,14 @@ public:
 
   std::vector<Diagnostic> takeDiagnostics() { return std::move(Diags); }
 
+  /// The source line at `Loc` (its file location), without the newline.
+  std::string sourceLine(clang::SourceLocation Loc) const;
+
+  /// Records that a check reported a finding about `Key` (a global's USR):
+  /// the project step leaves such subjects to the per-TU check.
+  void markReported(std::string Key) { Reported.push_back(std::move(Key)); }
+  const std::vector<std::string> &reportedKeys() const { return Reported; }
+
   /// A whole-TU analysis shared by every check of this translation unit
   /// (the thread-context analysis, say): built by `Make` on first use, then
   /// returned to every later caller, so N checks cost one analysis.
@@ -106,6 +114,7 @@ private:
   std::optional<llvm::Regex> HeaderFilter;
   clang::ASTContext *AST = nullptr;
   std::vector<Diagnostic> Diags;
+  std::vector<std::string> Reported;
   std::map<const void *, std::shared_ptr<void>> Analyses;
 };
 

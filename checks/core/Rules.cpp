@@ -310,6 +310,7 @@ public:
       R.EntryArg = integer(E, "entry_arg", 0);
       R.Join = strings(E, "join");
       R.Detach = strings(E, "detach");
+      R.Start = strings(E, "start");
       std::string D = str(E, "on_destroy_joinable", false);
       if (D.empty() || D == "terminate")
         R.OnDestroy = OnDestroyJoinable::Terminate;
@@ -322,7 +323,7 @@ public:
                "expected \"terminate\", \"detach\" or \"join\"");
       R.Self = str(E, "self", false);
       R.Why = str(E, "why", true);
-      allowOnly(E, {"type", "entry_arg", "join", "detach", "self",
+      allowOnly(E, {"type", "entry_arg", "join", "detach", "start", "self",
                     "on_destroy_joinable", "why"});
       Out.ThreadTypes.push_back(std::move(R));
     });

@@ -25,6 +25,9 @@ struct ThreadTypeRule {
   int EntryArg = 0;                 ///< constructor argument that is the entry
   std::vector<std::string> Join;    ///< methods that join ("join")
   std::vector<std::string> Detach;  ///< methods that detach ("detach")
+  /// Methods that start the thread, for a class constructed idle (a
+  /// home-made Thread with start()); empty: construction starts it.
+  std::vector<std::string> Start;
   OnDestroyJoinable OnDestroy = OnDestroyJoinable::Terminate;
   /// The function that names the calling thread of this kind
   /// ("std::this_thread::get_id"): state keyed by it is per-thread state.

@@ -2,7 +2,7 @@
 
 #include "SharedMutableCheck.h"
 
-#include "GlobalAccess.h"
+#include "analysis/GlobalAccess.h"
 
 #include "analysis/ExprUtils.h"
 #include "analysis/SharedAnalyses.h"
@@ -12,6 +12,8 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ParentMapContext.h"
 #include "clang/Basic/SourceManager.h"
+#include "clang/Index/USRGeneration.h"
+#include "llvm/ADT/SmallString.h"
 
 #include <optional>
 
@@ -385,6 +387,9 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     if (RX->Context != RW->Context)
       chainNote(D, TC, *RX, X->Write);
     Reported.insert(VD);
+    llvm::SmallString<128> USR;
+    if (!index::generateUSRForDecl(VD, USR))
+      context().markReported(std::string(USR));
   }
 
   if (Strict)

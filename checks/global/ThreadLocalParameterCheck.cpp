@@ -2,7 +2,7 @@
 
 #include "ThreadLocalParameterCheck.h"
 
-#include "GlobalAccess.h"
+#include "analysis/GlobalAccess.h"
 
 #include "analysis/ExprUtils.h"
 #include "analysis/SharedAnalyses.h"

@@ -4,7 +4,7 @@
 
 #include "analysis/CfgDataflow.h"
 #include "analysis/ExprUtils.h"
-#include "supervision/ThrowAnalysis.h"
+#include "analysis/ThrowAnalysis.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"

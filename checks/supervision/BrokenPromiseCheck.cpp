@@ -2,7 +2,7 @@
 
 #include "BrokenPromiseCheck.h"
 
-#include "ThrowAnalysis.h"
+#include "analysis/ThrowAnalysis.h"
 
 #include "analysis/CfgDataflow.h"
 #include "analysis/ExprUtils.h"

@@ -2,7 +2,7 @@
 
 #include "EscapingExceptionCheck.h"
 
-#include "ThrowAnalysis.h"
+#include "analysis/ThrowAnalysis.h"
 
 #include "analysis/ExprUtils.h"
 #include "analysis/SharedAnalyses.h"

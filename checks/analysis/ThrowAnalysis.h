@@ -20,8 +20,8 @@
 // through CheckContext::sharedAnalysis (see throwAnalysis()).
 //
 //===----------------------------------------------------------------------===//
-#ifndef TETHER_CHECKS_SUPERVISION_THROWANALYSIS_H
-#define TETHER_CHECKS_SUPERVISION_THROWANALYSIS_H
+#ifndef TETHER_CHECKS_ANALYSIS_THROWANALYSIS_H
+#define TETHER_CHECKS_ANALYSIS_THROWANALYSIS_H
 
 #include "core/CheckContext.h"
 #include "core/Rules.h"

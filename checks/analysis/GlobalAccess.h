@@ -5,8 +5,8 @@
 // which mutexes are held around it).
 //
 //===----------------------------------------------------------------------===//
-#ifndef TETHER_CHECKS_GLOBAL_GLOBALACCESS_H
-#define TETHER_CHECKS_GLOBAL_GLOBALACCESS_H
+#ifndef TETHER_CHECKS_ANALYSIS_GLOBALACCESS_H
+#define TETHER_CHECKS_ANALYSIS_GLOBALACCESS_H
 
 #include "analysis/ThreadContext.h"
 #include "core/Rules.h"

@@ -1,0 +1,565 @@
+//===--- ProjectChecks.cpp - Findings that need the whole project ---------===//
+//
+// Three questions no single translation unit can answer, asked of the joined
+// facts:
+//
+//   spawn-detached-thread / spawn-unjoined-thread
+//       a local object of an inferred thread class is started and goes out
+//       of scope unjoined (its destructor detaches, or terminates);
+//   global-shared-mutable
+//       a global is written on one thread and used on another with no common
+//       lock, where the threads, the accesses or the wrappers that make them
+//       concurrent are spread over several files;
+//   supervision-escaping-exception
+//       a thread entry calls, through functions defined in other files, a
+//       function that throws, and nothing on the way catches it.
+//
+// Each reports only what the per-TU checks could not see: a global that a
+// per-TU check already reported, or a finding at a place where one already
+// stands, is left to that check.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ProjectModel.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <functional>
+#include <optional>
+#include <tuple>
+
+namespace tether {
+
+namespace {
+
+SourcePos toPos(const FactPos &P) {
+  SourcePos S;
+  S.File = P.File;
+  S.DisplayFile = P.DisplayFile;
+  S.Line = P.Line;
+  S.Column = P.Column;
+  return S;
+}
+
+Note note(const FactPos &P, std::string Message) {
+  Note N;
+  N.Pos = toPos(P);
+  N.Message = std::move(Message);
+  N.SourceLine = P.SourceLine;
+  return N;
+}
+
+Diagnostic finding(std::string Check, const FactPos &P, std::string Message,
+                   std::string Context) {
+  Diagnostic D;
+  D.Check = std::move(Check);
+  D.Pos = toPos(P);
+  D.Message = std::move(Message);
+  D.SourceLine = P.SourceLine;
+  D.Context = std::move(Context);
+  return D;
+}
+
+std::string shortName(const std::string &Qualified) {
+  auto P = Qualified.rfind("::");
+  return P == std::string::npos ? Qualified : Qualified.substr(P + 2);
+}
+
+bool contains(const std::vector<std::string> &V, const std::string &S) {
+  return std::find(V.begin(), V.end(), S) != V.end();
+}
+
+/// Where a body of code runs, across the project.
+struct Context {
+  std::string Label;       ///< "thread entry 'worker' (std::thread)"
+  FactPos Start;           ///< where the thread is started
+  bool Thread = false;
+  bool Multi = false;
+  std::vector<const FunctionFact *> Entries;
+};
+
+} // namespace
+
+std::vector<Diagnostic>
+ProjectModel::findings(const std::set<std::string> &Enabled) const {
+  std::vector<Diagnostic> Out;
+  auto on = [&](const char *Check) { return Enabled.count(Check) != 0; };
+
+  std::map<std::string, const InferredThreadType *> ThreadTypes;
+  for (const InferredThreadType &T : Inferred.ThreadTypes)
+    ThreadTypes[T.ClassUSR] = &T;
+  std::map<std::string, const ExecutorRule *> ExecutorMethods; // method USR
+  for (const ExecutorRule &R : Inferred.Executors)
+    for (const auto &[USR, C] : Classes)
+      if (C->Name == R.Class)
+        for (const FunctionFact *M : methodsOf(USR))
+          if (contains(R.Methods, shortName(M->Name)))
+            ExecutorMethods[M->USR] = &R;
+
+  // --- Objects of inferred thread classes ---------------------------------
+  if (on("spawn-detached-thread") || on("spawn-unjoined-thread")) {
+    for (const auto &[USR, F] : Functions)
+      for (const ObjectFact &O : F->Objects) {
+        auto It = ThreadTypes.find(O.Class);
+        if (It == ThreadTypes.end() || O.Escapes)
+          continue;
+        const InferredThreadType &T = *It->second;
+        const ObjectFact::MethodUse *Started = nullptr, *Detached = nullptr;
+        bool Joined = false;
+        for (const ObjectFact::MethodUse &U : O.Calls) {
+          if (contains(T.Start, U.Name) && !Started)
+            Started = &U;
+          if (contains(T.Rule.Detach, U.Name) && !Detached)
+            Detached = &U;
+          Joined |= contains(T.Rule.Join, U.Name);
+        }
+        bool StartsOnConstruction = T.Start.empty();
+        if ((!Started && !StartsOnConstruction) || Joined)
+          continue;
+        std::string Type = shortName(T.Rule.Type);
+        Diagnostic D;
+        if (Detached) {
+          if (!on("spawn-detached-thread"))
+            continue;
+          D = finding("spawn-detached-thread", Detached->Pos,
+                      "'" + Detached->Name + "' leaves the thread of '" +
+                          O.Var + "' unowned: nobody joins it or sees it fail",
+                      F->Name);
+        } else if (T.Rule.OnDestroy == OnDestroyJoinable::Detach) {
+          if (!on("spawn-detached-thread"))
+            continue;
+          const FactPos &At = Started ? Started->Pos : O.Pos;
+          D = finding("spawn-detached-thread", At,
+                      "the thread of '" + O.Var + "' is left running when '" +
+                          O.Var + "' goes out of scope: nobody joins it",
+                      F->Name);
+          if (!T.DtorName.empty())
+            D.Notes.push_back(note(T.DtorPos, "'" + shortName(T.DtorName) +
+                                                  "' detaches a running "
+                                                  "thread"));
+        } else if (T.Rule.OnDestroy == OnDestroyJoinable::Terminate) {
+          if (!on("spawn-unjoined-thread"))
+            continue;
+          const FactPos &At = Started ? Started->Pos : O.Pos;
+          D = finding("spawn-unjoined-thread", At,
+                      "'" + O.Var + "' goes out of scope with its thread "
+                                    "running: its destructor terminates the "
+                                    "process",
+                      F->Name);
+        } else {
+          continue; // the destructor joins
+        }
+        D.Notes.push_back(note(O.Pos, "'" + O.Var + "' is a " + Type +
+                                          ", declared here"));
+        D.Notes.push_back(note(T.StartPos,
+                               "'" + Type +
+                                   "' is inferred to be a thread class: it "
+                                   "starts its thread here"));
+        D.Notes.push_back(note(
+            O.Pos, "fix: join it (" +
+                       (T.Rule.Join.empty() ? std::string("no join method")
+                                            : "'" + T.Rule.Join.front() + "'") +
+                       ") before it goes out of scope, or start the work "
+                       "under a tether::task_supervisor"));
+        Out.push_back(std::move(D));
+      }
+  }
+
+  // --- Thread contexts across the project ---------------------------------
+  std::vector<Context> Contexts(1);
+  Contexts[0].Label = "main and other non-thread code";
+  // Lambdas handed to an inferred executor run there, not where created.
+  std::set<std::string> HandedOff;
+  for (const auto &[USR, F] : Functions)
+    for (const HandoffFact &H : F->Handoffs)
+      if (ExecutorMethods.count(H.Method))
+        for (const std::string &E : H.Entries)
+          HandedOff.insert(E);
+  auto entries = [&](const std::vector<std::string> &USRs) {
+    std::vector<const FunctionFact *> V;
+    for (const std::string &U : USRs)
+      if (const FunctionFact *G = function(U))
+        V.push_back(G);
+    return V;
+  };
+  auto label = [](const std::vector<const FunctionFact *> &Es,
+                  const std::string &How) {
+    std::string N = Es.empty() ? std::string("?") : shortName(Es[0]->Name);
+    if (N == "operator()")
+      N = "lambda";
+    return "thread entry '" + N + "' (" + How + ")";
+  };
+  // A function called from two places or from a loop may start its threads
+  // several times.
+  auto calledOften = [&](const FunctionFact &F) {
+    auto Cs = callersOf(F);
+    return Cs.size() > 1 ||
+           std::any_of(Cs.begin(), Cs.end(),
+                       [](const auto &C) { return C.second->InLoop; });
+  };
+  for (const auto &[USR, F] : Functions) {
+    for (const SpawnFact &S : F->Spawns) {
+      Context C;
+      C.Thread = true;
+      C.Entries = entries(S.Entries);
+      C.Start = S.Pos;
+      C.Label = label(C.Entries, S.Spawner);
+      C.Multi = S.InLoop || calledOften(*F) ||
+                S.Kind == SpawnFactKind::Executor;
+      Contexts.push_back(std::move(C));
+    }
+    for (const HandoffFact &H : F->Handoffs) {
+      auto It = ExecutorMethods.find(H.Method);
+      if (It == ExecutorMethods.end())
+        continue;
+      Context C;
+      C.Thread = true;
+      C.Entries = entries(H.Entries);
+      C.Start = H.Pos;
+      C.Label = label(C.Entries, It->second->Class + "::" +
+                                     shortName(function(H.Method)
+                                                   ? function(H.Method)->Name
+                                                   : H.Method));
+      C.Multi = H.InLoop || calledOften(*F);
+      Contexts.push_back(std::move(C));
+    }
+    for (const ObjectFact &O : F->Objects) {
+      auto It = ThreadTypes.find(O.Class);
+      if (It == ThreadTypes.end() || O.CtorEntries.empty())
+        continue;
+      Context C;
+      C.Thread = true;
+      C.Entries = entries(O.CtorEntries);
+      C.Start = O.Pos;
+      C.Label = label(C.Entries, It->second->Rule.Type);
+      C.Multi = calledOften(*F);
+      Contexts.push_back(std::move(C));
+    }
+  }
+  // Entries are not callees of the code that creates them.
+  std::set<const FunctionFact *> EntrySet;
+  for (const Context &C : Contexts)
+    EntrySet.insert(C.Entries.begin(), C.Entries.end());
+  for (const std::string &U : HandedOff)
+    if (const FunctionFact *G = function(U))
+      EntrySet.insert(G);
+  auto reachFrom = [&](std::vector<const FunctionFact *> Roots) {
+    std::set<const FunctionFact *> Seen;
+    std::deque<const FunctionFact *> Work(Roots.begin(), Roots.end());
+    std::set<const FunctionFact *> RootSet(Roots.begin(), Roots.end());
+    while (!Work.empty()) {
+      const FunctionFact *G = Work.front();
+      Work.pop_front();
+      if (!Seen.insert(G).second)
+        continue;
+      for (const FunctionFact *H : callees(*G))
+        if (!EntrySet.count(H) || RootSet.count(H))
+          Work.push_back(H);
+    }
+    return Seen;
+  };
+  std::map<const FunctionFact *, std::vector<unsigned>> InContexts;
+  for (unsigned I = 1; I < Contexts.size(); ++I)
+    for (const FunctionFact *G : reachFrom(Contexts[I].Entries))
+      InContexts[G].push_back(I);
+  {
+    // Other code: main, and every function nothing in the project calls.
+    std::vector<const FunctionFact *> Roots;
+    for (const auto &[USR, F] : Functions)
+      if (F->IsMain || (callersOf(*F).empty() && !EntrySet.count(F)))
+        Roots.push_back(F);
+    for (const FunctionFact *G : reachFrom(Roots))
+      InContexts[G].push_back(0);
+  }
+
+  // --- Escaping exceptions across files -----------------------------------
+  if (on("supervision-escaping-exception")) {
+    // May an exception leave F? The throw the per-TU analysis saw in its
+    // body, or an uncaught call of a function that may throw, transitively.
+    std::map<const FunctionFact *, std::vector<const FunctionFact *>> Chain;
+    std::map<const FunctionFact *, int> State; // 0 unknown, 1 busy, 2 done
+    std::function<bool(const FunctionFact *)> mayThrow =
+        [&](const FunctionFact *F) -> bool {
+      int &S = State[F];
+      if (S == 1)
+        return false; // recursion: judged by its other paths
+      if (S == 2)
+        return Chain.count(F) != 0;
+      S = 1;
+      if (F->HasThrow) {
+        Chain[F] = {F};
+      } else {
+        for (const CallFact &C : F->Calls) {
+          if (C.Caught)
+            continue;
+          const FunctionFact *G = function(C.Callee);
+          if (!G || G->NoThrow || G == F)
+            continue;
+          if (mayThrow(G)) {
+            std::vector<const FunctionFact *> V{F};
+            const auto &Rest = Chain[G];
+            V.insert(V.end(), Rest.begin(), Rest.end());
+            Chain[F] = std::move(V);
+            break;
+          }
+        }
+      }
+      State[F] = 2;
+      return Chain.count(F) != 0;
+    };
+    for (unsigned I = 1; I < Contexts.size(); ++I) {
+      const Context &C = Contexts[I];
+      for (const FunctionFact *E : C.Entries) {
+        // Only what the per-TU analysis could not follow: its own throw
+        // would have been reported there.
+        if (E->HasThrow || E->NoThrow || !mayThrow(E))
+          continue;
+        const std::vector<const FunctionFact *> &Ch = Chain[E];
+        const FunctionFact *Thrower = Ch.back();
+        // Is the chain spread over files? If all of it is in the entry's
+        // file, the per-TU check saw it.
+        bool OtherFile = std::any_of(Ch.begin(), Ch.end(), [&](auto *G) {
+          return G->Pos.File != E->Pos.File;
+        });
+        if (!OtherFile)
+          continue;
+        std::string Path;
+        for (const FunctionFact *G : Ch)
+          Path += (Path.empty() ? "" : " -> ") + shortName(G->Name);
+        Diagnostic D = finding(
+            "supervision-escaping-exception", C.Start,
+            "an exception from '" + shortName(Thrower->Name) +
+                "' can escape " + C.Label + " and terminate the process",
+            "");
+        D.Notes.push_back(note(Thrower->Throw.Pos, Thrower->Throw.What));
+        D.Notes.push_back(note(E->Pos, "the entry reaches it through " + Path +
+                                           ", with no handler on the way"));
+        D.Notes.push_back(
+            note(C.Start, "fix: catch and report it in the entry, or run "
+                          "the work as a supervised child that the "
+                          "supervisor restarts"));
+        Out.push_back(std::move(D));
+        break;
+      }
+    }
+  }
+
+  // --- Globals raced across files -----------------------------------------
+  if (on("global-shared-mutable")) {
+    // Calls in main before its first call that starts threads (directly or
+    // through its callees) are ordered with every thread; so are functions
+    // called only from such points.
+    std::set<const FunctionFact *> Starting;
+    {
+      bool Changed = true;
+      for (const auto &[USR, F] : Functions)
+        if (!F->Spawns.empty())
+          Starting.insert(F);
+      for (const auto &[USR, F] : Functions)
+        for (const HandoffFact &H : F->Handoffs)
+          if (ExecutorMethods.count(H.Method))
+            Starting.insert(F);
+      for (const InferredThreadType &T : Inferred.ThreadTypes)
+        for (const FunctionFact *M : methodsOf(T.ClassUSR))
+          if (contains(T.Start, shortName(M->Name)) ||
+              (T.Start.empty() && M->IsCtor))
+            Starting.insert(M);
+      while (Changed) {
+        Changed = false;
+        for (const auto &[USR, F] : Functions) {
+          if (Starting.count(F))
+            continue;
+          for (const FunctionFact *G : callees(*F))
+            if (Starting.count(G) && !EntrySet.count(G)) {
+              Starting.insert(F);
+              Changed = true;
+              break;
+            }
+        }
+      }
+    }
+    std::map<const FunctionFact *, unsigned> FirstStart; // main -> Seq
+    std::set<const FunctionFact *> PreThread;
+    for (const auto &[USR, F] : Functions) {
+      if (!F->IsMain)
+        continue;
+      unsigned First = ~0u;
+      for (const CallFact &C : F->Calls)
+        if (const FunctionFact *G = function(C.Callee))
+          if (Starting.count(G))
+            First = std::min(First, C.Seq);
+      for (const HandoffFact &H : F->Handoffs)
+        if (ExecutorMethods.count(H.Method))
+          First = std::min(First, H.Seq);
+      for (const SpawnFact &S : F->Spawns)
+        First = std::min(First, S.Seq);
+      FirstStart[F] = First;
+    }
+    {
+      bool Changed = true;
+      while (Changed) {
+        Changed = false;
+        for (const auto &[USR, F] : Functions) {
+          if (PreThread.count(F) || F->IsMain || Starting.count(F))
+            continue;
+          auto Cs = callersOf(*F);
+          if (Cs.empty())
+            continue;
+          bool All = std::all_of(Cs.begin(), Cs.end(), [&](const auto &C) {
+            auto M = FirstStart.find(C.first);
+            if (M != FirstStart.end())
+              return C.second->Seq < M->second;
+            return PreThread.count(C.first) != 0;
+          });
+          if (All) {
+            PreThread.insert(F);
+            Changed = true;
+          }
+        }
+      }
+    }
+    auto ordered = [&](const FunctionFact *F, const AccessFact &A) {
+      if (PreThread.count(F))
+        return true;
+      auto M = FirstStart.find(F);
+      return M != FirstStart.end() && A.Seq < M->second;
+    };
+    // The locks held at an access: the known ones, and guards of inferred
+    // lock types.
+    std::set<std::string> LockClasses;
+    for (const LockTypeRule &R : Inferred.LockTypes)
+      for (const auto &[USR, C] : Classes)
+        if (C->Name == R.Type)
+          LockClasses.insert(USR);
+    auto locksOf = [&](const AccessFact &A) {
+      std::set<std::string> L(A.Locks.begin(), A.Locks.end());
+      for (const GuardFact &G : A.Guards)
+        if (LockClasses.count(G.Class))
+          L.insert(G.Target);
+      return L;
+    };
+    std::set<std::string> SafeClasses;
+    for (const MutexTypeRule &R : Inferred.MutexTypes)
+      for (const auto &[USR, C] : Classes)
+        if (C->Name == R.Type)
+          SafeClasses.insert(USR);
+
+    struct Use {
+      const FunctionFact *F;
+      const AccessFact *A;
+      unsigned Ctx;
+    };
+    std::map<std::string, std::vector<Use>> ByVar;
+    for (const auto &[USR, F] : Functions) {
+      auto CIt = InContexts.find(F);
+      if (CIt == InContexts.end())
+        continue;
+      for (const AccessFact &A : F->Accesses) {
+        if (ordered(F, A))
+          continue;
+        for (unsigned C : CIt->second)
+          ByVar[A.Var].push_back({F, &A, C});
+      }
+    }
+    for (auto &[Var, Uses] : ByVar) {
+      if (ReportedGlobals.count(Var))
+        continue;
+      auto GIt = Globals.find(Var);
+      if (GIt == Globals.end())
+        continue;
+      const GlobalFact &G = *GIt->second;
+      if (G.ThreadLocal || G.Synchronized || SafeClasses.count(G.Class))
+        continue;
+      // The first write (in file order) racing with another access.
+      const Use *W = nullptr, *X = nullptr;
+      for (const Use &A : Uses) {
+        if (!A.A->Write || A.A->Atomic || W)
+          continue;
+        for (const Use &B : Uses) {
+          if (B.A->Atomic)
+            continue;
+          bool Differ = A.Ctx != B.Ctx;
+          if (!Differ && !Contexts[A.Ctx].Multi)
+            continue;
+          if (!Contexts[A.Ctx].Thread && !Contexts[B.Ctx].Thread)
+            continue;
+          std::set<std::string> LA = locksOf(*A.A), LB = locksOf(*B.A);
+          bool Common = std::any_of(LA.begin(), LA.end(), [&](auto &L) {
+            return LB.count(L) != 0;
+          });
+          if (Common)
+            continue;
+          // Seen whole by one translation unit with the built-in rules:
+          // the per-TU check judged it (and reported it, or had a reason
+          // not to).
+          bool SameFile = A.A->Pos.File == B.A->Pos.File &&
+                          A.F->Pos.File == B.F->Pos.File &&
+                          A.A->Guards.empty() && B.A->Guards.empty();
+          bool NeedsProject =
+              !SameFile ||
+              Contexts[A.Ctx].Start.File != A.A->Pos.File ||
+              Contexts[B.Ctx].Start.File != B.A->Pos.File;
+          if (!NeedsProject)
+            continue;
+          W = &A;
+          X = &B;
+          if (Differ)
+            break;
+        }
+      }
+      if (!W)
+        continue;
+      std::string Name = shortName(G.Name);
+      const Context &CW = Contexts[W->Ctx], &CX = Contexts[X->Ctx];
+      std::string Msg =
+          W->Ctx == X->Ctx
+              ? "'" + Name + "' is written on every thread running " +
+                    CW.Label.substr(CW.Label.find('\'')) + " with no lock"
+              : "'" + Name + "' is written here and " +
+                    (X->A->Write ? "written" : "read") +
+                    " on another thread with no common lock";
+      Diagnostic D = finding("global-shared-mutable", W->A->Pos, Msg,
+                             W->F->Name);
+      D.Notes.push_back(note(G.Pos, "'" + Name + "' is declared here"));
+      if (X->A != W->A)
+        D.Notes.push_back(note(X->A->Pos,
+                               std::string("the conflicting ") +
+                                   (X->A->Write ? "write" : "read") +
+                                   " is here, in '" + shortName(X->F->Name) +
+                                   "'"));
+      auto ctxNote = [&](const Context &C, const FunctionFact *F) {
+        if (C.Thread)
+          D.Notes.push_back(note(C.Start, C.Label + " is started here; it "
+                                                    "reaches '" +
+                                              shortName(F->Name) + "'"));
+        else
+          D.Notes.push_back(note(F->Pos, "'" + shortName(F->Name) +
+                                             "' runs in " + C.Label));
+      };
+      ctxNote(CW, W->F);
+      if (X->Ctx != W->Ctx)
+        ctxNote(CX, X->F);
+      D.Notes.push_back(note(G.Pos, "fix: give the state one owner (a "
+                                    "tether::server that holds it and "
+                                    "answers calls), or guard every access "
+                                    "with one mutex"));
+      Out.push_back(std::move(D));
+    }
+  }
+
+  // Leave to the per-TU checks what they reported already.
+  std::set<std::tuple<std::string, std::string, unsigned>> Seen;
+  for (const TUFacts &TU : TUs)
+    for (const Diagnostic &D : TU.Diagnostics)
+      Seen.insert({D.Check, D.Pos.File, D.Pos.Line});
+  Out.erase(std::remove_if(Out.begin(), Out.end(),
+                           [&](const Diagnostic &D) {
+                             return Seen.count(
+                                 {D.Check, D.Pos.File, D.Pos.Line}) != 0;
+                           }),
+            Out.end());
+  return Out;
+}
+
+} // namespace tether

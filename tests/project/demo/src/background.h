@@ -1,0 +1,5 @@
+#pragma once
+
+// Flushes logs in the background.
+void StartFlusher();
+void RunFlusherOnce();
