@@ -76,6 +76,10 @@ struct Context {
   FactPos Start;           ///< where the thread is started
   bool Thread = false;
   bool Multi = false;
+  /// Made concurrent by an inferred wrapper (a task handed to an inferred
+  /// executor, an object of an inferred thread class): no per-TU check saw
+  /// it.
+  bool Inferred = false;
   std::vector<const FunctionFact *> Entries;
 };
 
@@ -222,6 +226,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
                                                    ? function(H.Method)->Name
                                                    : H.Method));
       C.Multi = H.InLoop || calledOften(*F);
+      C.Inferred = true;
       Contexts.push_back(std::move(C));
     }
     for (const ObjectFact &O : F->Objects) {
@@ -234,6 +239,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
       C.Start = O.Pos;
       C.Label = label(C.Entries, It->second->Rule.Type);
       C.Multi = calledOften(*F);
+      C.Inferred = true;
       Contexts.push_back(std::move(C));
     }
   }
@@ -462,6 +468,26 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
           ByVar[A.Var].push_back({F, &A, C});
       }
     }
+    // Is the evidence of a pair spread over files, or due to an inferred
+    // wrapper? Otherwise one translation unit held all of it.
+    auto needsProject = [&](const Use &A, const Use &B) {
+      std::set<std::string> Files{A.A->Pos.File, B.A->Pos.File,
+                                  A.F->Pos.File, B.F->Pos.File};
+      for (const Use *U : {&A, &B}) {
+        const Context &C = Contexts[U->Ctx];
+        if (C.Inferred)
+          return true;
+        for (const GuardFact &G : U->A->Guards)
+          if (LockClasses.count(G.Class))
+            return true;
+        if (C.Thread) {
+          Files.insert(C.Start.File);
+          for (const FunctionFact *E : C.Entries)
+            Files.insert(E->Pos.File);
+        }
+      }
+      return Files.size() > 1;
+    };
     for (auto &[Var, Uses] : ByVar) {
       if (ReportedGlobals.count(Var))
         continue;
@@ -493,14 +519,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
           // Seen whole by one translation unit with the built-in rules:
           // the per-TU check judged it (and reported it, or had a reason
           // not to).
-          bool SameFile = A.A->Pos.File == B.A->Pos.File &&
-                          A.F->Pos.File == B.F->Pos.File &&
-                          A.A->Guards.empty() && B.A->Guards.empty();
-          bool NeedsProject =
-              !SameFile ||
-              Contexts[A.Ctx].Start.File != A.A->Pos.File ||
-              Contexts[B.Ctx].Start.File != B.A->Pos.File;
-          if (!NeedsProject)
+          if (!needsProject(A, B))
             continue;
           W = &A;
           X = &B;
