@@ -250,6 +250,81 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
   for (const std::string &U : HandedOff)
     if (const FunctionFact *G = function(U))
       EntrySet.insert(G);
+  // Calls in main before its first call that starts threads (directly or
+  // through its callees) are ordered with every thread; so are functions
+  // called only from such points.
+  std::set<const FunctionFact *> Starting;
+  {
+    bool Changed = true;
+    for (const auto &[USR, F] : Functions)
+      if (!F->Spawns.empty())
+        Starting.insert(F);
+    for (const auto &[USR, F] : Functions)
+      for (const HandoffFact &H : F->Handoffs)
+        if (ExecutorMethods.count(H.Method))
+          Starting.insert(F);
+    for (const InferredThreadType &T : Inferred.ThreadTypes)
+      for (const FunctionFact *M : methodsOf(T.ClassUSR))
+        if (contains(T.Start, shortName(M->Name)) ||
+            (T.Start.empty() && M->IsCtor))
+          Starting.insert(M);
+    while (Changed) {
+      Changed = false;
+      for (const auto &[USR, F] : Functions) {
+        if (Starting.count(F))
+          continue;
+        for (const FunctionFact *G : callees(*F))
+          if (Starting.count(G) && !EntrySet.count(G)) {
+            Starting.insert(F);
+            Changed = true;
+            break;
+          }
+      }
+    }
+  }
+  std::map<const FunctionFact *, unsigned> FirstStart; // main -> Seq
+  std::set<const FunctionFact *> PreThread;
+  for (const auto &[USR, F] : Functions) {
+    if (!F->IsMain)
+      continue;
+    unsigned First = ~0u;
+    for (const CallFact &C : F->Calls)
+      if (const FunctionFact *G = function(C.Callee))
+        if (Starting.count(G))
+          First = std::min(First, C.Seq);
+    for (const HandoffFact &H : F->Handoffs)
+      if (ExecutorMethods.count(H.Method))
+        First = std::min(First, H.Seq);
+    for (const SpawnFact &S : F->Spawns)
+      First = std::min(First, S.Seq);
+    FirstStart[F] = First;
+  }
+  {
+    bool Changed = true;
+    while (Changed) {
+      Changed = false;
+      for (const auto &[USR, F] : Functions) {
+        if (PreThread.count(F) || F->IsMain || Starting.count(F))
+          continue;
+        auto Cs = callersOf(*F);
+        if (Cs.empty())
+          continue;
+        bool All = std::all_of(Cs.begin(), Cs.end(), [&](const auto &C) {
+          auto M = FirstStart.find(C.first);
+          if (M != FirstStart.end())
+            return C.second->Seq < M->second;
+          return PreThread.count(C.first) != 0;
+        });
+        if (All) {
+          PreThread.insert(F);
+          Changed = true;
+        }
+      }
+    }
+  }
+  // What runs in a context: the roots and their callees, entries of other
+  // contexts left out. Calls main makes before it starts any thread are
+  // ordered with every thread: they do not make their callees concurrent.
   auto reachFrom = [&](std::vector<const FunctionFact *> Roots) {
     std::set<const FunctionFact *> Seen;
     std::deque<const FunctionFact *> Work(Roots.begin(), Roots.end());
@@ -259,7 +334,22 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
       Work.pop_front();
       if (!Seen.insert(G).second)
         continue;
-      for (const FunctionFact *H : callees(*G))
+      std::vector<const FunctionFact *> Next;
+      auto First = FirstStart.find(G);
+      if (First != FirstStart.end()) {
+        std::set<std::string> Late;
+        for (const CallFact &C : G->Calls)
+          if (C.Seq >= First->second)
+            Late.insert(C.Callee);
+        for (const FunctionFact *H : callees(*G))
+          if (Late.count(H->USR) ||
+              std::any_of(H->Overrides.begin(), H->Overrides.end(),
+                          [&](const std::string &O) { return Late.count(O); }))
+            Next.push_back(H);
+      } else {
+        Next = callees(*G);
+      }
+      for (const FunctionFact *H : Next)
         if (!EntrySet.count(H) || RootSet.count(H))
           Work.push_back(H);
     }
@@ -353,78 +443,6 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
 
   // --- Globals raced across files -----------------------------------------
   if (on("global-shared-mutable")) {
-    // Calls in main before its first call that starts threads (directly or
-    // through its callees) are ordered with every thread; so are functions
-    // called only from such points.
-    std::set<const FunctionFact *> Starting;
-    {
-      bool Changed = true;
-      for (const auto &[USR, F] : Functions)
-        if (!F->Spawns.empty())
-          Starting.insert(F);
-      for (const auto &[USR, F] : Functions)
-        for (const HandoffFact &H : F->Handoffs)
-          if (ExecutorMethods.count(H.Method))
-            Starting.insert(F);
-      for (const InferredThreadType &T : Inferred.ThreadTypes)
-        for (const FunctionFact *M : methodsOf(T.ClassUSR))
-          if (contains(T.Start, shortName(M->Name)) ||
-              (T.Start.empty() && M->IsCtor))
-            Starting.insert(M);
-      while (Changed) {
-        Changed = false;
-        for (const auto &[USR, F] : Functions) {
-          if (Starting.count(F))
-            continue;
-          for (const FunctionFact *G : callees(*F))
-            if (Starting.count(G) && !EntrySet.count(G)) {
-              Starting.insert(F);
-              Changed = true;
-              break;
-            }
-        }
-      }
-    }
-    std::map<const FunctionFact *, unsigned> FirstStart; // main -> Seq
-    std::set<const FunctionFact *> PreThread;
-    for (const auto &[USR, F] : Functions) {
-      if (!F->IsMain)
-        continue;
-      unsigned First = ~0u;
-      for (const CallFact &C : F->Calls)
-        if (const FunctionFact *G = function(C.Callee))
-          if (Starting.count(G))
-            First = std::min(First, C.Seq);
-      for (const HandoffFact &H : F->Handoffs)
-        if (ExecutorMethods.count(H.Method))
-          First = std::min(First, H.Seq);
-      for (const SpawnFact &S : F->Spawns)
-        First = std::min(First, S.Seq);
-      FirstStart[F] = First;
-    }
-    {
-      bool Changed = true;
-      while (Changed) {
-        Changed = false;
-        for (const auto &[USR, F] : Functions) {
-          if (PreThread.count(F) || F->IsMain || Starting.count(F))
-            continue;
-          auto Cs = callersOf(*F);
-          if (Cs.empty())
-            continue;
-          bool All = std::all_of(Cs.begin(), Cs.end(), [&](const auto &C) {
-            auto M = FirstStart.find(C.first);
-            if (M != FirstStart.end())
-              return C.second->Seq < M->second;
-            return PreThread.count(C.first) != 0;
-          });
-          if (All) {
-            PreThread.insert(F);
-            Changed = true;
-          }
-        }
-      }
-    }
     auto ordered = [&](const FunctionFact *F, const AccessFact &A) {
       if (PreThread.count(F))
         return true;
