@@ -50,7 +50,7 @@ public:
     if (const FunctionDecl *Callee = calleeOf(S)) {
       std::string Name = functionQualifiedName(Callee);
       const auto *FPT = Callee->getType()->getAs<FunctionProtoType>();
-      bool Nothrow = (FPT && FPT->isNothrow()) ||
+      bool Nothrow = (FPT && FPT->isNothrow()) || Callee->isExternC() ||
                      Rules.isNothrowFunction(Name);
       if (!Nothrow &&
           (Rules.throwingFunction(Name) || !inSystemHeader(Callee)))
@@ -97,6 +97,10 @@ void UnguardedWorkerLoopCheck::registerMatchers(MatchFinder *Finder) {
 }
 
 void UnguardedWorkerLoopCheck::check(const MatchFinder::MatchResult &R) {
+  // C has no exceptions: a C worker loop cannot die of one (found on
+  // sogou/workflow's thrdpool.c and poller.c).
+  if (!R.Context->getLangOpts().CPlusPlus)
+    return;
   llvm::SmallPtrSet<const Stmt *, 8> Reported;
   for (const SpawnSite &S : spawnSites(context())) {
     if (S.Kind != SpawnKind::ThreadObject &&

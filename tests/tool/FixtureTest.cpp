@@ -1,4 +1,4 @@
-//===--- FixtureTest.cpp - Runs every fixtures/<check>/*.cpp --------------===//
+//===--- FixtureTest.cpp - Runs every fixtures/<check>/*.{cpp,c} ----------===//
 //
 // Each fixture runs with only its folder's check enabled (unless it says
 // otherwise) and must produce exactly the diagnostics and notes it expects:
@@ -35,7 +35,7 @@ std::vector<Fixture> listFixtures() {
     if (!Dir.is_directory() || Dir.path().filename() == "include")
       continue;
     for (const auto &F : fs::directory_iterator(Dir.path()))
-      if (F.path().extension() == ".cpp")
+      if (F.path().extension() == ".cpp" || F.path().extension() == ".c")
         Out.push_back({Dir.path().filename().string(), F.path().string()});
   }
   std::sort(Out.begin(), Out.end(),
@@ -159,7 +159,7 @@ TEST(CheckInventory, EveryCheckHasFixturesAndDocs) {
     bool HasPositive = false, HasNegative = false;
     if (fs::exists(Dir))
       for (const auto &F : fs::directory_iterator(Dir)) {
-        if (F.path().extension() != ".cpp")
+        if (F.path().extension() != ".cpp" && F.path().extension() != ".c")
           continue;
         FixtureSpec S = parseFixture(readFile(F.path().string()));
         HasNegative |= S.NoDiagnostics;
