@@ -2,6 +2,8 @@
 
 #include "Driver.h"
 
+#include "Cache.h"
+
 #include "analysis/FactExtractor.h"
 #include "core/Check.h"
 #include "project/ProjectModel.h"
@@ -20,6 +22,7 @@
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/VirtualFileSystem.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -87,7 +90,7 @@ class TetherConsumer : public ASTConsumer {
 public:
   TetherConsumer(const DriverOptions &O, std::string MainDisplay,
                  TUFacts &Out)
-      : Out(Out), Project(O.Project),
+      : Out(Out), Project(O.Project), ParseOnly(O.ParseOnly),
         Ctx(O.Rules, O.Options, std::move(MainDisplay),
             O.HeaderFilter.empty()
                 ? std::nullopt
@@ -101,6 +104,8 @@ public:
   void HandleTranslationUnit(ASTContext &AST) override {
     if (AST.getDiagnostics().hasErrorOccurred())
       return; // reported as a tool error; findings on a broken AST mislead
+    if (ParseOnly)
+      return;
     Ctx.setASTContext(AST);
     const SourceManager &SM = AST.getSourceManager();
     std::vector<Decl *> Scope;
@@ -119,11 +124,23 @@ public:
     }
     for (Diagnostic &D : Ctx.takeDiagnostics())
       Out.Diagnostics.push_back(std::move(D));
+    // Every file the translation unit read, for the result cache.
+    for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
+      llvm::SmallString<256> P(It->first.getName());
+      if (SM.getFileManager().getVirtualFileSystem().makeAbsolute(P))
+        llvm::sys::fs::make_absolute(P);
+      llvm::sys::path::remove_dots(P, /*remove_dot_dot=*/true);
+      Out.Files.push_back(std::string(P));
+    }
+    std::sort(Out.Files.begin(), Out.Files.end());
+    Out.Files.erase(std::unique(Out.Files.begin(), Out.Files.end()),
+                    Out.Files.end());
   }
 
 private:
   TUFacts &Out;
   bool Project;
+  bool ParseOnly;
   CheckContext Ctx;
   ast_matchers::MatchFinder Finder;
   std::vector<std::unique_ptr<Check>> Checks;
@@ -181,7 +198,7 @@ std::string absolute(const std::string &P) {
 }
 
 JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
-                 const Job &J) {
+                 const Job &J, ResultCache *Cache) {
   JobResult R;
   R.MainFile = J.Absolute;
   R.DisplayFile = J.Display;
@@ -196,7 +213,24 @@ JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
                       ""});
     return R;
   }
-  ClangTool Tool(DB, {J.Absolute});
+  std::string Key;
+  if (Cache) {
+    std::vector<CompileCommand> Cmds = DB.getCompileCommands(J.Absolute);
+    Key = Cache->tuKey(J.Absolute, J.Display, Cmds.front().CommandLine,
+                       Cmds.front().Directory);
+    if (std::optional<TUFacts> Hit = Cache->lookup(Key)) {
+      Hit->MainFile = R.MainFile;
+      Hit->DisplayFile = R.DisplayFile;
+      Hit->FromCache = true;
+      return std::move(*Hit);
+    }
+  }
+  // A file system of its own, whose working directory is its own: on the
+  // process-wide one, ClangTool chdir()s to each command's directory and
+  // back, and two workers interleaving that leave the process (and every
+  // relative path printed after) in the wrong directory.
+  ClangTool Tool(DB, {J.Absolute}, std::make_shared<PCHContainerOperations>(),
+                 llvm::vfs::createPhysicalFileSystem());
   Tool.setPrintErrorMessage(false);
   if (!O.ExtraArgsBefore.empty())
     Tool.appendArgumentsAdjuster(getInsertArgumentAdjuster(
@@ -236,6 +270,8 @@ JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
     R.DisplayFile = std::move(Display);
     fail(R, ToolError{J.Display, "could not analyze this file: " + First,
                       Errors.text()});
+  } else if (Cache && !R.Files.empty()) {
+    Cache->store(Key, R, R.Files);
   }
   return R;
 }
@@ -255,6 +291,7 @@ RunResult reportFromFacts(std::vector<TUFacts> Facts, const DriverOptions &O,
       Out.Errors.push_back(F.Error);
     else
       ++Out.FilesAnalyzed;
+    Out.FromCache += F.FromCache;
     MainFiles.insert(F.MainFile);
     for (const Diagnostic &D : F.Diagnostics)
       Out.Diagnostics.push_back(D);
@@ -352,11 +389,14 @@ runAnalysis(const DriverOptions &O, std::vector<TUFacts> *FactsOut,
     Jobs = std::move(Mine);
   }
 
+  std::unique_ptr<ResultCache> Cache;
+  if (!O.CacheDir.empty() && !O.ParseOnly)
+    Cache = std::make_unique<ResultCache>(O.CacheDir, O.CacheKey);
   std::vector<JobResult> Results(Jobs.size());
   std::atomic<size_t> Next{0};
   auto Worker = [&] {
     for (size_t I = Next++; I < Jobs.size(); I = Next++)
-      Results[I] = runOne(O, *DB, Jobs[I]);
+      Results[I] = runOne(O, *DB, Jobs[I], Cache.get());
   };
   unsigned N = std::max(1u, std::min<unsigned>(O.Jobs, Jobs.size()));
   if (N == 1) {

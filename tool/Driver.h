@@ -42,6 +42,13 @@ struct DriverOptions {
   /// Join the facts of all translation units and run the project step
   /// (inferred wrappers, cross-file checks); off with --no-project.
   bool Project = true;
+  /// Parse every translation unit and run nothing on it (--parse-only): the
+  /// floor the benchmarks compare against.
+  bool ParseOnly = false;
+  /// The result cache (Cache.h): its directory, empty for none, and the key
+  /// of everything in this run that decides a result.
+  std::string CacheDir;
+  std::string CacheKey;
   /// --shard K/N: analyze only the translation units whose index in the
   /// sorted list is K-1 modulo N (1-based K; N = 0: no sharding).
   unsigned ShardIndex = 0, ShardCount = 0;

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Cache.h"
 #include "Driver.h"
 #include "output/Writers.h"
 
@@ -14,6 +15,7 @@
 
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <CLI/CLI.hpp>
@@ -188,7 +190,8 @@ int main(int argc, char **argv) {
   std::vector<std::string> RuleFiles, ExtraArgs, ExtraArgsBefore;
   bool ListChecks = false, Version = false, NoDefaultRules = false,
        StrictGlobals = false, Quiet = false, NoProject = false,
-       DumpInferred = false;
+       DumpInferred = false, ParseOnly = false, NoCache = false;
+  std::string CacheDir;
   std::string FactsOut, Shard;
   std::vector<std::string> MergeInputs;
   unsigned Jobs = std::max(1u, std::thread::hardware_concurrency());
@@ -241,6 +244,14 @@ int main(int argc, char **argv) {
   App.add_flag("--dump-inferred-rules", DumpInferred,
                "Print the wrappers inferred from the analyzed code as a rule "
                "pack (with the evidence in each 'why') instead of the report");
+  App.add_option("--cache-dir", CacheDir,
+                 "Result cache directory (default: $XDG_CACHE_HOME/tether or "
+                 "~/.cache/tether): a translation unit whose inputs did not "
+                 "change is not parsed again");
+  App.add_flag("--no-cache", NoCache, "Do not read or write the result cache");
+  App.add_flag("--parse-only", ParseOnly,
+               "Parse every translation unit and run no check (the floor "
+               "the benchmarks measure against)");
   App.add_option("--facts-out", FactsOut,
                  "Also write the facts of each translation unit: to this "
                  "file for one translation unit, into this directory for "
@@ -332,7 +343,36 @@ int main(int argc, char **argv) {
   O.HeaderFilter = HeaderFilter;
   O.Options.StrictGlobals = StrictGlobals;
   O.Checks = Enabled;
-  O.Project = !NoProject;
+  O.Project = !NoProject && !ParseOnly;
+  O.ParseOnly = ParseOnly;
+  if (!NoCache) {
+    O.CacheDir = CacheDir.empty() ? defaultCacheDir() : CacheDir;
+    // Everything of this run that decides a translation unit's result
+    // before its files are read: the binary itself (its checks and built-in
+    // packs), the extra packs' text, the checks, the options.
+    std::string Key = "tether-cache-key 1\n";
+    std::string Exe = llvm::sys::fs::getMainExecutable(
+        argv[0], reinterpret_cast<void *>(&fail));
+    auto Bin = llvm::MemoryBuffer::getFile(Exe, false, false);
+    Key += Bin ? hashText((*Bin)->getBuffer().str()) : std::string("?");
+    Key += NoDefaultRules ? " no-default-rules" : "";
+    for (const std::string &F : RuleFiles) {
+      auto Pack = llvm::MemoryBuffer::getFile(F);
+      Key += "\npack " + (Pack ? hashText((*Pack)->getBuffer().str()) : F);
+    }
+    for (const CheckDescriptor *C : Enabled)
+      Key += "\ncheck " + C->Name;
+    Key += "\nstrict " + std::to_string(StrictGlobals);
+    for (const auto &[K, V] : O.Options.Values)
+      Key += "\noption " + K + "=" + V;
+    Key += "\nheader-filter " + HeaderFilter;
+    Key += "\nproject " + std::to_string(O.Project);
+    for (const std::string &A : ExtraArgsBefore)
+      Key += "\nextra-arg-before " + A;
+    for (const std::string &A : ExtraArgs)
+      Key += "\nextra-arg " + A;
+    O.CacheKey = hashText(Key);
+  }
 
   // Fail on an unwritable output before spending time on the analysis.
   OutputFile Out;
@@ -409,6 +449,8 @@ int main(int argc, char **argv) {
               << " in " << FilesWithFindings.size()
               << (FilesWithFindings.size() == 1 ? " file" : " files") << "; "
               << R.FilesAnalyzed << " analyzed";
+    if (R.FromCache)
+      std::cerr << " (" << R.FromCache << " from the cache)";
     if (!R.Errors.empty())
       std::cerr << ", " << R.Errors.size() << " could not be analyzed";
     std::cerr << "\n";

@@ -87,6 +87,8 @@ struct RunResult {
   std::vector<Diagnostic> Diagnostics;
   std::vector<ToolError> Errors;
   unsigned FilesAnalyzed = 0;
+  /// Of those, how many came from the result cache without parsing.
+  unsigned FromCache = 0;
 };
 
 } // namespace tether

@@ -159,6 +159,7 @@ std::string factsToJson(const TUFacts &F) {
   J["diagnostics"] = F.Diagnostics;
   J["reported_globals"] = F.ReportedGlobals;
   J["failed"] = F.Failed;
+  J["files"] = F.Files;
   J["error"] = json{{"file", F.Error.File},
                     {"message", F.Error.Message},
                     {"details", F.Error.Details}};
@@ -193,6 +194,7 @@ bool factsFromJson(const std::string &Text, TUFacts &Out, std::string &Error) {
     J.at("diagnostics").get_to(F.Diagnostics);
     J.at("reported_globals").get_to(F.ReportedGlobals);
     J.at("failed").get_to(F.Failed);
+    J.at("files").get_to(F.Files);
     const json &E = J.at("error");
     E.at("file").get_to(F.Error.File);
     E.at("message").get_to(F.Error.Message);

@@ -230,6 +230,11 @@ struct TUFacts {
   /// A tool error for this translation unit (it did not parse), if any.
   bool Failed = false;
   ToolError Error;
+  /// Every file the translation unit read (main file and headers),
+  /// absolute: what the result cache checks, and what --diff will use.
+  std::vector<std::string> Files;
+  /// Not serialized: this run took the facts from the result cache.
+  bool FromCache = false;
 };
 
 /// JSON form ("tether-facts": FactsVersion). Returns false and sets `Error`

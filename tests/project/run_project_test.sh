@@ -6,15 +6,20 @@
 #   2. the inferred rule pack against the expected one, and that it loads;
 #   3. that a per-TU run (--no-project) sees none of the cross-file ones;
 #   4. determinism: -j1, -j2 and a merge of --shard 1/3, 2/3, 3/3 facts give
-#      the same JSON report, byte for byte.
+#      the same JSON report, byte for byte;
+#   5. the result cache: a second run parses nothing and reports the same;
+#      editing one header re-analyzes exactly the units that include it.
+# It works on a copy of the demo, so that it can edit files.
 # Usage: run_project_test.sh <tether> <work-dir>
 set -euo pipefail
 tether=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
-demo=$here/demo
 rm -rf "$work"
 mkdir -p "$work"
+cp -r "$here/demo" "$work/demo"
+demo=$work/demo
+export XDG_CACHE_HOME=$work/cache   # never the user's cache
 cmake -S "$demo" -B "$work/build" -DCMAKE_BUILD_TYPE=Debug >/dev/null
 cmake --build "$work/build" -j2 >/dev/null
 cd "$demo"   # paths in messages and in the pack's evidence are relative to it
@@ -69,7 +74,23 @@ done
 n=$(ls "$work/facts" | wc -l)
 [ "$n" -eq 9 ] || { echo "FAIL: expected 9 facts files, got $n"; fail=1; }
 
+# The result cache: cold, warm, then one header edited.
+c=(-p "$work/build" -j2 --cache-dir "$work/rcache" --format json)
+"$tether" "${c[@]}" -o "$work/cold.json" 2>"$work/cold.err" || true
+"$tether" "${c[@]}" -o "$work/warm.json" 2>"$work/warm.err" || true
+grep -q "(9 from the cache)" "$work/warm.err" ||
+  { echo "FAIL: the warm run parsed again:"; cat "$work/warm.err"; fail=1; }
+cmp -s "$work/cold.json" "$work/warm.json" ||
+  { echo "FAIL: the warm run reports differently"; fail=1; }
+echo "// a comment" >> "$demo/src/base/mutex.h"
+"$tether" "${c[@]}" -o "$work/edited.json" 2>"$work/edited.err" || true
+# mutex.h is read by mutex.cpp, stats.cpp, listener.cpp and main.cpp.
+grep -q "(5 from the cache)" "$work/edited.err" ||
+  { echo "FAIL: editing base/mutex.h should re-analyze 4 units:"; cat "$work/edited.err"; fail=1; }
+cmp -s "$work/cold.json" "$work/edited.json" ||
+  { echo "FAIL: a comment in a header changed the report"; fail=1; }
+
 if [ $fail -eq 0 ]; then
-  echo "project model: $(wc -l < "$work/findings.txt") findings as expected, inferred pack as expected, -j1 = -j2 = merge of 3 shards"
+  echo "project model: $(wc -l < "$work/findings.txt") findings as expected, inferred pack as expected, -j1 = -j2 = merge of 3 shards, cache hit and partial miss as expected"
 fi
 exit $fail
