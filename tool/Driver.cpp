@@ -276,9 +276,16 @@ std::variant<RunResult, DriverSetupError> runAnalysis(const DriverOptions &O) {
 
   std::vector<JobResult> Results(Jobs.size());
   std::atomic<size_t> Next{0};
+  std::mutex ProgressMutex;
+  size_t Done = 0; // guarded by ProgressMutex
   auto Worker = [&] {
-    for (size_t I = Next++; I < Jobs.size(); I = Next++)
+    for (size_t I = Next++; I < Jobs.size(); I = Next++) {
       Results[I] = runOne(O, *DB, Jobs[I]);
+      if (O.OnFileDone) {
+        std::lock_guard<std::mutex> Lock(ProgressMutex);
+        O.OnFileDone(Jobs[I].Display, ++Done, Jobs.size());
+      }
+    }
   };
   unsigned N = std::max(1u, std::min<unsigned>(O.Jobs, Jobs.size()));
   if (N == 1) {

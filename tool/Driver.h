@@ -15,6 +15,7 @@
 #include "core/Diagnostic.h"
 #include "core/Rules.h"
 
+#include <functional>
 #include <optional>
 #include <variant>
 #include <string>
@@ -38,6 +39,11 @@ struct DriverOptions {
   CheckOptions Options;
   /// The checks to run, already filtered by --checks.
   std::vector<const CheckDescriptor *> Checks;
+  /// Optional: called after each translation unit (analyzed or not) with its
+  /// displayed path, the number finished so far and the total. The driver
+  /// serializes the calls.
+  std::function<void(const std::string &File, size_t Done, size_t Total)>
+      OnFileDone;
 };
 
 /// A configuration error found before any analysis (bad database, bad
