@@ -277,8 +277,10 @@ ConfigResolver::fromFile(const std::string &Path, std::string &Error) {
   }
   auto C = std::make_shared<EffectiveConfig>(*Base);
   C->Sources.push_back(R->Path);
-  if (R->Checks)
+  if (R->Checks) {
     C->Checks = R->Inherit ? join(C->Checks, *R->Checks) : *R->Checks;
+    C->ChecksFromFile = true;
+  }
   if (R->WarningsAsErrors)
     C->WarningsAsErrors = R->Inherit
                               ? join(C->WarningsAsErrors, *R->WarningsAsErrors)
@@ -326,7 +328,8 @@ ConfigResolver::forFile(const std::string &Path, std::string &Error) {
     return nullptr;
   auto C = std::make_shared<EffectiveConfig>(*Base);
   if (Overrides.Checks)
-    C->Checks = join(C->Checks, *Overrides.Checks);
+    C->Checks = C->ChecksFromFile ? join(C->Checks, *Overrides.Checks)
+                                  : *Overrides.Checks;
   if (Overrides.WarningsAsErrors)
     C->WarningsAsErrors = join(C->WarningsAsErrors, *Overrides.WarningsAsErrors);
   if (Overrides.HeaderFilter)

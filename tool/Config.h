@@ -37,6 +37,7 @@ struct ExcludeGlob {
 struct EffectiveConfig {
   std::vector<std::string> Sources; ///< config files, outermost first
   std::string Checks = "*";         ///< check globs
+  bool ChecksFromFile = false;      ///< a configuration file set `Checks`
   std::map<std::string, std::string> CheckOptions; ///< "Check.Option" -> value
   std::vector<std::string> Rules;   ///< absolute paths of extra rule packs
   std::string HeaderFilter;         ///< empty: no header findings
@@ -57,7 +58,9 @@ struct EffectiveConfig {
 /// What the command line sets; it overrides (or, for globs and rule packs,
 /// extends) the configuration files.
 struct ConfigOverrides {
-  std::optional<std::string> Checks;           ///< appended to the globs
+  /// Appended to the globs of the configuration files; replaces the default
+  /// "*" when none sets `checks` (so `--checks spawn-*` means what it says).
+  std::optional<std::string> Checks;
   std::optional<std::string> WarningsAsErrors; ///< appended to the globs
   std::optional<std::string> HeaderFilter;     ///< replaces
   std::vector<std::string> Rules;              ///< added

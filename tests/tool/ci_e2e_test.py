@@ -449,6 +449,11 @@ class CiEndToEnd(unittest.TestCase):
                   for x in sarif["runs"][0]["results"]}
         self.assertEqual(levels, {"spawn-detached-thread": "error",
                                   "spawn-discarded-async": "warning"})
+        # Without a configuration file, --checks replaces the default "*".
+        p = r.tether("-q", "--checks", "spawn-discarded-async")
+        self.assertEqual(p.returncode, 1)
+        self.assertNotIn("spawn-detached-thread", p.stdout)
+        self.assertIn("spawn-discarded-async", p.stdout)
         # The same from the configuration file.
         r.write(".tether.json", '{"warnings_as_errors": "spawn-*"}\n')
         p = r.tether("-q")
