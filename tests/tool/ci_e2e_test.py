@@ -518,6 +518,28 @@ class CiEndToEnd(unittest.TestCase):
         self.assertEqual(p.stderr, "")
         p = r.tether(files=["src/a.cpp"])
         self.assertNotIn("[1/1]", p.stderr)
+        # On a terminal: one line rewritten in place, cleared at the end.
+        import pty
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([TETHER, *r.sources(), *FLAGS], cwd=r.root,
+                                stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        proc.wait()
+        os.close(master)
+        tty = b"".join(chunks).decode()
+        self.assertEqual(proc.returncode, 0)
+        self.assertEqual(tty.count("\r\x1b[K["), 3, repr(tty))
+        self.assertIn("\r\x1b[Ktether: 0 findings", tty)
+        self.assertNotIn("\n[", tty)
 
     # --- 7. SARIF schema -------------------------------------------------
     def test_sarif_schema(self):
