@@ -86,7 +86,8 @@ bool EffectiveConfig::excludes(const std::string &File) const {
       Subject = File.substr(Base.size());
     }
     // The file itself or one of the directories above it.
-    for (size_t Slash = Subject.find('/', 1);; Slash = Subject.find('/', Slash + 1)) {
+    for (size_t Slash = Subject.find('/', 1);;
+         Slash = Subject.find('/', Slash + 1)) {
       std::string Prefix = Subject.substr(0, Slash);
       if (pathGlob(Pat.c_str(), Prefix.c_str()))
         return true;
@@ -116,10 +117,10 @@ nlohmann::ordered_json EffectiveConfig::toJson() const {
   J["header_filter"] = HeaderFilter;
   nlohmann::ordered_json Ex = nlohmann::ordered_json::array();
   for (const ExcludeGlob &E : Exclude)
-    Ex.push_back(!E.Pattern.empty() && E.Pattern[0] == '/'
-                     ? E.Pattern
-                     : (fs::path(E.BaseDir) / E.Pattern).lexically_normal()
-                           .string());
+    Ex.push_back(
+        !E.Pattern.empty() && E.Pattern[0] == '/'
+            ? E.Pattern
+            : (fs::path(E.BaseDir) / E.Pattern).lexically_normal().string());
   J["exclude"] = Ex;
   J["warnings_as_errors"] = WarningsAsErrors;
   J["strict_globals"] = StrictGlobals;
@@ -195,8 +196,9 @@ const ConfigResolver::Raw *ConfigResolver::load(const std::string &Path,
         Out = join(Out, V[K].get<std::string>());
       }
     } else {
-      Fail({Key}, "'" + Key + "': expected a string of comma-separated "
-                              "globs or an array of globs");
+      Fail({Key}, "'" + Key +
+                      "': expected a string of comma-separated "
+                      "globs or an array of globs");
       return false;
     }
     CheckGlobs G;
@@ -225,8 +227,8 @@ const ConfigResolver::Raw *ConfigResolver::load(const std::string &Path,
                            "\"Check.Option\": \"value\"");
       for (auto O = V.begin(); O != V.end(); ++O) {
         if (!O.value().is_string())
-          return Fail({Key, O.key()}, "'check_options." + O.key() +
-                                          "': expected a string");
+          return Fail({Key, O.key()},
+                      "'check_options." + O.key() + "': expected a string");
         R->CheckOptions[O.key()] = O.value().get<std::string>();
       }
     } else if (Key == "rules" || Key == "exclude") {
@@ -299,7 +301,7 @@ ConfigResolver::fromFile(const std::string &Path, std::string &Error) {
 }
 
 std::shared_ptr<EffectiveConfig> ConfigResolver::forDir(const std::string &Dir,
-                                                         std::string &Error) {
+                                                        std::string &Error) {
   if (auto It = ByDir.find(Dir); It != ByDir.end())
     return It->second;
   std::shared_ptr<EffectiveConfig> C;
@@ -331,7 +333,8 @@ ConfigResolver::forFile(const std::string &Path, std::string &Error) {
     C->Checks = C->ChecksFromFile ? join(C->Checks, *Overrides.Checks)
                                   : *Overrides.Checks;
   if (Overrides.WarningsAsErrors)
-    C->WarningsAsErrors = join(C->WarningsAsErrors, *Overrides.WarningsAsErrors);
+    C->WarningsAsErrors =
+        join(C->WarningsAsErrors, *Overrides.WarningsAsErrors);
   if (Overrides.HeaderFilter)
     C->HeaderFilter = *Overrides.HeaderFilter;
   for (const std::string &R : Overrides.Rules)

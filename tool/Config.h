@@ -39,10 +39,10 @@ struct EffectiveConfig {
   std::string Checks = "*";         ///< check globs
   bool ChecksFromFile = false;      ///< a configuration file set `Checks`
   std::map<std::string, std::string> CheckOptions; ///< "Check.Option" -> value
-  std::vector<std::string> Rules;   ///< absolute paths of extra rule packs
-  std::string HeaderFilter;         ///< empty: no header findings
+  std::vector<std::string> Rules; ///< absolute paths of extra rule packs
+  std::string HeaderFilter;       ///< empty: no header findings
   std::vector<ExcludeGlob> Exclude;
-  std::string WarningsAsErrors;     ///< check globs
+  std::string WarningsAsErrors; ///< check globs
   bool StrictGlobals = false;
 
   /// Is the absolute path `File` excluded?

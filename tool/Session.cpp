@@ -123,8 +123,8 @@ runSession(const SessionOptions &S) {
     Out.Run.FilesAnalyzed += R.FilesAnalyzed;
     Offset += G.Files.size();
   }
-  Out.NoChecksEnabled = !Groups.empty() &&
-                        std::find(Ran.begin(), Ran.end(), true) == Ran.end();
+  Out.NoChecksEnabled =
+      !Groups.empty() && std::find(Ran.begin(), Ran.end(), true) == Ran.end();
   for (size_t K = 0; K < Ran.size(); ++K)
     if (Ran[K])
       Out.Checks.push_back(&S.Registry->checks()[K]);

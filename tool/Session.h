@@ -42,7 +42,8 @@ struct SessionResult {
   bool NoChecksEnabled = false;
 };
 
-std::variant<SessionResult, DriverSetupError> runSession(const SessionOptions &S);
+std::variant<SessionResult, DriverSetupError>
+runSession(const SessionOptions &S);
 
 } // namespace tether
 

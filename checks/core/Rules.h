@@ -264,8 +264,9 @@ bool loadRulePack(const std::string &Text, const std::string &FileName,
 /// indices, as strings) starts in the valid JSON `Text`, or where the closest
 /// enclosing value that exists starts: for errors that name a position, since
 /// nlohmann::json keeps none. Used by the rule-pack and config loaders.
-std::pair<unsigned, unsigned> jsonValuePosition(const std::string &Text,
-                                                const std::vector<std::string> &Path);
+std::pair<unsigned, unsigned>
+jsonValuePosition(const std::string &Text,
+                  const std::vector<std::string> &Path);
 
 /// Reads `Path` and calls loadRulePack. A missing or unreadable file is an
 /// error too.

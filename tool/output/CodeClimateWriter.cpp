@@ -32,8 +32,7 @@ void writeCodeClimate(const RunResult &R, const OutputInfo &Info,
     I["categories"] = ordered::array({"Bug Risk"});
     I["fingerprint"] = D.Fingerprint;
     I["severity"] = D.Level == Severity::Error ? "critical" : "major";
-    I["location"] = {{"path", Path},
-                     {"lines", {{"begin", D.Pos.Line}}}};
+    I["location"] = {{"path", Path}, {"lines", {{"begin", D.Pos.Line}}}};
     Issues.push_back(I);
   }
   OS << Issues.dump(2) << "\n";
