@@ -278,6 +278,39 @@ JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
 
 } // namespace
 
+std::vector<Diagnostic> projectFindings(std::vector<TUFacts> Facts,
+                                        const DriverOptions &O,
+                                        ProjectOutput *Project) {
+  std::set<std::string> MainFiles;
+  for (const TUFacts &F : Facts)
+    MainFiles.insert(F.MainFile);
+  std::set<std::string> Enabled;
+  for (const CheckDescriptor *C : O.Checks)
+    Enabled.insert(C->Name);
+  ProjectModel Model(std::move(Facts), O.Rules);
+  std::optional<llvm::Regex> Filter;
+  if (!O.HeaderFilter.empty())
+    Filter.emplace(O.HeaderFilter);
+  std::vector<Diagnostic> Out;
+  for (Diagnostic &D : Model.findings(Enabled)) {
+    // The same rule as per-TU findings: main files always, headers through
+    // the header filter.
+    if (!MainFiles.count(D.Pos.File) &&
+        !(Filter && (Filter->match(D.Pos.File) ||
+                     Filter->match(D.Pos.DisplayFile))))
+      continue;
+    Out.push_back(std::move(D));
+  }
+  if (Project) {
+    const InferredRules &I = Model.inferred();
+    Project->InferredPack = I.toRulePack();
+    Project->InferredEntries = I.ThreadTypes.size() + I.Executors.size() +
+                               I.MutexTypes.size() + I.LockTypes.size() +
+                               I.ConditionVariables.size();
+  }
+  return Out;
+}
+
 RunResult reportFromFacts(std::vector<TUFacts> Facts, const DriverOptions &O,
                           ProjectOutput *Project) {
   std::stable_sort(Facts.begin(), Facts.end(),
@@ -285,42 +318,18 @@ RunResult reportFromFacts(std::vector<TUFacts> Facts, const DriverOptions &O,
                      return A.MainFile < B.MainFile;
                    });
   RunResult Out;
-  std::set<std::string> MainFiles;
   for (const TUFacts &F : Facts) {
     if (F.Failed)
       Out.Errors.push_back(F.Error);
     else
       ++Out.FilesAnalyzed;
     Out.FromCache += F.FromCache;
-    MainFiles.insert(F.MainFile);
     for (const Diagnostic &D : F.Diagnostics)
       Out.Diagnostics.push_back(D);
   }
-  if (O.Project) {
-    std::set<std::string> Enabled;
-    for (const CheckDescriptor *C : O.Checks)
-      Enabled.insert(C->Name);
-    ProjectModel Model(std::move(Facts), O.Rules);
-    std::optional<llvm::Regex> Filter;
-    if (!O.HeaderFilter.empty())
-      Filter.emplace(O.HeaderFilter);
-    for (Diagnostic &D : Model.findings(Enabled)) {
-      // The same rule as per-TU findings: main files always, headers
-      // through the header filter.
-      if (!MainFiles.count(D.Pos.File) &&
-          !(Filter && (Filter->match(D.Pos.File) ||
-                       Filter->match(D.Pos.DisplayFile))))
-        continue;
+  if (O.Project && O.ProjectStep)
+    for (Diagnostic &D : projectFindings(std::move(Facts), O, Project))
       Out.Diagnostics.push_back(std::move(D));
-    }
-    if (Project) {
-      const InferredRules &I = Model.inferred();
-      Project->InferredPack = I.toRulePack();
-      Project->InferredEntries =
-          I.ThreadTypes.size() + I.Executors.size() + I.MutexTypes.size() +
-          I.LockTypes.size() + I.ConditionVariables.size();
-    }
-  }
   normalizeDiagnostics(Out.Diagnostics);
   return Out;
 }
@@ -394,9 +403,16 @@ runAnalysis(const DriverOptions &O, std::vector<TUFacts> *FactsOut,
     Cache = std::make_unique<ResultCache>(O.CacheDir, O.CacheKey);
   std::vector<JobResult> Results(Jobs.size());
   std::atomic<size_t> Next{0};
+  std::mutex ProgressMutex;
+  size_t Done = 0; // guarded by ProgressMutex
   auto Worker = [&] {
-    for (size_t I = Next++; I < Jobs.size(); I = Next++)
+    for (size_t I = Next++; I < Jobs.size(); I = Next++) {
       Results[I] = runOne(O, *DB, Jobs[I], Cache.get());
+      if (O.OnFileDone) {
+        std::lock_guard<std::mutex> Lock(ProgressMutex);
+        O.OnFileDone(Jobs[I].Display, ++Done, Jobs.size());
+      }
+    }
   };
   unsigned N = std::max(1u, std::min<unsigned>(O.Jobs, Jobs.size()));
   if (N == 1) {

@@ -16,6 +16,7 @@
 #include "core/Rules.h"
 #include "project/Facts.h"
 
+#include <functional>
 #include <optional>
 #include <variant>
 #include <string>
@@ -42,6 +43,10 @@ struct DriverOptions {
   /// Join the facts of all translation units and run the project step
   /// (inferred wrappers, cross-file checks); off with --no-project.
   bool Project = true;
+  /// With Project: run the project step in this call. A session that runs
+  /// the driver once per configuration turns it off and runs the step once
+  /// over the facts of every group (projectFindings).
+  bool ProjectStep = true;
   /// Parse every translation unit and run nothing on it (--parse-only): the
   /// floor the benchmarks compare against.
   bool ParseOnly = false;
@@ -49,6 +54,11 @@ struct DriverOptions {
   /// of everything in this run that decides a result.
   std::string CacheDir;
   std::string CacheKey;
+  /// Optional: called after each translation unit (analyzed or not) with its
+  /// displayed path, the number finished so far and the total. The driver
+  /// serializes the calls.
+  std::function<void(const std::string &File, size_t Done, size_t Total)>
+      OnFileDone;
   /// --shard K/N: analyze only the translation units whose index in the
   /// sorted list is K-1 modulo N (1-based K; N = 0: no sharding).
   unsigned ShardIndex = 0, ShardCount = 0;
@@ -82,6 +92,13 @@ runAnalysis(const DriverOptions &O, std::vector<TUFacts> *Facts = nullptr,
 /// shards give the same report, byte for byte.
 RunResult reportFromFacts(std::vector<TUFacts> Facts, const DriverOptions &O,
                           ProjectOutput *Project = nullptr);
+
+/// The project step alone: what it reports over `Facts` for O.Checks, with
+/// O.Rules as the known rules, filtered like per-TU findings (main files,
+/// and headers through O.HeaderFilter).
+std::vector<Diagnostic> projectFindings(std::vector<TUFacts> Facts,
+                                        const DriverOptions &O,
+                                        ProjectOutput *Project = nullptr);
 
 /// The -resource-dir of the clang this tool was built against.
 const char *clangResourceDir();

@@ -8,7 +8,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "Cache.h"
+#include "Baseline.h"
+#include "Config.h"
 #include "Driver.h"
+#include "Progress.h"
+#include "Session.h"
 #include "output/Writers.h"
 
 #include "core/Glob.h"
@@ -183,6 +187,8 @@ int main(int argc, char **argv) {
                "tether"};
   App.footer("Exit codes: 0 no findings, 1 findings, 2 usage, configuration "
              "or tool error (including a file that could not be analyzed).\n"
+             "Configuration: .tether.json files (docs/cli.md); NOLINT "
+             "comments as in clang-tidy.\n"
              "Docs: docs/checks/<check>.md, docs/cli.md, docs/rules.md");
   std::vector<std::string> Files;
   std::string BuildPath, ChecksSpec = "*", Format = "text", OutputPath,
@@ -195,6 +201,8 @@ int main(int argc, char **argv) {
   std::string FactsOut, Shard;
   std::vector<std::string> MergeInputs;
   unsigned Jobs = std::max(1u, std::thread::hardware_concurrency());
+  std::string ConfigFile, DumpConfigFor, WarningsAsErrors, BaselinePath,
+      WriteBaselinePath;
 
   App.add_option("files", Files, "Source files to analyze");
   App.add_option("-p,--build-path", BuildPath,
@@ -205,8 +213,9 @@ int main(int argc, char **argv) {
                  "syntax (e.g. '-*,spawn-*'); default '*'");
   App.add_flag("--list-checks", ListChecks,
                "List the enabled checks and exit");
-  App.add_option("--format", Format, "Output format: text, json or sarif")
-      ->check(CLI::IsMember({"text", "json", "sarif"}));
+  App.add_option("--format", Format,
+                 "Output format: text, json, sarif or codeclimate")
+      ->check(CLI::IsMember({"text", "json", "sarif", "codeclimate"}));
   App.add_option("-o,--output", OutputPath,
                  "Write the report to this file (atomically) instead of "
                  "stdout");
@@ -237,7 +246,23 @@ int main(int argc, char **argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   App.add_option("--color", Color, "auto, always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
-  App.add_flag("-q,--quiet", Quiet, "Do not print the summary line");
+  App.add_option("--config-file", ConfigFile,
+                 "Use this configuration file for every file instead of "
+                 "searching for .tether.json files");
+  App.add_option("--dump-config", DumpConfigFor,
+                 "Print the effective configuration for this file (default: "
+                 "the working directory) as JSON and exit")
+      ->expected(0, 1);
+  App.add_option("--warnings-as-errors", WarningsAsErrors,
+                 "Check globs whose findings are reported as errors");
+  App.add_option("--baseline", BaselinePath,
+                 "Report only the findings that are not in this baseline "
+                 "file");
+  App.add_option("--write-baseline", WriteBaselinePath,
+                 "Write the fingerprints of the findings to this baseline "
+                 "file, report them, and exit 0");
+  App.add_flag("-q,--quiet", Quiet,
+               "Do not print progress or the summary line");
   App.add_flag("--no-project", NoProject,
                "Analyze each translation unit on its own: no project step "
                "(inferred wrappers, cross-file checks)");
@@ -291,6 +316,39 @@ int main(int argc, char **argv) {
   std::string Err;
   if (!Globs.parse(ChecksSpec, Err))
     return fail("--checks: " + Err);
+
+  ConfigOverrides Overrides;
+  if (App.count("--checks"))
+    Overrides.Checks = ChecksSpec;
+  if (App.count("--warnings-as-errors")) {
+    CheckGlobs WaE;
+    if (!WaE.parse(WarningsAsErrors, Err))
+      return fail("--warnings-as-errors: " + Err);
+    Overrides.WarningsAsErrors = WarningsAsErrors;
+  }
+  if (App.count("--header-filter"))
+    Overrides.HeaderFilter = HeaderFilter;
+  Overrides.Rules = RuleFiles;
+  Overrides.StrictGlobals = StrictGlobals;
+  ConfigResolver Configs(Overrides, ConfigFile);
+  if (App.count("--dump-config")) {
+    llvm::SmallString<256> For(DumpConfigFor.empty() ? "." : DumpConfigFor);
+    llvm::sys::fs::make_absolute(For);
+    if (llvm::sys::fs::is_directory(For))
+      llvm::sys::path::append(For, ".");
+    auto C = Configs.forFile(std::string(For), Err);
+    if (!C)
+      return fail(Err);
+    std::cout << C->toJson().dump(2) << "\n";
+    return ExitClean;
+  }
+  // The checks of the working directory's configuration and --checks;
+  // other directories may have their own (see Session.h).
+  llvm::SmallString<256> Here(".");
+  llvm::sys::fs::make_absolute(Here);
+  auto HereConfig = Configs.forFile(std::string(Here), Err);
+  if (!HereConfig || !Globs.parse(HereConfig->Checks, Err))
+    return fail(Err);
   std::vector<const CheckDescriptor *> Enabled;
   for (const CheckDescriptor &C : Registry.checks())
     if (Globs.enabled(C.Name))
@@ -303,7 +361,9 @@ int main(int argc, char **argv) {
                 << ")  " << C->Summary << "\n";
     return ExitClean;
   }
-  if (Enabled.empty())
+  // With configuration files, another directory may still enable some: the
+  // session decides.
+  if (Enabled.empty() && HereConfig->Sources.empty())
     return fail("no checks enabled by --checks '" + ChecksSpec +
                 "' (see --list-checks)");
 
@@ -378,24 +438,49 @@ int main(int argc, char **argv) {
   OutputFile Out;
   if (!OutputPath.empty() && !Out.open(OutputPath, Err))
     return fail(Err);
+  OutputFile BaselineOut;
+  if (!WriteBaselinePath.empty() && !BaselineOut.open(WriteBaselinePath, Err))
+    return fail(Err);
+  std::vector<BaselineEntry> Baseline;
+  if (!BaselinePath.empty() && !readBaseline(BaselinePath, Baseline, Err))
+    return fail(Err);
 
   ProjectOutput Project;
-  std::variant<RunResult, DriverSetupError> Result;
+  SessionResult Session;
   if (!MergeInputs.empty()) {
+    // A report from facts: the command line's checks and rules, NOLINT
+    // comments; per-directory configuration files do not apply.
     std::vector<TUFacts> Facts;
     if (!readFactsInputs(MergeInputs, Facts, Err))
       return fail(Err);
-    Result = reportFromFacts(std::move(Facts), O, &Project);
+    O.Checks = Enabled;
+    Session.Run = reportFromFacts(std::move(Facts), O, &Project);
+    Session.Checks = Enabled;
+    applySuppressions(Session.Run);
   } else {
-    std::vector<TUFacts> Facts;
-    Result = runAnalysis(O, FactsOut.empty() ? nullptr : &Facts, &Project);
-    if (!FactsOut.empty() && std::holds_alternative<RunResult>(Result) &&
-        !writeFactsOutput(FactsOut, Facts, Err))
+    SessionOptions S;
+    S.Driver = O;
+    S.NoDefaultRules = NoDefaultRules;
+    S.Registry = &Registry;
+    S.Configs = &Configs;
+    S.KeepFacts = !FactsOut.empty();
+    S.Project = &Project;
+    Progress Prog(std::cerr, ::isatty(STDERR_FILENO));
+    if (!Quiet)
+      S.OnFileDone = [&Prog](const std::string &File, size_t Done,
+                             size_t Total) { Prog.fileDone(File, Done, Total); };
+    auto Result = runSession(S);
+    Prog.finish();
+    if (auto *E = std::get_if<DriverSetupError>(&Result))
+      return fail(E->Message);
+    Session = std::move(std::get<SessionResult>(Result));
+    if (!FactsOut.empty() && !writeFactsOutput(FactsOut, Session.Facts, Err))
       return fail(Err);
   }
-  if (auto *E = std::get_if<DriverSetupError>(&Result))
-    return fail(E->Message);
-  RunResult &R = std::get<RunResult>(Result);
+  RunResult &R = Session.Run;
+  if (Session.NoChecksEnabled)
+    return fail("no checks enabled by --checks '" + ChecksSpec +
+                "' and the configuration files (see --dump-config)");
 
   if (DumpInferred) {
     std::ostream &OS = OutputPath.empty() ? std::cout : Out.stream();
@@ -426,13 +511,23 @@ int main(int argc, char **argv) {
   llvm::SmallString<256> Cwd;
   if (!llvm::sys::fs::current_path(Cwd))
     Info.WorkingDir = std::string(Cwd);
-  Info.Checks = Enabled;
+  Info.Checks = Session.Checks;
+
+  if (!WriteBaselinePath.empty()) {
+    writeBaseline(R.Diagnostics, BaselineOut.stream());
+    if (!BaselineOut.commit(Err))
+      return fail(Err);
+  }
+  if (!BaselinePath.empty())
+    applyBaseline(R, Baseline, Info.WorkingDir);
 
   std::ostream &OS = OutputPath.empty() ? std::cout : Out.stream();
   if (Format == "text")
     writeText(R, OS, UseColor);
   else if (Format == "json")
     writeJson(R, Info, OS);
+  else if (Format == "codeclimate")
+    writeCodeClimate(R, Info, OS);
   else
     writeSarif(R, Info, OS);
   OS.flush();
@@ -453,9 +548,26 @@ int main(int argc, char **argv) {
       std::cerr << " (" << R.FromCache << " from the cache)";
     if (!R.Errors.empty())
       std::cerr << ", " << R.Errors.size() << " could not be analyzed";
+    size_t Suppressed = 0, Baselined = 0;
+    for (const Diagnostic &D : R.Hidden) {
+      if (D.SuppressedInSource)
+        ++Suppressed;
+      else if (D.Baseline == BaselineState::Unchanged)
+        ++Baselined;
+    }
+    if (Suppressed)
+      std::cerr << "; " << Suppressed << " suppressed by NOLINT";
+    if (Baselined)
+      std::cerr << "; " << Baselined << " in the baseline";
+    if (!WriteBaselinePath.empty())
+      std::cerr << "; baseline of " << R.Diagnostics.size()
+                << (R.Diagnostics.size() == 1 ? " finding" : " findings")
+                << " written to " << WriteBaselinePath;
     std::cerr << "\n";
   }
   if (!R.Errors.empty())
     return ExitError;
+  if (!WriteBaselinePath.empty())
+    return ExitClean;
   return R.Diagnostics.empty() ? ExitClean : ExitFindings;
 }

@@ -48,6 +48,10 @@ struct FixIt {
 
 enum class Severity { Warning, Error };
 
+/// Where a finding stands against a baseline (--baseline): `None` when the run
+/// has no baseline, `Absent` for a baseline entry that was not found again.
+enum class BaselineState { None, New, Unchanged, Absent };
+
 /// One finding of one check.
 struct Diagnostic {
   std::string Check;          ///< e.g. "spawn-detached-thread"
@@ -63,8 +67,11 @@ struct Diagnostic {
   /// finding, empty at namespace scope. Part of the fingerprint, so findings
   /// keep their identity when unrelated lines move.
   std::string Context;
-  /// Stable identity across runs and line shifts; see computeFingerprints().
+  /// Stable identity across runs and line shifts; see normalizeDiagnostics().
   std::string Fingerprint;
+  /// Silenced by a NOLINT comment (tool/Suppressions.h): kept for SARIF only.
+  bool SuppressedInSource = false;
+  BaselineState Baseline = BaselineState::None;
 };
 
 /// Orders diagnostics by file, line, column, check, message: the order every
@@ -84,7 +91,12 @@ struct ToolError {
 
 /// Everything a run produced.
 struct RunResult {
+  /// The reported findings: what text and JSON show and the exit code counts.
   std::vector<Diagnostic> Diagnostics;
+  /// Findings that are not reported: silenced in the source, already in the
+  /// baseline, or baseline entries no longer found (`Baseline == Absent`).
+  /// Only SARIF lists them, with their suppression or baseline state.
+  std::vector<Diagnostic> Hidden;
   std::vector<ToolError> Errors;
   unsigned FilesAnalyzed = 0;
   /// Of those, how many came from the result cache without parsing.

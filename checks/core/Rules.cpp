@@ -683,6 +683,13 @@ bool loadRulePack(const std::string &Text, const std::string &FileName,
   return true;
 }
 
+std::pair<unsigned, unsigned>
+jsonValuePosition(const std::string &Text,
+                  const std::vector<std::string> &Path) {
+  PointerLocator Loc(Text);
+  return lineCol(Text, Loc.locate(Path));
+}
+
 bool loadRulePackFile(const std::string &Path, RuleSet &Out,
                       std::string &Error) {
   std::ifstream In(Path, std::ios::binary);

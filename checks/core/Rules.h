@@ -12,6 +12,7 @@
 #define TETHER_CHECKS_CORE_RULES_H
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tether {
@@ -261,6 +262,14 @@ struct RuleSet {
 /// offending value; `Out` is then unchanged.
 bool loadRulePack(const std::string &Text, const std::string &FileName,
                   RuleSet &Out, std::string &Error);
+
+/// Line and column (1-based) where the value at `Path` (object keys and array
+/// indices, as strings) starts in the valid JSON `Text`, or where the closest
+/// enclosing value that exists starts: for errors that name a position, since
+/// nlohmann::json keeps none. Used by the rule-pack and config loaders.
+std::pair<unsigned, unsigned>
+jsonValuePosition(const std::string &Text,
+                  const std::vector<std::string> &Path);
 
 /// Reads `Path` and calls loadRulePack. A missing or unreadable file is an
 /// error too.

@@ -1,5 +1,8 @@
 //===--- CoreTest.cpp - The Clang-free core: rules, globs, the model ------===//
 
+#include "Baseline.h"
+#include "Config.h"
+#include "Suppressions.h"
 #include "core/Diagnostic.h"
 #include "core/Glob.h"
 #include "core/Rules.h"
@@ -149,4 +152,101 @@ TEST(Writers, SarifRelativeUris) {
   EXPECT_EQ(Loc["artifactLocation"]["uriBaseId"], "SRCROOT");
   EXPECT_EQ(J["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"],
             "file:///src/");
+}
+
+TEST(Suppressions, ClangTidyDirectives) {
+  FileSuppressions S("a(); // NOLINT\n"                          // 1
+                     "b(); // NOLINT(spawn-*, -spawn-unjoined-*)\n" // 2
+                     "// NOLINTNEXTLINE(global-*)\n"               // 3
+                     "c();\n"                                       // 4
+                     "/* NOLINTBEGIN(send-*) */\n"                 // 5
+                     "d();\n"                                       // 6
+                     "// NOLINTEND(send-*)\n"                      // 7
+                     "e(); // NOLINTFOO()\n");                     // 8
+  EXPECT_TRUE(S.suppresses(1, "anything"));
+  EXPECT_TRUE(S.suppresses(2, "spawn-detached-thread"));
+  EXPECT_FALSE(S.suppresses(2, "spawn-unjoined-thread"));
+  EXPECT_FALSE(S.suppresses(2, "global-shared-mutable"));
+  EXPECT_FALSE(S.suppresses(3, "global-shared-mutable"));
+  EXPECT_TRUE(S.suppresses(4, "global-shared-mutable"));
+  EXPECT_FALSE(S.suppresses(4, "spawn-detached-thread"));
+  EXPECT_TRUE(S.suppresses(6, "send-dangling-capture"));
+  EXPECT_FALSE(S.suppresses(6, "spawn-detached-thread"));
+  EXPECT_FALSE(S.suppresses(8, "spawn-detached-thread"));
+  EXPECT_TRUE(S.unmatched().empty());
+}
+
+TEST(Suppressions, UnmatchedBeginAndEnd) {
+  FileSuppressions S("// NOLINTBEGIN(spawn-*)\n"
+                     "x();\n"
+                     "// NOLINTEND(send-*)\n"
+                     "  // NOLINTEND\n");
+  ASSERT_EQ(S.unmatched().size(), 3u);
+  EXPECT_TRUE(S.unmatched()[0].IsBegin);
+  EXPECT_EQ(S.unmatched()[0].Line, 1u);
+  EXPECT_EQ(S.unmatched()[2].Line, 4u);
+  EXPECT_EQ(S.unmatched()[2].Column, 6u);
+  EXPECT_FALSE(S.suppresses(2, "spawn-detached-thread"));
+}
+
+TEST(Config, ExcludeGlobs) {
+  EffectiveConfig C;
+  C.Exclude = {{"/p", "third_party"}, {"/p", "gen/**/*.pb.cc"},
+               {"/p/sub", "*_test.cpp"}, {"/p", "/abs/x.cpp"}};
+  EXPECT_TRUE(C.excludes("/p/third_party/a/b.cpp"));
+  EXPECT_FALSE(C.excludes("/p/src/third_party.cpp"));
+  EXPECT_TRUE(C.excludes("/p/gen/a.pb.cc"));
+  EXPECT_TRUE(C.excludes("/p/gen/x/y/a.pb.cc"));
+  EXPECT_TRUE(C.excludes("/p/sub/a_test.cpp"));
+  EXPECT_FALSE(C.excludes("/p/sub/deeper/a_test.cpp"));
+  EXPECT_FALSE(C.excludes("/p/a_test.cpp"));
+  EXPECT_TRUE(C.excludes("/abs/x.cpp"));
+}
+
+TEST(Baseline, NewUnchangedAbsent) {
+  RunResult R;
+  R.Diagnostics = {diagAt(2), diagAt(3, "spawn-a")};
+  normalizeDiagnostics(R.Diagnostics);
+  std::vector<BaselineEntry> B = {{R.Diagnostics[0].Fingerprint, "spawn-x",
+                                   "a.cpp", 2, "m"},
+                                  {"0123", "spawn-gone", "b.cpp", 5, "old"}};
+  applyBaseline(R, B, "/src");
+  ASSERT_EQ(R.Diagnostics.size(), 1u);
+  EXPECT_EQ(R.Diagnostics[0].Check, "spawn-a");
+  EXPECT_EQ(R.Diagnostics[0].Baseline, BaselineState::New);
+  ASSERT_EQ(R.Hidden.size(), 2u);
+  EXPECT_EQ(R.Hidden[0].Baseline, BaselineState::Unchanged);
+  EXPECT_EQ(R.Hidden[1].Baseline, BaselineState::Absent);
+  EXPECT_EQ(R.Hidden[1].Pos.File, "/src/b.cpp");
+  OutputInfo Info;
+  Info.WorkingDir = "/src";
+  std::ostringstream OS;
+  writeSarif(R, Info, OS);
+  auto J = nlohmann::json::parse(OS.str());
+  auto &Res = J["runs"][0]["results"];
+  ASSERT_EQ(Res.size(), 3u);
+  EXPECT_EQ(Res[0]["baselineState"], "new");
+  EXPECT_EQ(Res[1]["baselineState"], "unchanged");
+  EXPECT_EQ(Res[2]["baselineState"], "absent");
+  EXPECT_FALSE(Res[2]["locations"][0]["physicalLocation"]["region"].contains(
+      "startColumn"));
+}
+
+TEST(Writers, CodeClimate) {
+  RunResult R;
+  R.Diagnostics.push_back(diagAt(7));
+  R.Diagnostics[0].Fingerprint = "f00";
+  R.Diagnostics[0].Pos.File = "/src/a.cpp";
+  OutputInfo Info;
+  Info.WorkingDir = "/src";
+  std::ostringstream OS;
+  writeCodeClimate(R, Info, OS);
+  auto J = nlohmann::json::parse(OS.str());
+  ASSERT_TRUE(J.is_array());
+  EXPECT_EQ(J[0]["check_name"], "spawn-x");
+  EXPECT_EQ(J[0]["description"], "m");
+  EXPECT_EQ(J[0]["fingerprint"], "f00");
+  EXPECT_EQ(J[0]["severity"], "major");
+  EXPECT_EQ(J[0]["location"]["path"], "a.cpp");
+  EXPECT_EQ(J[0]["location"]["lines"]["begin"], 7);
 }

@@ -82,9 +82,18 @@ void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
     Errors.push_back(
         {{"file", E.File}, {"message", E.Message}, {"details", E.Details}});
   Doc["errors"] = Errors;
+  size_t Suppressed = 0, Baselined = 0;
+  for (const Diagnostic &D : R.Hidden) {
+    if (D.SuppressedInSource)
+      ++Suppressed;
+    else if (D.Baseline == BaselineState::Unchanged)
+      ++Baselined;
+  }
   Doc["summary"] = {{"files_analyzed", R.FilesAnalyzed},
                     {"findings", R.Diagnostics.size()},
-                    {"errors", R.Errors.size()}};
+                    {"errors", R.Errors.size()},
+                    {"suppressed", Suppressed},
+                    {"baselined", Baselined}};
   OS << Doc.dump(2) << "\n";
 }
 
@@ -126,15 +135,23 @@ void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
     return -1;
   };
   ordered Results = ordered::array();
-  for (const Diagnostic &D : R.Diagnostics) {
+  auto AddResult = [&](const Diagnostic &D) {
     ordered Res;
     Res["ruleId"] = D.Check;
     if (int I = RuleIndex(D.Check); I >= 0)
       Res["ruleIndex"] = I;
     Res["level"] = D.Level == Severity::Error ? "error" : "warning";
     Res["message"] = {{"text", D.Message}};
-    Res["locations"] = ordered::array({{{"physicalLocation",
-                                         physical(D.Pos, Info)}}});
+    if (D.Baseline == BaselineState::Absent) { // no column, maybe no line
+      ordered Loc = physical(D.Pos, Info);
+      Loc.erase("region");
+      if (D.Pos.Line > 0)
+        Loc["region"] = {{"startLine", D.Pos.Line}};
+      Res["locations"] = ordered::array({{{"physicalLocation", Loc}}});
+    } else {
+      Res["locations"] = ordered::array({{{"physicalLocation",
+                                           physical(D.Pos, Info)}}});
+    }
     if (!D.Notes.empty()) {
       ordered Rel = ordered::array();
       int Id = 1;
@@ -145,6 +162,13 @@ void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
       Res["relatedLocations"] = Rel;
     }
     Res["partialFingerprints"] = {{"tether/v1", D.Fingerprint}};
+    if (D.SuppressedInSource)
+      Res["suppressions"] = ordered::array({{{"kind", "inSource"}}});
+    if (D.Baseline != BaselineState::None)
+      Res["baselineState"] = D.Baseline == BaselineState::New ? "new"
+                             : D.Baseline == BaselineState::Unchanged
+                                 ? "unchanged"
+                                 : "absent";
     if (!D.Fixes.empty()) {
       ordered Changes = ordered::array();
       for (const FixIt &F : D.Fixes)
@@ -160,7 +184,11 @@ void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
             {"artifactChanges", Changes}}});
     }
     Results.push_back(Res);
-  }
+  };
+  for (const Diagnostic &D : R.Diagnostics)
+    AddResult(D);
+  for (const Diagnostic &D : R.Hidden)
+    AddResult(D);
   ordered Notifications = ordered::array();
   for (const ToolError &E : R.Errors) {
     ordered N = {{"level", "error"}, {"message", {{"text", E.Message}}}};

@@ -1,4 +1,4 @@
-//===--- Writers.h - Text, JSON and SARIF output of a RunResult -----------===//
+//===--- Writers.h - Text, JSON, SARIF and Code Climate output ------------===//
 //
 // Every writer reads the same model (core/Diagnostic.h) and nothing else, so
 // the formats cannot disagree. None of them depends on Clang.
@@ -36,6 +36,11 @@ void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS);
 
 /// SARIF 2.1.0, one run.
 void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS);
+
+/// GitLab's code-quality report (a Code Climate subset): a JSON array of
+/// issues with description, check_name, fingerprint, severity and location.
+void writeCodeClimate(const RunResult &R, const OutputInfo &Info,
+                      std::ostream &OS);
 
 /// "file:///a/b%20c.cpp" for "/a/b c.cpp"; relative paths stay relative.
 std::string pathToUri(const std::string &Path);
