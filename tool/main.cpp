@@ -13,6 +13,7 @@
 #include "Driver.h"
 #include "Progress.h"
 #include "Session.h"
+#include "Suppressions.h"
 #include "output/Writers.h"
 
 #include "core/Glob.h"

@@ -104,16 +104,24 @@ bool isCallableType(QualType T) {
 /// A class template specialization with a callable among its (first level
 /// of) template arguments: std::deque<std::function<void()>>,
 /// BlockingQueue<Task>.
-bool isCallableContainer(QualType T) {
+bool isCallableContainer(QualType T, int Depth = 0) {
   const CXXRecordDecl *RD = recordOf(T);
   const auto *Spec = dyn_cast_or_null<ClassTemplateSpecializationDecl>(RD);
-  if (!Spec)
+  if (!Spec || Depth > 3)
     return false;
   for (const TemplateArgument &A : Spec->getTemplateArgs().asArray()) {
     if (A.getKind() != TemplateArgument::Type)
       continue;
-    if (isCallableType(A.getAsType()) || isCallableContainer(A.getAsType()))
+    QualType E = A.getAsType();
+    if (isCallableType(E) || isCallableContainer(E, Depth + 1))
       return true;
+    // A queue of work items: a struct that holds the callable (with a tag,
+    // a priority, an unschedule hook).
+    if (const CXXRecordDecl *Item = recordOf(E))
+      if (Item->hasDefinition() && !Item->isLambda())
+        for (const FieldDecl *F : Item->getDefinition()->fields())
+          if (isCallableType(F->getType()))
+            return true;
   }
   return false;
 }
@@ -207,6 +215,52 @@ private:
       if (V->hasGlobalStorage())
         return usrOf(V);
     return {};
+  }
+  /// The field of the object's own class that `E` reaches into:
+  /// `queue_`, `this->queue_.back().function`, `item.function` for a local
+  /// `auto &item = queue_.back()`; null for anything else.
+  const FieldDecl *ownerField(const Expr *E, int Depth = 0) {
+    for (int K = 0; E && K < 16 && Depth < 4; ++K) {
+      E = E->IgnoreParenImpCasts();
+      if (const Expr *M = movedArgument(E)) {
+        E = M;
+        continue;
+      }
+      if (const auto *ME = dyn_cast<MemberExpr>(E)) {
+        const Expr *Base = ME->getBase()->IgnoreParenImpCasts();
+        if (isa<CXXThisExpr>(Base))
+          return dyn_cast<FieldDecl>(ME->getMemberDecl());
+        E = Base;
+        continue;
+      }
+      if (const auto *MC = dyn_cast<CXXMemberCallExpr>(E)) {
+        E = MC->getImplicitObjectArgument();
+        continue;
+      }
+      if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(E)) {
+        if (OC->getNumArgs() == 0)
+          return nullptr;
+        E = OC->getArg(0); // queue_[i], *it
+        continue;
+      }
+      if (const auto *UO = dyn_cast<UnaryOperator>(E)) {
+        E = UO->getSubExpr();
+        continue;
+      }
+      if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
+        const auto *V = dyn_cast<VarDecl>(DRE->getDecl());
+        if (!V || !V->hasLocalStorage() || isa<ParmVarDecl>(V))
+          return nullptr;
+        // A reference or iterator into a member container.
+        if (const auto *F = dyn_cast_or_null<FieldDecl>(resolveAlias(V, Ctx)))
+          return F;
+        if (!V->getType()->isReferenceType() || !V->getInit())
+          return nullptr;
+        return ownerField(V->getInit(), Depth + 1);
+      }
+      return nullptr;
+    }
+    return nullptr;
   }
   FieldKind fieldKind(QualType T, std::string &ClassUSR) {
     if (threadRule(T, Rules))
@@ -406,6 +460,8 @@ std::string Extractor::invokedField(const Expr *Callee,
                                     const FunctionDecl *FD) {
   if (!Callee)
     return {};
+  if (const FieldDecl *F = ownerField(Callee))
+    return usrOf(F);
   const ValueDecl *D = rootDecl(Callee->IgnoreParenImpCasts());
   if (!D)
     return {};
@@ -420,10 +476,11 @@ std::string Extractor::invokedField(const Expr *Callee,
     if (!Init)
       return {};
     Init = ignoreWrappers(Init);
-    if (const Expr *M = movedArgument(Init))
-      Init = M;
-    const ValueDecl *R = rootDecl(ignoreWrappers(Init));
-    return R && isa<FieldDecl>(R) ? usrOf(R) : std::string();
+    if (const auto *CE = dyn_cast<CXXConstructExpr>(Init))
+      if (CE->getNumArgs() == 1)
+        Init = CE->getArg(0);
+    const FieldDecl *F = ownerField(Init);
+    return F ? usrOf(F) : std::string();
   };
   if (std::string F = fromField(V->getInit()); !F.empty())
     return F;
@@ -687,10 +744,8 @@ void Extractor::recordStores(const FunctionDecl *FD, FunctionFact &F) {
   if (!MD || !FD->getBody())
     return;
   auto fieldOf = [&](const Expr *E) -> std::string {
-    if (!E)
-      return {};
-    const ValueDecl *R = rootDecl(E->IgnoreParenImpCasts());
-    return R && isa<FieldDecl>(R) ? usrOf(R) : std::string();
+    const FieldDecl *F = E ? ownerField(E) : nullptr;
+    return F ? usrOf(F) : std::string();
   };
   for (unsigned I : F.CallableParams) {
     const ParmVarDecl *P = FD->getParamDecl(I);

@@ -138,8 +138,22 @@ bool isWriteAccess(const Expr *Ref, ASTContext &Ctx) {
       case UO_PreDec:
       case UO_PostInc:
       case UO_PostDec:
-      case UO_AddrOf:
         return true;
+      case UO_AddrOf: {
+        // Taking the address lets the object be written, unless the address
+        // is only returned (see below).
+        const Stmt *Up = UO;
+        for (int K = 0; K < 8; ++K) {
+          auto PP = Ctx.getParents(*Up);
+          const Stmt *Q = PP.empty() ? nullptr : PP[0].get<Stmt>();
+          if (Q && isa<ParenExpr, ImplicitCastExpr, ExprWithCleanups>(Q)) {
+            Up = Q;
+            continue;
+          }
+          return !(Q && isa<ReturnStmt>(Q));
+        }
+        return true;
+      }
       default:
         return false;
       }
@@ -179,21 +193,12 @@ bool isWriteAccess(const Expr *Ref, ASTContext &Ctx) {
           return paramWrites(CE->getConstructor(), I);
       return false;
     }
-    if (isa<ReturnStmt>(P)) {
-      // `return g;` from a function returning a non-const reference.
-      DynTypedNode N = DynTypedNode::create(*P);
-      for (int Up = 0; Up < 256; ++Up) {
-        auto PP = Ctx.getParents(N);
-        if (PP.empty())
-          return false;
-        if (const auto *FD = PP[0].get<FunctionDecl>())
-          return nonConstRef(FD->getReturnType());
-        if (const auto *L = PP[0].get<LambdaExpr>())
-          return nonConstRef(L->getCallOperator()->getReturnType());
-        N = PP[0];
-      }
+    // `return g;` from a function returning a reference, `return &g;`: an
+    // accessor hands the object out; whoever writes through the result
+    // writes, not the accessor (a function-local static singleton's
+    // Instance() is not a write).
+    if (isa<ReturnStmt>(P))
       return false;
-    }
     return false;
   }
   return false;

@@ -463,10 +463,23 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
           L.insert(G.Target);
       return L;
     };
-    std::set<std::string> SafeClasses;
+    // Classes that synchronize themselves: inferred mutexes, atomic
+    // wrappers, and classes that hold a mutex of a known or inferred type
+    // (a cache guarding its map with a port::RWMutex).
+    std::set<std::string> SafeClasses, MutexClasses;
     for (const MutexTypeRule &R : Inferred.MutexTypes)
       for (const auto &[USR, C] : Classes)
         if (C->Name == R.Type)
+          MutexClasses.insert(USR);
+    SafeClasses = MutexClasses;
+    for (const SynchronizedTypeRule &R : Inferred.SynchronizedTypes)
+      for (const auto &[USR, C] : Classes)
+        if (C->Name == R.Type)
+          SafeClasses.insert(USR);
+    for (const auto &[USR, C] : Classes)
+      for (const FieldFact &F : C->Fields)
+        if (F.Kind == FieldKind::Mutex ||
+            (F.Kind == FieldKind::Object && MutexClasses.count(F.Class)))
           SafeClasses.insert(USR);
 
     struct Use {

@@ -493,6 +493,27 @@ void ProjectModel::infer(const RuleSet &Known) {
     }
   }
 
+  // Synchronized types: every field atomic (class template specializations
+  // share their name: one entry).
+  std::set<std::string> SyncNames;
+  for (const auto &[ClassUSR, C] : Classes) {
+    if (known(C->Name) || C->OtherFields != 0 || C->Fields.empty() ||
+        !C->Bases.empty() || Known.synchronizedType(C->Name))
+      continue;
+    if (!std::all_of(C->Fields.begin(), C->Fields.end(), [](const FieldFact &F) {
+          return F.Kind == FieldKind::Atomic;
+        }))
+      continue;
+    if (!SyncNames.insert(C->Name).second)
+      continue;
+    SynchronizedTypeRule R;
+    R.Type = C->Name;
+    R.Pack = "inferred";
+    R.Why = "inferred: every field is atomic ('" + C->Fields.front().Name +
+            "', " + where(C->Pos) + ")";
+    Inferred.SynchronizedTypes.push_back(std::move(R));
+  }
+
   // Lock types, once the mutex types are known: a constructor that locks
   // (a raw mutex it refers to, or through an inferred mutex's lock method)
   // and a destructor that unlocks.
@@ -609,6 +630,12 @@ std::string InferredRules::toRulePack() const {
     for (const LockTypeRule &R : LockTypes)
       A.push_back(ordered_json{{"type", R.Type}, {"why", R.Why}});
     J["lock_types"] = A;
+  }
+  if (!SynchronizedTypes.empty()) {
+    ordered_json A = ordered_json::array();
+    for (const SynchronizedTypeRule &R : SynchronizedTypes)
+      A.push_back(ordered_json{{"type", R.Type}, {"why", R.Why}});
+    J["synchronized_types"] = A;
   }
   return J.dump(2) + "\n";
 }

@@ -7,7 +7,7 @@
 //   - the project call graph (direct calls, constructors, lambdas run where
 //     they are created, every override of a virtual callee);
 //   - inferred wrappers: the project's own thread classes, pools and event
-//     loops, mutexes, guards and condition variables, derived from what
+//     loops, mutexes, guards, condition variables and atomic wrappers, derived from what
 //     their methods do (WrapperInference.cpp), as a rule pack a team can
 //     review and commit (`--dump-inferred-rules`);
 //   - thread contexts across files: every spawn site, every callable handed
@@ -52,10 +52,13 @@ struct InferredRules {
   std::vector<MutexTypeRule> MutexTypes;
   std::vector<LockTypeRule> LockTypes;
   std::vector<ConditionVariableRule> ConditionVariables;
+  /// Classes whose every field is atomic (a relaxed counter wrapper).
+  std::vector<SynchronizedTypeRule> SynchronizedTypes;
 
   bool empty() const {
     return ThreadTypes.empty() && Executors.empty() && MutexTypes.empty() &&
-           LockTypes.empty() && ConditionVariables.empty();
+           LockTypes.empty() && ConditionVariables.empty() &&
+           SynchronizedTypes.empty();
   }
   /// A schema-1 rule pack ("pack": "inferred"), each entry's `why` naming
   /// the evidence (file and line); `thread_types` entries carry `start`.
