@@ -47,7 +47,7 @@ void monitor::demonitor() {
 std::optional<down> monitor::wait_for(std::chrono::milliseconds timeout) const {
   if (!slot_) return std::nullopt;
   std::unique_lock lk(slot_->mu);
-  slot_->cv.wait_for(lk, timeout, [&] { return slot_->d.has_value(); });
+  detail::wait_until(slot_->cv, lk, detail::deadline_after(timeout), [&] { return slot_->d.has_value(); });
   return slot_->d;
 }
 

@@ -75,7 +75,7 @@ void process_core::wait_exited() const {
 
 bool process_core::wait_exited_until(clock::time_point deadline) const {
   std::unique_lock lk(mu_);
-  return cv_.wait_until(lk, deadline, [&] { return reason_.has_value(); });
+  return detail::wait_until(cv_, lk, deadline, [&] { return reason_.has_value(); });
 }
 
 std::uint64_t process_core::add_watcher(watcher fn) {

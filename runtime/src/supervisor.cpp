@@ -190,7 +190,7 @@ void supervisor_core::terminate_record(child_record& rec) {
   if (rec.spec.shutdown.infinite) {
     core->wait_exited();
   } else {
-    done = core->wait_exited_until(std::chrono::steady_clock::now() + rec.spec.shutdown.timeout);
+    done = core->wait_exited_until(deadline_after(rec.spec.shutdown.timeout));
   }
   if (done) {
     rec.thread.join();
@@ -210,7 +210,7 @@ void supervisor_core::terminate_all() {
 bool supervisor_core::record_restart() {
   auto now = std::chrono::steady_clock::now();
   restart_times_.push_back(now);
-  while (!restart_times_.empty() && restart_times_.front() < now - flags_.period)
+  while (!restart_times_.empty() && longer_than(now - restart_times_.front(), flags_.period))
     restart_times_.pop_front();
   return static_cast<int>(restart_times_.size()) <= flags_.max_restarts;
 }
@@ -481,7 +481,7 @@ std::optional<exit_reason> supervisor_owner::wait_for(std::chrono::milliseconds 
     std::lock_guard lk(mu_);
     if (!started_) return exit_reason::failure(error(errc::no_process, "supervisor not started"));
   }
-  if (!core_->wait_exited_until(std::chrono::steady_clock::now() + t)) return std::nullopt;
+  if (!core_->wait_exited_until(deadline_after(t))) return std::nullopt;
   return core_->reason();
 }
 

@@ -49,7 +49,7 @@ class task_pool {
     for (auto& q : queued)
       q->cancel(error(errc::shutdown, "task supervisor '" + opts_.name + "' shut down before the task ran"));
     for (auto& r : running) r->proc().request_stop();
-    const auto deadline = std::chrono::steady_clock::now() + opts_.shutdown;
+    const auto deadline = deadline_after(opts_.shutdown);
     for (auto& r : running) {
       if (!r->proc().wait_exited_until(deadline)) {
         report({task_report::kind::straggler, r->proc().pid(), r->proc().name(),

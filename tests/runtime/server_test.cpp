@@ -349,3 +349,33 @@ TEST_F(MonitorTest, LinkErrors) {
   EXPECT_TRUE(link(p, p).is(errc::invalid_argument));
   EXPECT_TRUE(link(p, process_ref{}).is(errc::no_process));
 }
+
+// ---- issue 12: contract regressions ------------------------------------------
+
+TEST_F(ServerTest, CallWithInfinityWaitsForTheReply) {
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, {}, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  // Before the fix now() + milliseconds::max() overflowed (UB) and the call
+  // returned timeout at once.
+  auto r = ref.call({Req::slow, 30}, tether::infinity);
+  ASSERT_TRUE(r) << r.error().describe();
+  auto big = ref.call({Req::add, 2}, std::chrono::milliseconds::max() - 1ms);
+  ASSERT_TRUE(big) << big.error().describe();
+  EXPECT_EQ(*big, 2);
+  // Deadline overloads: none, and one in the past (a reply is not awaited).
+  auto forever = ref.call({Req::add, 1}, std::chrono::steady_clock::time_point::max());
+  ASSERT_TRUE(forever);
+  EXPECT_EQ(*forever, 3);
+  auto gate = std::make_shared<tether_test::flag>();
+  EXPECT_TRUE(ref.call({Req::block, 0, gate}, std::chrono::steady_clock::now() - 1s).is(errc::timeout));
+  gate->set();
+  auto st = ref.inspect([](Counter& c) { return c.value; }, tether::infinity);
+  ASSERT_TRUE(st);
+  // A monitor and a process wait with infinity do not overflow either.
+  monitor m(ref.process());
+  EXPECT_FALSE(m.wait_for(0ms));
+  (*s)->stop();
+  EXPECT_TRUE(ref.process().wait_exited_for(tether::infinity));
+  EXPECT_TRUE(m.wait_for(tether::infinity));
+}

@@ -487,3 +487,21 @@ TEST_F(SupervisorTest, RandomCrashesUnderLoadOverThousandsOfRestarts) {
   EXPECT_GE(restarts.load(), target);
   EXPECT_EQ(sup.wait().kind, exit_kind::shutdown);
 }
+
+// ---- issue 12: contract regressions ------------------------------------------
+
+TEST_F(SupervisorTest, InfinitePeriodCountsEveryRestart) {
+  Probe p;
+  Reports r;
+  // Before the fix `now - period` overflowed and the restart window never
+  // filled, so intensity was never reached.
+  supervisor sup({strategy::one_for_one, 1, tether::infinity}, {p.child("a")}, opts(r));
+  ASSERT_TRUE(sup.start());
+  p.trigger("a");
+  ASSERT_TRUE(p.wait_starts("a", 2));
+  p.trigger("a");
+  auto why = sup.wait_for(5000ms);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(why->err.code, errc::intensity_exceeded);
+  EXPECT_TRUE(sup.wait_for(tether::infinity).has_value());
+}

@@ -165,3 +165,49 @@ TEST_F(TaskTest, RootSupervisorsRunWork) {
   ASSERT_TRUE(p);
   EXPECT_TRUE(p->wait_exited_for(5000ms));
 }
+
+// ---- issue 12: contract regressions ------------------------------------------
+
+TEST_F(TaskTest, AwaitWithInfinityWaitsForTheValue) {
+  task_supervisor tasks;
+  auto gate = std::make_shared<tether_test::flag>();
+  auto t = tasks.async([gate] {
+    gate->wait_for(10000ms);
+    return 7;
+  });
+  // Not finished yet: before the fix now() + max overflowed and this
+  // returned timeout at once.
+  std::jthread opener([gate] {
+    std::this_thread::sleep_for(20ms);  // make the await actually wait
+    gate->set();
+  });
+  auto v = t.await(tether::infinity);
+  ASSERT_TRUE(v) << v.error().describe();
+  EXPECT_EQ(*v, 7);
+  auto u = tasks.async([] { return 8; });
+  auto w = u.await(std::chrono::steady_clock::time_point::max());
+  ASSERT_TRUE(w);
+  EXPECT_EQ(*w, 8);
+  EXPECT_TRUE(u.await(std::chrono::milliseconds::min()).is(errc::already_consumed));
+}
+
+TEST_F(TaskTest, TimeoutArithmeticSaturates) {
+  const auto now = std::chrono::steady_clock::now();
+  using tp = std::chrono::steady_clock::time_point;
+  EXPECT_EQ(detail::deadline_after(tether::infinity, now), tp::max());
+  EXPECT_EQ(detail::deadline_after(std::chrono::milliseconds::max() / 2, now), tp::max());
+  EXPECT_EQ(detail::deadline_after(std::chrono::milliseconds::min(), now), now);
+  EXPECT_EQ(detail::deadline_after(0ms, now), now);
+  EXPECT_EQ(detail::deadline_after(5ms, now), now + 5ms);
+  EXPECT_TRUE(shutdown_policy(tether::infinity).infinite);
+  EXPECT_FALSE(shutdown_policy(5000ms).infinite);
+  task_options o;
+  o.shutdown = tether::infinity;  // shutdown waits without overflowing
+  task_supervisor tasks(o);
+  auto t = tasks.async([](std::stop_token st) {
+    while (!st.stop_requested()) std::this_thread::yield();
+    return 1;
+  });
+  tasks.shutdown();
+  EXPECT_TRUE(t.ready());
+}

@@ -65,7 +65,7 @@ class monitor {
   monitor& operator=(const monitor&) = delete;
   ~monitor();
 
-  /// The down, if it arrived within timeout.
+  /// The down, if it arrived within timeout (tether::infinity: no timeout).
   std::optional<down> wait_for(std::chrono::milliseconds timeout) const;
   /// Blocks until the down arrives.
   down wait() const;

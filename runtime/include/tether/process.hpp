@@ -48,6 +48,7 @@
 #include <thread>
 
 #include "tether/error.hpp"
+#include "tether/timeout.hpp"
 
 namespace tether {
 
@@ -82,6 +83,7 @@ class process_core : public std::enable_shared_from_this<process_core> {
   bool exited() const;
   std::optional<exit_reason> reason() const;
   void wait_exited() const;
+  /// time_point::max() waits without a deadline.
   bool wait_exited_until(clock::time_point deadline) const;
 
   /// Adds a watcher called exactly once with the exit reason. If the process
@@ -134,10 +136,14 @@ class process_ref {
   bool alive() const { return core_ && !core_->exited(); }
   /// The exit reason, once exited.
   std::optional<exit_reason> exit() const { return core_ ? core_->reason() : std::nullopt; }
-  /// Blocks until exit or timeout. Returns true if exited. An empty ref
-  /// returns true at once.
+  /// Blocks until exit or timeout (tether::infinity: no timeout; see
+  /// timeout.hpp). Returns true if exited. An empty ref returns true at once.
   bool wait_exited_for(std::chrono::milliseconds timeout) const {
-    return !core_ || core_->wait_exited_until(detail::process_core::clock::now() + timeout);
+    return !core_ || core_->wait_exited_until(detail::deadline_after(timeout));
+  }
+  /// As wait_exited_for with an absolute deadline (time_point::max(): none).
+  bool wait_exited_until(std::chrono::steady_clock::time_point deadline) const {
+    return !core_ || core_->wait_exited_until(deadline);
   }
 
   const std::shared_ptr<detail::process_core>& core() const noexcept { return core_; }

@@ -8,7 +8,7 @@
 //   client API                      Impl callback (server thread)   OTP
 //   ------------------------------  ------------------------------  -------------------------
 //   server_child<Impl>(id, make)    make(child_context&) -> Impl    init/1
-//   ref.call(req, timeout)          handle_call(req) -> reply_type  handle_call/3, call/3
+//   ref.call(req, timeout|deadline) handle_call(req) -> reply_type  handle_call/3, call/3
 //   ref.cast(msg)                   handle_cast(msg)                handle_cast/2, cast/2
 //   ref.inspect(f, timeout)         f(Impl&) on the system lane     sys:get_state/2
 //   supervisor stops it             terminate(const exit_reason&)   terminate/2
@@ -17,7 +17,9 @@
 //   `using cast_type` (default std::monostate). handle_cast is required only
 //   if cast_type is declared; terminate is optional.
 //
-// Outcomes of call(request, timeout) (default timeout 5000 ms, as OTP):
+// Outcomes of call(request, timeout) (default timeout 5000 ms, as OTP;
+// tether::infinity waits forever; call(request, deadline) takes a
+// steady_clock::time_point instead; see timeout.hpp for saturation):
 //   value                the reply of handle_call
 //   errc::timeout        no reply before the deadline (also: mailbox full
 //                        under overflow_policy::block until the deadline).
@@ -157,8 +159,7 @@ class server_state final : public process_core {
   }
 
   // ---- client side ----
-  result<reply_t> call(call_t req, std::chrono::milliseconds timeout) {
-    const auto deadline = clock::now() + timeout;
+  result<reply_t> call(call_t req, clock::time_point deadline) {
     auto slot = std::make_shared<reply_slot>();
     bool wake = false;
     {
@@ -169,10 +170,9 @@ class server_state final : public process_core {
     }
     if (wake) not_empty_.notify_one();
     std::unique_lock sl(slot->mu);
-    if (!slot->cv.wait_until(sl, deadline, [&] { return slot->state != reply_slot::st::pending; })) {
+    if (!detail::wait_until(slot->cv, sl, deadline, [&] { return slot->state != reply_slot::st::pending; })) {
       slot->state = reply_slot::st::abandoned;
-      return error(errc::timeout, "call to '" + name() + "' timed out after " +
-                                      std::to_string(timeout.count()) + " ms");
+      return error(errc::timeout, "call to '" + name() + "' timed out (no reply before its deadline)");
     }
     if (slot->value) return std::move(*slot->value);
     return *slot->err;
@@ -182,7 +182,7 @@ class server_state final : public process_core {
     bool wake = false;
     {
       std::unique_lock lk(mu_);
-      if (auto e = admit(lk, [&] { return clock::now() + opts_.send_timeout; }, "cast")) return std::move(*e);
+      if (auto e = admit(lk, [&] { return deadline_after(opts_.send_timeout); }, "cast")) return std::move(*e);
       mailbox_.push_back(cast_msg{std::move(msg)});
       wake = std::exchange(waiting_, false);
     }
@@ -347,8 +347,8 @@ class server_state final : public process_core {
       return error(errc::mailbox_full, "mailbox of '" + name() + "' is full (" +
                                            std::to_string(opts_.mailbox_capacity) + ")");
     }
-    if (!not_full_.wait_until(lk, deadline_fn(),
-                              [&] { return !accepting_ || mailbox_.size() < opts_.mailbox_capacity; })) {
+    if (!detail::wait_until(not_full_, lk, deadline_fn(),
+                            [&] { return !accepting_ || mailbox_.size() < opts_.mailbox_capacity; })) {
       opts_.dead_letters->record(dead_letter_reason::mailbox_full, name(), what);
       return error(errc::timeout, "mailbox of '" + name() + "' stayed full until the deadline");
     }
@@ -424,10 +424,17 @@ class server_ref {
     return server_ref(std::move(s));
   }
 
-  /// See the header comment for every outcome.
+  /// See the header comment for every outcome. `timeout` may be
+  /// tether::infinity (wait forever); any timeout saturates (timeout.hpp).
   result<reply_type> call(call_type req, std::chrono::milliseconds timeout = default_call_timeout) const {
     if (!s_) return error(errc::no_process, "empty server_ref");
-    return s_->call(std::move(req), timeout);
+    return s_->call(std::move(req), detail::deadline_after(timeout));
+  }
+  /// As call(req, timeout) with an absolute deadline
+  /// (steady_clock::time_point::max(): no deadline).
+  result<reply_type> call(call_type req, std::chrono::steady_clock::time_point deadline) const {
+    if (!s_) return error(errc::no_process, "empty server_ref");
+    return s_->call(std::move(req), deadline);
   }
   /// See the header comment for every outcome.
   result<void> cast(cast_type msg) const {
@@ -476,7 +483,7 @@ class server_ref {
     });
     if (!pushed) return std::move(pushed).error();
     std::unique_lock lk(slot->mu);
-    if (!slot->cv.wait_for(lk, timeout, [&] { return slot->out.has_value(); }))
+    if (!detail::wait_until(slot->cv, lk, detail::deadline_after(timeout), [&] { return slot->out.has_value(); }))
       return error(errc::timeout, "inspect timed out");
     return std::move(*slot->out);
   }

@@ -88,12 +88,16 @@ std::string_view to_string(restart_type) noexcept;
 std::string_view to_string(strategy) noexcept;
 
 /// A shutdown timeout or infinity. Default 5000 ms (OTP's worker default).
+/// `shutdown_policy(tether::infinity)` equals `shutdown_policy::infinity()`;
+/// a timeout <= 0 means "request stop, do not wait" (the child becomes a
+/// straggler at once unless it has already exited).
 struct shutdown_policy {
   std::chrono::milliseconds timeout{5000};
   bool infinite = false;
 
   shutdown_policy() = default;
-  shutdown_policy(std::chrono::milliseconds t) : timeout(t) {}  // NOLINT(implicit)
+  shutdown_policy(std::chrono::milliseconds t)  // NOLINT(implicit)
+      : timeout(t), infinite(t == std::chrono::milliseconds::max()) {}
   static shutdown_policy infinity() {
     shutdown_policy p;
     p.infinite = true;
@@ -311,7 +315,7 @@ class supervisor : public supervisor_ref {
   /// stop(), or failure(intensity_exceeded) after escalation).
   /// Precondition: start() succeeded (otherwise returns failure(no_process)).
   exit_reason wait();
-  /// Like wait() with a timeout; nullopt on timeout.
+  /// Like wait() with a timeout (tether::infinity: none); nullopt on timeout.
   std::optional<exit_reason> wait_for(std::chrono::milliseconds timeout);
   bool running() const;
 

@@ -3,7 +3,8 @@
 //
 // Purpose
 //   async(f) runs f on a pooled thread and returns a task<T>; awaiting it
-//   takes a timeout (default 5000 ms, as OTP) and yields:
+//   takes a timeout (default 5000 ms, as OTP; tether::infinity waits
+//   forever) or a steady_clock deadline, and yields:
 //     value               f returned
 //     errc::exception     f threw; error::exception holds what it threw
 //     errc::timeout       not finished within the timeout; the task keeps
@@ -148,10 +149,9 @@ class task_state final : public process_core, public task_job {
 
   process_core& proc() noexcept override { return *this; }
 
-  result<T> take(std::chrono::milliseconds timeout) {
-    if (!wait_exited_until(clock::now() + timeout))
-      return error(errc::timeout, "task '" + name() + "' did not finish within " +
-                                      std::to_string(timeout.count()) + " ms");
+  result<T> take(clock::time_point deadline) {
+    if (!wait_exited_until(deadline))
+      return error(errc::timeout, "task '" + name() + "' did not finish before its deadline");
     std::lock_guard lk(mu_);
     if (consumed_) return error(errc::already_consumed, "task '" + name() + "' was already awaited");
     consumed_ = true;
@@ -186,10 +186,17 @@ class task {
   task() = default;
   explicit task(std::shared_ptr<detail::task_state<T>> s) : s_(std::move(s)) {}
 
-  /// See the header comment for every outcome. An empty task returns no_process.
+  /// See the header comment for every outcome. An empty task returns
+  /// no_process. `timeout` may be tether::infinity (wait forever); any
+  /// timeout saturates (timeout.hpp).
   result<T> await(std::chrono::milliseconds timeout = default_await_timeout) {
     if (!s_) return error(errc::no_process, "empty task");
-    return s_->take(timeout);
+    return s_->take(detail::deadline_after(timeout));
+  }
+  /// As await(timeout) with an absolute deadline (time_point::max(): none).
+  result<T> await(std::chrono::steady_clock::time_point deadline) {
+    if (!s_) return error(errc::no_process, "empty task");
+    return s_->take(deadline);
   }
   /// True once the task finished (or was cancelled).
   bool ready() const { return s_ && s_->exited(); }
