@@ -295,6 +295,10 @@ result<void> supervisor_core::handle_exit(std::uint64_t pid, const exit_reason& 
 }
 
 result<void> supervisor_core::run(const std::function<void()>& on_ready) {
+  {
+    std::lock_guard lk(ev_mu_);
+    closed_ = false;  // requests are accepted from now on (served after init)
+  }
   std::set<std::string> ids;
   for (auto& c : children_) {
     if (c->spec.id.empty() || !c->spec.start || !ids.insert(c->spec.id).second) {
@@ -452,7 +456,10 @@ result<void> supervisor_owner::start() {
   });
   std::unique_lock slk(st->mu);
   st->cv.wait(slk, [&] { return st->ready || st->exited; });
-  if (st->ready) return ok();
+  if (st->ready) {
+    ready_.store(true, std::memory_order_release);
+    return ok();
+  }
   slk.unlock();
   thread_.join();
   return init_error->value_or(error(errc::start_failed, "supervisor failed to start"));
@@ -486,7 +493,7 @@ std::optional<exit_reason> supervisor_owner::wait_for(std::chrono::milliseconds 
 }
 
 bool supervisor_owner::running() const {
-  return thread_.joinable() && !core_->exited();
+  return ready_.load(std::memory_order_acquire) && !core_->exited();
 }
 
 supervisor_owner::~supervisor_owner() {

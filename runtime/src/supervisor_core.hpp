@@ -2,6 +2,7 @@
 // and nested supervisor children. Not installed.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -142,7 +143,10 @@ class supervisor_core : public process_core {
   std::mutex ev_mu_;
   std::condition_variable_any ev_cv_;
   std::deque<event> events_;  // guarded by ev_mu_
-  bool closed_ = false;       // guarded by ev_mu_
+  // Closed until run() starts and again once it ended: a request to a
+  // supervisor that is not running fails at once with no_process instead of
+  // waiting for a thread that will never serve it.
+  bool closed_ = true;        // guarded by ev_mu_
 
   // Supervisor-thread only (no lock):
   std::vector<std::unique_ptr<child_record>> children_;
@@ -174,15 +178,18 @@ class supervisor_owner {
   void stop();
   exit_reason wait();
   std::optional<exit_reason> wait_for(std::chrono::milliseconds t);
+  /// Safe to call concurrently with start(): reads only an atomic and the
+  /// core's (synchronized) exit state, never thread_.
   bool running() const;
   const std::shared_ptr<supervisor_core>& core() const { return core_; }
 
  private:
   std::shared_ptr<supervisor_core> core_;
   std::shared_ptr<straggler_list> stragglers_;
-  std::mutex mu_;
-  bool started_ = false;  // guarded by mu_
-  std::jthread thread_;
+  std::mutex mu_;  // serializes start(); stop()/wait() read started_ under it
+  bool started_ = false;              // guarded by mu_
+  std::jthread thread_;               // guarded by mu_ (assigned once by start, joined by the destructor)
+  std::atomic<bool> ready_{false};    // set once start() succeeded
 };
 
 tree_env make_env(const supervisor_options& opts, const tree_env* parent, const std::string& id);

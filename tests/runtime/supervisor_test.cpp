@@ -505,3 +505,52 @@ TEST_F(SupervisorTest, InfinitePeriodCountsEveryRestart) {
   EXPECT_EQ(why->err.code, errc::intensity_exceeded);
   EXPECT_TRUE(sup.wait_for(tether::infinity).has_value());
 }
+
+TEST_F(SupervisorTest, RequestsToASupervisorNeverStartedReturnNoProcess) {
+  // Before the fix these queued a request that no thread would ever serve
+  // and blocked forever (the watchdog bounds this test).
+  Probe p;
+  Reports r;
+  supervisor sup({}, {p.child("a")}, opts(r));
+  EXPECT_TRUE(sup.which_children().empty());
+  EXPECT_TRUE(sup.whereis("a").is(errc::no_process));
+  EXPECT_TRUE(sup.terminate_child("a").is(errc::no_process));
+  EXPECT_TRUE(sup.restart_child("a").is(errc::no_process));
+  EXPECT_FALSE(sup.running());
+  dynamic_supervisor dyn({}, opts(r, "dyn"));
+  EXPECT_TRUE(dyn.start_child(p.child("b")).is(errc::no_process));
+  EXPECT_EQ(dyn.count_children(), 0u);
+  EXPECT_TRUE(dyn.whereis("b").is(errc::no_process));
+  EXPECT_EQ(p.start_count("b"), 0);
+  // A supervisor whose start failed is not running either.
+  child_spec bad;
+  bad.id = "bad";
+  bad.start = [](child_context&) -> result<void> { throw std::runtime_error("no"); };
+  bad.await_ready = true;
+  supervisor failed({}, {bad}, opts(r, "failed"));
+  ASSERT_FALSE(failed.start());
+  EXPECT_TRUE(failed.whereis("bad").is(errc::no_process));
+  EXPECT_TRUE(failed.which_children().empty());
+}
+
+TEST_F(SupervisorTest, RunningIsSafeToCallDuringStart) {
+  // Before the fix running() read the std::jthread that start() was
+  // assigning (a data race reported by runtime.tsan).
+  Probe p;
+  Reports r;
+  supervisor sup({}, {p.child("a"), p.child("b")}, opts(r));
+  std::atomic<bool> stop{false};
+  std::atomic<bool> saw_running{false};
+  std::jthread poller([&] {
+    while (!stop.load()) {
+      if (sup.running()) saw_running = true;
+      std::this_thread::yield();
+    }
+  });
+  ASSERT_TRUE(sup.start());
+  EXPECT_TRUE(sup.running());
+  sup.stop();
+  EXPECT_FALSE(sup.running());
+  stop = true;
+  poller.join();
+}

@@ -44,7 +44,8 @@ class dynamic_supervisor_ref : public supervisor_ref {
   ///   start_failed     - the child's start failed (error holds the cause)
   ///   no_process       - the supervisor is not running
   result<process_ref> start_child(child_spec spec) const;
-  /// Number of running children (0 if not running).
+  /// Number of running children (0, without blocking, if the supervisor is
+  /// not running).
   std::size_t count_children() const;
 
  protected:
@@ -71,6 +72,7 @@ class dynamic_supervisor : public dynamic_supervisor_ref {
   /// Blocks until terminated (see supervisor::wait).
   exit_reason wait();
   std::optional<exit_reason> wait_for(std::chrono::milliseconds timeout);
+  /// As supervisor::running(): safe concurrently with start().
   bool running() const;
 
  private:

@@ -254,7 +254,10 @@ struct child_info {
 
 /// Shared request API of static and dynamic supervisors (and of refs to
 /// nested ones). All functions block until the supervisor thread handled the
-/// request; all return no_process if the supervisor is not running.
+/// request; all return no_process at once (without blocking) if the
+/// supervisor is not running: never started, failed to start, or exited.
+/// Requests made while start() is still starting the initial children are
+/// served once they all started.
 class supervisor_ref {
  public:
   supervisor_ref() = default;
@@ -317,6 +320,9 @@ class supervisor : public supervisor_ref {
   exit_reason wait();
   /// Like wait() with a timeout (tether::infinity: none); nullopt on timeout.
   std::optional<exit_reason> wait_for(std::chrono::milliseconds timeout);
+  /// True from the successful return of start() until the supervisor exited.
+  /// Safe to call concurrently with start() and stop() (false while start()
+  /// is still starting children).
   bool running() const;
 
  private:
