@@ -12,6 +12,12 @@ struct registry::state {
   std::shared_ptr<dead_letter_office> dl;      // guarded by mu
 };
 
+namespace {
+// A name is held by a process that is alive and was not abandoned by its
+// supervisor (a straggler releases its names when it is abandoned).
+bool held(const process_ref& p) { return p.alive() && !p.core()->abandoned(); }
+}  // namespace
+
 registry::registry() : s_(std::make_shared<state>()) {}
 
 registry::~registry() {
@@ -29,7 +35,7 @@ result<void> registry::register_name(const std::string& name, const process_ref&
   {
     std::lock_guard lk(s_->mu);
     auto it = s_->names.find(name);
-    if (it != s_->names.end() && it->second.proc.alive())
+    if (it != s_->names.end() && held(it->second.proc))
       return error(errc::already_started, "name '" + name + "' is registered to a live process");
     s_->names[name] = state::entry{p, 0};
   }
@@ -64,7 +70,7 @@ result<void> registry::unregister(const std::string& name) {
 result<process_ref> registry::whereis(const std::string& name) const {
   std::lock_guard lk(s_->mu);
   auto it = s_->names.find(name);
-  if (it == s_->names.end() || !it->second.proc.alive())
+  if (it == s_->names.end() || !held(it->second.proc))
     return error(errc::no_process, "no process registered as '" + name + "'");
   return it->second.proc;
 }
@@ -72,13 +78,16 @@ result<process_ref> registry::whereis(const std::string& name) const {
 std::vector<std::string> registry::names() const {
   std::lock_guard lk(s_->mu);
   std::vector<std::string> out;
-  for (auto& [n, e] : s_->names) out.push_back(n);
+  for (auto& [n, e] : s_->names)
+    if (held(e.proc)) out.push_back(n);
   return out;
 }
 
 std::size_t registry::size() const {
   std::lock_guard lk(s_->mu);
-  return s_->names.size();
+  std::size_t n = 0;
+  for (auto& [name, e] : s_->names) n += held(e.proc) ? 1 : 0;
+  return n;
 }
 
 void registry::set_dead_letters(std::shared_ptr<dead_letter_office> dl) {

@@ -123,7 +123,7 @@ void supervisor_core::push_exit(std::uint64_t pid, const exit_reason& r) {
   {
     std::lock_guard lk(ev_mu_);
     if (closed_) return;
-    events_.push_back(event{pid, r, {}});
+    events_.push_back(event{pid, r, {}, {}});
   }
   ev_cv_.notify_all();
 }
@@ -132,7 +132,7 @@ bool supervisor_core::push_request(std::function<void(bool)> fn) {
   {
     std::lock_guard lk(ev_mu_);
     if (closed_) return false;
-    events_.push_back(event{0, {}, std::move(fn)});
+    events_.push_back(event{0, {}, std::move(fn), {}});
   }
   ev_cv_.notify_all();
   return true;
@@ -149,7 +149,8 @@ result<void> supervisor_core::start_record(child_record& rec) {
   std::shared_ptr<process_core> core =
       spec.make_process ? spec.make_process(spec.id, env_) : std::make_shared<process_core>(spec.id);
   auto st = std::make_shared<child_start_state>();
-  auto ctx = std::make_shared<child_context>(spec.id, core, state_handle(env_.store, scope_of(spec.id)),
+  auto fence = std::make_shared<write_fence>();
+  auto ctx = std::make_shared<child_context>(spec.id, core, state_handle(env_.store, scope_of(spec.id), fence),
                                              rec.restarts, env_.dead_letters, env_.telemetry, st);
   std::weak_ptr<supervisor_core> self =
       std::static_pointer_cast<supervisor_core>(shared_from_this());
@@ -172,6 +173,7 @@ result<void> supervisor_core::start_record(child_record& rec) {
     st->cv.wait(lk, [&] { return st->ready || st->exited; });
     if (st->ready) {
       rec.core = core;
+      rec.fence = fence;
       return ok();
     }
   }
@@ -192,14 +194,20 @@ void supervisor_core::terminate_record(child_record& rec) {
   } else {
     done = core->wait_exited_until(deadline_after(rec.spec.shutdown.timeout));
   }
+  auto fence = std::move(rec.fence);
   if (done) {
     rec.thread.join();
     return;
   }
+  // Abandoned: the straggler gives up what the next incarnation of this id
+  // needs - its registered names and its write right on the state scope.
+  core->mark_abandoned();
+  if (fence) env_.store->release(*fence);
   report(report_kind::shutdown_timeout, rec.spec.id, exit_reason::shutdown(),
          "did not stop within " + std::to_string(rec.spec.shutdown.timeout.count()) +
              " ms of its stop request; its thread is kept (never detached) and will be joined "
-             "when it exits, at the latest by the top-level supervisor's destructor");
+             "when it exits, at the latest by the top-level supervisor's destructor; its "
+             "registered names and state scope were released");
   env_.stragglers->add(straggler{name(), rec.spec.id, core, std::move(rec.thread)});
 }
 
@@ -223,13 +231,23 @@ void supervisor_core::reap_stragglers() {
   }
 }
 
-result<void> supervisor_core::start_with_retries(child_record& rec) {
-  for (;;) {
+// Starts the children `ids` (in order) that are not running. As OTP's
+// try_again_restart: a child whose start fails counts as one more restart
+// against the intensity; if the intensity allows, the rest of the group
+// (the failed child and the children after it) is retried from the event
+// queue - after the requests, exits and the stop request already queued,
+// so a child that keeps failing to start cannot lock the supervisor in a
+// loop - and otherwise the supervisor gives up (intensity_exceeded).
+result<void> supervisor_core::restart_group(const std::vector<std::string>& ids) {
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    auto i = find(ids[k]);
+    if (i == children_.size() || children_[i]->core) continue;  // removed or running meanwhile
+    auto& rec = *children_[i];
     auto r = start_record(rec);
     if (r) {
       report(report_kind::child_restarted, rec.spec.id, exit_reason::normal(),
              "restart #" + std::to_string(rec.restarts));
-      return ok();
+      continue;
     }
     report(report_kind::start_failed, rec.spec.id, exit_reason::failure(r.error()), "");
     ++rec.restarts;
@@ -240,7 +258,14 @@ result<void> supervisor_core::start_with_retries(child_record& rec) {
                    "supervisor '" + name() + "': restart intensity exceeded restarting '" +
                        rec.spec.id + "'");
     }
+    {
+      std::lock_guard lk(ev_mu_);
+      if (!closed_) events_.push_back(event{0, {}, {}, std::vector<std::string>(ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end())});
+    }
+    ev_cv_.notify_all();
+    return ok();
   }
+  return ok();
 }
 
 result<void> supervisor_core::restart_from(std::size_t index) {
@@ -263,14 +288,14 @@ result<void> supervisor_core::restart_from(std::size_t index) {
   for (std::size_t j = last; j-- > first;) {
     if (j != index) terminate_record(*children_[j]);
   }
+  std::vector<std::string> group;
   for (std::size_t j = first; j < last; ++j) {
     auto& rec = *children_[j];
     if (j != index && rec.spec.restart == restart_type::temporary) continue;
     if (j != index) ++rec.restarts;
-    auto r = start_with_retries(rec);
-    if (!r) return r;
+    group.push_back(rec.spec.id);
   }
-  return ok();
+  return restart_group(group);
 }
 
 result<void> supervisor_core::handle_exit(std::uint64_t pid, const exit_reason& r) {
@@ -339,7 +364,7 @@ result<void> supervisor_core::run(const std::function<void()>& on_ready) {
       ev.request(true);
       continue;
     }
-    outcome = handle_exit(ev.pid, ev.reason);
+    outcome = ev.retry.empty() ? handle_exit(ev.pid, ev.reason) : restart_group(ev.retry);
     if (!outcome) break;
   }
   terminate_all();

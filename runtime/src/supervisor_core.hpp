@@ -114,13 +114,15 @@ class supervisor_core : public process_core {
   struct child_record {
     child_spec spec;
     std::shared_ptr<process_core> core;  // current incarnation; null if not running
+    std::shared_ptr<write_fence> fence;  // the current incarnation's write right on its state scope
     std::jthread thread;
     std::uint64_t restarts = 0;
   };
   struct event {
-    std::uint64_t pid = 0;  // exit event when request is empty
+    std::uint64_t pid = 0;  // exit event when request and retry are empty
     exit_reason reason;
     std::function<void(bool alive)> request;
+    std::vector<std::string> retry;  // children to (re)start again, in order
   };
 
   void push_exit(std::uint64_t pid, const exit_reason& r);
@@ -131,7 +133,7 @@ class supervisor_core : public process_core {
   bool record_restart();
   result<void> handle_exit(std::uint64_t pid, const exit_reason& r);
   result<void> restart_from(std::size_t index);
-  result<void> start_with_retries(child_record& rec);
+  result<void> restart_group(const std::vector<std::string>& ids);
   std::size_t find(const std::string& id) const;
   std::string scope_of(const std::string& id) const { return env_.scope + "/" + id; }
 

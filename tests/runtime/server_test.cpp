@@ -379,3 +379,56 @@ TEST_F(ServerTest, CallWithInfinityWaitsForTheReply) {
   EXPECT_TRUE(ref.process().wait_exited_for(tether::infinity));
   EXPECT_TRUE(m.wait_for(tether::infinity));
 }
+
+TEST_F(RegistryTest, StragglerReleasesItsNameSoOneForAllRestartSucceeds) {
+  // Before the fix the abandoned incarnation kept "srv": the restarted one
+  // failed with already_started at once, three times, and the supervisor
+  // escalated.
+  auto reg = std::make_shared<registry>();
+  server_options so;
+  so.registry = reg;
+  so.name = "srv";
+  auto crash = std::make_shared<tether_test::flag>();
+  auto restarted = std::make_shared<tether_test::flag>();
+  std::atomic<int> start_failures{0};
+  supervisor_options o = quiet("ofa");
+  o.on_report = [&](const supervisor_report& r) {
+    if (r.kind == report_kind::start_failed) ++start_failures;
+    if (r.kind == report_kind::child_restarted && r.child == "w") restarted->set();
+  };
+  supervisor sup({strategy::one_for_all, 3, 5000ms},
+                 {server_child<Counter>("s", [](child_context&) { return Counter{}; }, so,
+                                        restart_type::permanent, shutdown_policy(30ms)),
+                  worker("w",
+                         [crash](child_context& ctx) -> result<void> {
+                           while (!ctx.stop_requested()) {
+                             if (ctx.restarts() == 0 && crash->is_set()) throw std::runtime_error("w crashed");
+                             std::this_thread::sleep_for(1ms);
+                           }
+                           return ok();
+                         })},
+                 o);
+  ASSERT_TRUE(sup.start());
+  auto old = reg->whereis("srv");
+  ASSERT_TRUE(old);
+  auto gate = std::make_shared<tether_test::flag>();
+  auto entered = std::make_shared<tether_test::flag>();
+  std::jthread blocker([&] { (void)reg->call<Counter>("srv", {Req::block, 0, gate, entered}, 10000ms); });
+  ASSERT_TRUE(entered->wait_for(5000ms));
+  crash->set();  // w crashes; one_for_all stops s, which is busy in handle_call
+  ASSERT_TRUE(restarted->wait_for(5000ms));
+  EXPECT_TRUE(sup.running());
+  EXPECT_EQ(start_failures.load(), 0);
+  auto fresh = reg->whereis("srv");
+  ASSERT_TRUE(fresh);
+  EXPECT_NE(fresh->pid(), old->pid());
+  EXPECT_TRUE(old->alive());  // still a straggler, but no longer holds the name
+  EXPECT_EQ(*reg->call<Counter>("srv", {Req::add, 4}), 4);
+  gate->set();
+  blocker.join();
+  ASSERT_TRUE(old->wait_exited_for(5000ms));
+  // The straggler's exit does not remove the new incarnation's name.
+  auto still = reg->whereis("srv");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->pid(), fresh->pid());
+}

@@ -554,3 +554,122 @@ TEST_F(SupervisorTest, RunningIsSafeToCallDuringStart) {
   stop = true;
   poller.join();
 }
+
+TEST_F(SupervisorTest, StragglerLosesItsStateScope) {
+  // Before the fix an abandoned incarnation could still write its child's
+  // scope and overwrite what the next incarnation stored.
+  Reports r;
+  auto release = std::make_shared<tether_test::flag>();
+  auto first_started = std::make_shared<tether_test::flag>();
+  auto second_started = std::make_shared<tether_test::flag>();
+  auto stale_done = std::make_shared<tether_test::flag>();
+  auto starts = std::make_shared<std::atomic<int>>(0);
+  auto stale_write = std::make_shared<std::atomic<int>>(-1);  // errc of the straggler's write, 0 = ok
+  auto stale_read = std::make_shared<std::atomic<bool>>(true);
+  auto slow = worker(
+      "slow",
+      [=](child_context& ctx) -> result<void> {
+        int gen = starts->fetch_add(1);
+        auto st = ctx.state();
+        if (auto w = st.put("owner", std::to_string(gen)); !w) return w;
+        if (gen == 0) {
+          first_started->set();
+          release->wait_for(10000ms);  // ignores its stop token
+          auto w = st.put("owner", "stale");
+          stale_write->store(w ? 0 : static_cast<int>(w.error().code));
+          stale_read->store(st.get("owner").has_value());
+          stale_done->set();
+          return ok();
+        }
+        second_started->set();
+        std::mutex m;
+        std::condition_variable_any cv;
+        std::unique_lock lk(m);
+        cv.wait(lk, ctx.stop_token(), [] { return false; });
+        return ok();
+      },
+      restart_type::permanent, shutdown_policy(20ms));
+  supervisor sup({strategy::one_for_one, 5, 5000ms}, {slow}, opts(r, "fence"));
+  ASSERT_TRUE(sup.start());
+  ASSERT_TRUE(first_started->wait_for(5000ms));
+  ASSERT_TRUE(sup.terminate_child("slow"));  // times out: the first incarnation is abandoned
+  EXPECT_EQ(r.count(report_kind::shutdown_timeout), 1);
+  ASSERT_TRUE(sup.restart_child("slow"));
+  ASSERT_TRUE(second_started->wait_for(5000ms));
+  EXPECT_EQ(sup.store()->get("fence/slow", "owner"), "1");
+  release->set();
+  ASSERT_TRUE(stale_done->wait_for(5000ms));
+  EXPECT_EQ(stale_write->load(), static_cast<int>(errc::shutdown));
+  EXPECT_FALSE(stale_read->load());
+  EXPECT_EQ(sup.store()->get("fence/slow", "owner"), "1");
+}
+
+namespace {
+// A child that runs (and crashes when told) on its first start and whose
+// later starts fail while `failing_starts` is positive.
+child_spec flaky(const std::string& id, std::shared_ptr<std::atomic<int>> failing_starts,
+                 std::shared_ptr<tether_test::flag> crash) {
+  child_spec s;
+  s.id = id;
+  s.await_ready = true;
+  s.shutdown = 2000ms;
+  s.start = [failing_starts, crash](child_context& ctx) -> result<void> {
+    if (ctx.restarts() > 0 && failing_starts->fetch_sub(1) > 0) return error(errc::start_failed, "cannot start");
+    ctx.ready();
+    while (!ctx.stop_requested()) {
+      if (ctx.restarts() == 0 && crash->is_set()) throw std::runtime_error("crash");
+      std::this_thread::sleep_for(1ms);
+    }
+    return ok();
+  };
+  return s;
+}
+}  // namespace
+
+TEST_F(SupervisorTest, FailedRestartsCountAgainstIntensity) {
+  {
+    Reports r;
+    auto failing = std::make_shared<std::atomic<int>>(2);
+    auto crash = std::make_shared<tether_test::flag>();
+    supervisor sup({strategy::one_for_one, 3, 5000ms}, {flaky("f", failing, crash)}, opts(r));
+    ASSERT_TRUE(sup.start());
+    crash->set();
+    ASSERT_TRUE(r.wait_kind(report_kind::child_restarted));
+    EXPECT_EQ(r.count(report_kind::start_failed), 2);
+    auto kids = sup.which_children();
+    ASSERT_EQ(kids.size(), 1u);
+    EXPECT_TRUE(kids[0].running);
+    EXPECT_EQ(kids[0].restarts, 3u);  // the restart and the two failed attempts
+  }
+  {
+    Reports r;
+    auto failing = std::make_shared<std::atomic<int>>(1000);
+    auto crash = std::make_shared<tether_test::flag>();
+    supervisor sup({strategy::one_for_one, 2, 5000ms}, {flaky("f", failing, crash)}, opts(r));
+    ASSERT_TRUE(sup.start());
+    crash->set();
+    auto why = sup.wait_for(5000ms);
+    ASSERT_TRUE(why);
+    EXPECT_EQ(why->err.code, errc::intensity_exceeded);
+    EXPECT_EQ(r.count(report_kind::start_failed), 2);
+  }
+}
+
+TEST_F(SupervisorTest, StopIsServedWhileARestartKeepsFailing) {
+  // Before the fix a failed restart was retried in a loop inside the
+  // supervisor thread: with a high intensity, stop() (and every request)
+  // waited forever.
+  Reports r;
+  auto failing = std::make_shared<std::atomic<int>>(1 << 30);
+  auto crash = std::make_shared<tether_test::flag>();
+  supervisor sup({strategy::one_for_one, 1000000000, 1000ms}, {flaky("f", failing, crash)}, opts(r));
+  ASSERT_TRUE(sup.start());
+  crash->set();
+  ASSERT_TRUE(r.wait_kind(report_kind::start_failed));
+  auto kids = sup.which_children();  // a request is served between attempts
+  ASSERT_EQ(kids.size(), 1u);
+  sup.stop();
+  auto why = sup.wait_for(5000ms);
+  ASSERT_TRUE(why);
+  EXPECT_FALSE(why->is_failure());
+}

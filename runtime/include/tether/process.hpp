@@ -34,6 +34,7 @@
 //   only by the runtime's thread wrappers).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -94,6 +95,13 @@ class process_core : public std::enable_shared_from_this<process_core> {
   /// (unless called from inside that very notification).
   void remove_watcher(std::uint64_t id);
 
+  /// Called by a supervisor when it gives up waiting for this process to
+  /// stop (a straggler): from then on registries treat it as gone (its
+  /// names are free for the next incarnation). It keeps running until it
+  /// returns; its exit is still reported to watchers. Idempotent.
+  void mark_abandoned() noexcept { abandoned_.store(true, std::memory_order_release); }
+  bool abandoned() const noexcept { return abandoned_.load(std::memory_order_acquire); }
+
   // Links (see monitor.hpp): link watcher ids keyed by the peer pid.
   void set_link(std::uint64_t peer_pid, std::uint64_t watcher_id);
   std::uint64_t take_link(std::uint64_t peer_pid);  // 0 if none
@@ -102,6 +110,7 @@ class process_core : public std::enable_shared_from_this<process_core> {
   const std::uint64_t pid_;
   const std::string name_;
   std::stop_source stop_;
+  std::atomic<bool> abandoned_{false};
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::optional<exit_reason> reason_;            // guarded by mu_

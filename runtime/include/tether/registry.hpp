@@ -6,7 +6,11 @@
 //   (before any monitor of that process could observe a stale entry being
 //   returned: whereis never returns a process whose exit was already
 //   processed by the registry). Calls by name return no_process for unknown
-//   names. A server started with server_options::registry/name re-registers
+//   names. A process that its supervisor abandoned because it did not stop
+//   within its shutdown timeout (a straggler) releases its names at that
+//   moment: whereis no longer returns it, names()/size() no longer count it,
+//   and the next incarnation can register the same name. A server started
+//   with server_options::registry/name re-registers
 //   every restarted incarnation under the same name.
 //
 // Lifetime

@@ -23,7 +23,11 @@
 //   seen by its parent as a child failure (escalation); a top-level
 //   supervisor reports it to on_report (report_kind::escalated) and wait()
 //   returns it. A failed restart (start returned an error or the child
-//   exited before ready()) counts as another restart and is retried.
+//   exited before ready()) counts as another restart against the intensity
+//   (as in OTP) and, if the intensity allows, is retried from the event
+//   queue - after the requests and the stop request already queued - together
+//   with the children after it in the restart group (OTP's
+//   try_again_restart; no back-off).
 //
 // Threads and shutdown
 //   Every child runs on its own std::jthread owned by the supervisor, and
@@ -34,7 +38,10 @@
 //   owning the thread as a *straggler*: it is never detached; the supervisor
 //   continues (restarting or shutting down the rest) and joins the straggler
 //   later - when it exits, report_kind::straggler_exited is reported, and the
-//   supervisor's destructor blocks until every straggler has exited.
+//   supervisor's destructor blocks until every straggler has exited. An
+//   abandoned straggler releases its registered names (registry.hpp) and its
+//   state scope (its state_handle refuses writes with errc::shutdown), so
+//   the next incarnation of the same child id starts normally.
 //   shutdown = infinity waits without a deadline (OTP's default for
 //   supervisor children). Children must therefore poll ctx.stop_token() or
 //   wait on it (std::condition_variable_any::wait(lock, token, pred)).
