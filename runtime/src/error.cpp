@@ -72,7 +72,7 @@ error current_exception_error(errc code, std::string context) {
 
 std::string exit_reason::describe() const {
   std::string out(to_string(kind));
-  if (kind == exit_kind::failure) {
+  if (kind == exit_kind::failure || (kind == exit_kind::shutdown && err.code != errc::shutdown)) {
     out += " (";
     out += err.describe();
     out += ")";

@@ -377,6 +377,10 @@ result<void> supervisor_core::run(const std::function<void()>& on_ready) {
   for (auto& ev : rest)
     if (ev.request) ev.request(false);
   reap_stragglers();
+  // As OTP: a supervisor that reached its restart intensity exits with
+  // reason shutdown (the cause attached), so a transient or temporary
+  // parent does not restart it; a permanent one does.
+  if (!outcome) exit_as(exit_reason::shutdown(outcome.error()));
   return outcome;
 }
 
@@ -473,8 +477,8 @@ result<void> supervisor_owner::start() {
       });
       if (!r && !ready) *init_error = r.error();
       if (!r && ready)  // reported before the exit becomes visible to wait()
-        core->report(report_kind::escalated, "", exit_reason::failure(r.error()),
-                     "top-level supervisor failed; nothing above it to restart it");
+        core->report(report_kind::escalated, "", exit_reason::shutdown(r.error()),
+                     "top-level supervisor gave up; nothing above it to restart it");
       return r;
     });
     st->signal_exit();

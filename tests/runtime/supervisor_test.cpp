@@ -237,7 +237,7 @@ TEST_F(SupervisorTest, IntensityExceededStopsAllChildrenAndFails) {
   p.trigger("b");  // third restart within the period: more than 2
   auto why = sup.wait_for(5000ms);
   ASSERT_TRUE(why.has_value());
-  EXPECT_EQ(why->kind, exit_kind::failure);
+  EXPECT_EQ(why->kind, exit_kind::shutdown);  // as OTP (issue 12): was failure
   EXPECT_EQ(why->err.code, errc::intensity_exceeded);
   EXPECT_EQ(r.count(report_kind::intensity_exceeded), 1);
   EXPECT_EQ(r.count(report_kind::escalated), 1);
@@ -672,4 +672,63 @@ TEST_F(SupervisorTest, StopIsServedWhileARestartKeepsFailing) {
   auto why = sup.wait_for(5000ms);
   ASSERT_TRUE(why);
   EXPECT_FALSE(why->is_failure());
+}
+
+TEST_F(SupervisorTest, TransientNestedSupervisorThatGivesUpIsNotRestarted) {
+  // OTP: a supervisor that reaches its intensity exits with reason shutdown,
+  // so a transient parent entry does not restart it. Before the fix it
+  // exited with failure and was restarted.
+  Probe p;
+  Reports r;
+  supervisor_flags inner{strategy::one_for_one, 0, 5000ms};  // any restart exceeds
+  supervisor sup({strategy::one_for_one, 5, 5000ms},
+                 {p.child("sibling"),
+                  supervisor_child("inner", inner, {p.child("x")}, restart_type::transient)},
+                 opts(r, "outer"));
+  ASSERT_TRUE(sup.start());
+  p.trigger("x");
+  ASSERT_TRUE(r.wait_kind(report_kind::child_exited));
+  // Wait until "inner" itself was reported exited.
+  std::optional<supervisor_report> inner_exit;
+  for (int i = 0; i < 1000 && !inner_exit; ++i) {
+    for (auto& e : r.of(report_kind::child_exited))
+      if (e.child == "inner") inner_exit = e;
+    if (!inner_exit) std::this_thread::sleep_for(2ms);
+  }
+  ASSERT_TRUE(inner_exit);
+  EXPECT_EQ(inner_exit->reason.kind, exit_kind::shutdown);
+  EXPECT_EQ(inner_exit->reason.err.code, errc::intensity_exceeded);
+  auto kids = sup.which_children();  // served after the exit was handled
+  ASSERT_EQ(kids.size(), 2u);
+  EXPECT_FALSE(kids[1].running);
+  EXPECT_EQ(kids[1].restarts, 0u);
+  EXPECT_EQ(p.start_count("x"), 1);
+  EXPECT_TRUE(sup.running());
+  EXPECT_EQ(r.count(report_kind::child_restarted), 0);
+}
+
+TEST_F(SupervisorTest, LinkedPeerOfAChildStoppedWithShutdownExitsWithShutdown) {
+  // OTP propagates the exit reason over a link: a peer of a process that
+  // exited with shutdown exits with shutdown too, so a transient peer is not
+  // restarted. Before the fix the peer exited with failure(linked_exit) and
+  // was restarted.
+  Probe p;
+  Reports r;
+  supervisor sup({strategy::one_for_one, 10, 5000ms},
+                 {p.child("a"), p.child("b", restart_type::transient)}, opts(r));
+  ASSERT_TRUE(sup.start());
+  auto a = sup.whereis("a");
+  auto b = sup.whereis("b");
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(link(*a, *b));
+  monitor mb(*b);
+  ASSERT_TRUE(sup.terminate_child("a"));
+  auto d = mb.wait_for(5000ms);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->reason.kind, exit_kind::shutdown);
+  EXPECT_EQ(d->reason.err.code, errc::linked_exit);
+  auto kids = sup.which_children();  // served after b's exit was handled
+  ASSERT_EQ(kids.size(), 2u);
+  EXPECT_FALSE(kids[1].running);
+  EXPECT_EQ(p.start_count("b"), 1);
 }

@@ -167,21 +167,31 @@ inline result<void> ok() { return {}; }
 /// How a process (child, server, task, supervisor) ended.
 enum class exit_kind : std::uint8_t {
   normal,    ///< returned by itself without being asked to stop
-  shutdown,  ///< stopped because its owner requested it (stop_token)
-  failure,   ///< threw, reported an error, or received an exit signal
+  shutdown,  ///< stopped because its owner requested it (stop_token), a
+             ///< linked process exited with shutdown, or a supervisor gave
+             ///< up after reaching its restart intensity (OTP's `shutdown`)
+  failure,   ///< threw, reported an error, or received a failure exit signal
 };
 
 std::string_view to_string(exit_kind k) noexcept;
 
-/// The reason a process exited. `err` is meaningful only for failure.
+/// The reason a process exited.
+///   normal    err is unspecified (default-constructed)
+///   shutdown  err.code is errc::shutdown for a plain stop request, or the
+///             cause: errc::intensity_exceeded (a supervisor gave up) or
+///             errc::linked_exit (a linked process exited with shutdown)
+///   failure   err is the failure
 struct exit_reason {
   exit_kind kind{exit_kind::normal};
   error err;
 
   static exit_reason normal() { return {exit_kind::normal, {}}; }
-  static exit_reason shutdown() { return {exit_kind::shutdown, {}}; }
+  static exit_reason shutdown() { return {exit_kind::shutdown, error(errc::shutdown)}; }
+  /// A shutdown with a cause (see above).
+  static exit_reason shutdown(error cause) { return {exit_kind::shutdown, std::move(cause)}; }
   static exit_reason failure(error e) { return {exit_kind::failure, std::move(e)}; }
   bool is_failure() const noexcept { return kind == exit_kind::failure; }
+  /// "normal", "shutdown", "shutdown (<cause>)" or "failure (<error>)".
   std::string describe() const;
 };
 

@@ -9,9 +9,12 @@
 //
 //   link(a, b) ties two processes: when one exits with a non-normal reason
 //   (failure or shutdown), the other receives an exit signal: its stop token
-//   is triggered and it exits with failure(linked_exit) - so its supervisor
-//   restarts it if its restart type says so. A normal exit only removes the
-//   link. Unlike OTP there is no trap_exit: supervisors observe their
+//   is triggered and it exits with the same kind of reason, the cause
+//   errc::linked_exit: failure(linked_exit) if the peer failed,
+//   shutdown(linked_exit) if the peer exited with shutdown (OTP propagates
+//   the exit reason) - so its supervisor restarts it if its restart type
+//   says so (a transient peer is restarted after a failure only). A normal
+//   exit only removes the link. Unlike OTP there is no trap_exit: supervisors observe their
 //   children through their own internal watchers, not through links.
 //
 // Lifetime

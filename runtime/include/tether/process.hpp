@@ -74,10 +74,17 @@ class process_core : public std::enable_shared_from_this<process_core> {
 
   /// Delivers an exit signal from a linked process: remembers the first
   /// signal and requests stop. The process then exits with
-  /// failure(linked_exit) (see take_exit_signal).
+  /// failure(linked_exit) if the peer failed, or with shutdown(linked_exit)
+  /// if the peer exited with shutdown (the reason propagates, as in OTP).
   void exit_signal(const exit_reason& from, std::uint64_t from_pid, std::string_view from_name);
-  /// The exit-signal error if one was received.
-  std::optional<error> exit_signal_error() const;
+  /// The exit reason a received exit signal imposes, if one was received.
+  std::optional<exit_reason> exit_signal_reason() const;
+  /// Called by the body before it returns: exit with `r` instead of the
+  /// reason run_process would derive from the returned result (used by
+  /// supervisors, which exit with shutdown(intensity_exceeded) when they
+  /// give up). Ignored if the body throws.
+  void exit_as(exit_reason r);
+  std::optional<exit_reason> requested_exit() const;
 
   /// Sets the exit reason and runs the watchers (on this thread). Once.
   void mark_exited(exit_reason r);
@@ -114,7 +121,8 @@ class process_core : public std::enable_shared_from_this<process_core> {
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::optional<exit_reason> reason_;            // guarded by mu_
-  std::optional<error> exit_signal_;             // guarded by mu_
+  std::optional<exit_reason> exit_signal_;       // guarded by mu_
+  std::optional<exit_reason> exit_as_;           // guarded by mu_
   std::map<std::uint64_t, watcher> watchers_;    // guarded by mu_
   std::map<std::uint64_t, std::uint64_t> links_; // guarded by mu_
   std::uint64_t next_watcher_ = 1;               // guarded by mu_
@@ -125,7 +133,8 @@ class process_core : public std::enable_shared_from_this<process_core> {
 /// Runs `body` as the whole life of `core` on the current thread: converts a
 /// returned error or an escaping exception into failure, a return after a
 /// stop request into shutdown, a received exit signal into
-/// failure(linked_exit), and calls mark_exited. Never throws.
+/// failure(linked_exit) or shutdown(linked_exit) (see exit_signal), honours
+/// exit_as, and calls mark_exited. Never throws.
 void run_process(process_core& core, const std::function<result<void>()>& body) noexcept;
 
 }  // namespace detail

@@ -323,7 +323,9 @@ class server_state final : public process_core {
       }
     }
     if constexpr (requires(Impl& i, const exit_reason& r) { i.terminate(r); }) {
-      exit_reason why = outcome ? exit_reason::shutdown() : exit_reason::failure(outcome.error());
+      exit_reason why = !outcome ? exit_reason::failure(outcome.error())
+                        : exit_signal_reason() ? *exit_signal_reason()
+                                               : exit_reason::shutdown();
       try {
         impl->terminate(why);
       } catch (...) {

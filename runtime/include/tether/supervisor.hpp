@@ -16,13 +16,16 @@
 //     rest_for_one                          stop the children after C (reverse), restart C and them
 //
 //   A *failure* is an exception escaping the child body, the body returning
-//   an error result, or an exit signal from a linked process. Restart
-//   intensity: if more than max_restarts restarts happen within `period`
-//   (OTP default: 1 within 5 s) the supervisor stops all its children and
-//   exits with failure(intensity_exceeded). A nested supervisor's failure is
-//   seen by its parent as a child failure (escalation); a top-level
-//   supervisor reports it to on_report (report_kind::escalated) and wait()
-//   returns it. A failed restart (start returned an error or the child
+//   an error result, or an exit signal from a linked process that failed
+//   (a linked process that exited with shutdown passes shutdown on, as in
+//   OTP: see monitor.hpp). Restart intensity: if more than max_restarts
+//   restarts happen within `period` (OTP default: 1 within 5 s) the
+//   supervisor reports intensity_exceeded, stops all its children and exits
+//   - as in OTP - with reason shutdown, the cause attached
+//   (exit_reason::shutdown(error(intensity_exceeded))). Its parent therefore
+//   restarts it only if it is permanent (a transient or temporary nested
+//   supervisor that gave up stays down); a top-level supervisor reports
+//   report_kind::escalated and wait() returns that reason. A failed restart (start returned an error or the child
 //   exited before ready()) counts as another restart against the intensity
 //   (as in OTP) and, if the intensity allows, is retried from the event
 //   queue - after the requests and the stop request already queued - together
@@ -224,8 +227,8 @@ enum class report_kind : std::uint8_t {
   start_failed,        ///< a child's start failed (counted as a restart when restarting)
   shutdown_timeout,    ///< a child did not stop within its shutdown timeout; now a straggler
   straggler_exited,    ///< a straggler finally exited and was joined
-  intensity_exceeded,  ///< restart intensity exceeded; the supervisor stops all children and fails
-  escalated,           ///< a top-level supervisor failed (nothing above it to restart it)
+  intensity_exceeded,  ///< restart intensity exceeded; the supervisor stops all children and exits (shutdown)
+  escalated,           ///< a top-level supervisor gave up (nothing above it to restart it)
 };
 std::string_view to_string(report_kind) noexcept;
 
@@ -321,8 +324,9 @@ class supervisor : public supervisor_ref {
   /// Requests shutdown and blocks until all children were stopped (in
   /// reverse order) or reported as stragglers. Idempotent.
   void stop();
-  /// Blocks until the supervisor terminated; returns how (shutdown after
-  /// stop(), or failure(intensity_exceeded) after escalation).
+  /// Blocks until the supervisor terminated; returns how: shutdown (err.code
+  /// errc::shutdown) after stop(), shutdown with err.code
+  /// errc::intensity_exceeded after it gave up (escalation).
   /// Precondition: start() succeeded (otherwise returns failure(no_process)).
   exit_reason wait();
   /// Like wait() with a timeout (tether::infinity: none); nullopt on timeout.
