@@ -15,12 +15,18 @@ class task_pool {
  public:
   explicit task_pool(task_options opts) : opts_(std::move(opts)) {
     if (opts_.max_threads == 0) opts_.max_threads = 1;
+    if (!opts_.dead_letters) opts_.dead_letters = std::make_shared<dead_letter_office>();
   }
+  const std::shared_ptr<dead_letter_office>& dead_letters() const noexcept { return opts_.dead_letters; }
   ~task_pool() { shutdown(); }
 
   result<void> submit(std::shared_ptr<task_job> job) {
-    std::lock_guard lk(mu_);
-    if (stopping_) return error(errc::shutdown, "task supervisor '" + opts_.name + "' is shut down");
+    std::unique_lock lk(mu_);
+    if (stopping_) {
+      lk.unlock();
+      opts_.dead_letters->record(dead_letter_reason::shutdown, opts_.name, "task '" + job->proc().name() + "'");
+      return error(errc::shutdown, "task supervisor '" + opts_.name + "' is shut down");
+    }
     queue_.push_back(std::move(job));
     if (idle_ >= queue_.size()) {
       cv_.notify_one();
@@ -46,8 +52,10 @@ class task_pool {
       running = running_;
     }
     cv_.notify_all();
-    for (auto& q : queued)
+    for (auto& q : queued) {
+      opts_.dead_letters->record(dead_letter_reason::shutdown, opts_.name, "task '" + q->proc().name() + "'");
       q->cancel(error(errc::shutdown, "task supervisor '" + opts_.name + "' shut down before the task ran"));
+    }
     for (auto& r : running) r->proc().request_stop();
     const auto deadline = deadline_after(opts_.shutdown);
     for (auto& r : running) {
@@ -133,6 +141,9 @@ task_supervisor::~task_supervisor() { pool_->shutdown(); }
 void task_supervisor::shutdown() { pool_->shutdown(); }
 std::size_t task_supervisor::threads() const { return pool_->threads(); }
 std::size_t task_supervisor::running() const { return pool_->running(); }
+const std::shared_ptr<dead_letter_office>& task_supervisor::dead_letters() const noexcept {
+  return pool_->dead_letters();
+}
 result<void> task_supervisor::submit(std::shared_ptr<detail::task_job> job) {
   return pool_->submit(std::move(job));
 }
@@ -140,7 +151,7 @@ result<void> task_supervisor::submit(std::shared_ptr<detail::task_job> job) {
 task_supervisor& root_task_supervisor() {
   // The documented process-wide root: lazily constructed, shut down and
   // joined by static destruction at exit.
-  static task_supervisor root(task_options{"root_tasks", 256, std::chrono::milliseconds(5000), {}});
+  static task_supervisor root(task_options{"root_tasks", 256, std::chrono::milliseconds(5000), {}, {}});
   return root;
 }
 

@@ -432,3 +432,33 @@ TEST_F(RegistryTest, StragglerReleasesItsNameSoOneForAllRestartSucceeds) {
   ASSERT_TRUE(still);
   EXPECT_EQ(still->pid(), fresh->pid());
 }
+
+TEST_F(ServerTest, CallsQueuedWhenTheServerIsStoppedGetShutdown) {
+  // Before the fix they got no_process and the dead letter was
+  // process_exited; errc::shutdown and dead letter shutdown were never
+  // produced.
+  auto dl = std::make_shared<dead_letter_office>();
+  server_options so;
+  so.dead_letters = dl;
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, so, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  auto gate = std::make_shared<tether_test::flag>();
+  auto entered = std::make_shared<tether_test::flag>();
+  std::jthread blocker([&] { EXPECT_TRUE(ref.call({Req::block, 0, gate, entered})); });
+  ASSERT_TRUE(entered->wait_for(5000ms));
+  result<int> queued = error(errc::invalid_argument);
+  std::jthread caller([&] { queued = ref.call({Req::get}, 10000ms); });
+  while (ref.mailbox_size() != 1) std::this_thread::yield();
+  ASSERT_TRUE(ref.cast(1));
+  std::jthread stopper([&] { (*s)->stop(); });  // blocks until the server exited
+  while (!ref.process().core()->stop_requested()) std::this_thread::yield();
+  gate->set();  // the handler returns; the server sees the stop and drains
+  stopper.join();
+  caller.join();
+  ASSERT_TRUE(queued.is(errc::shutdown)) << (queued ? "value" : queued.error().describe());
+  EXPECT_NE(queued.error().message.find("stopped"), std::string::npos);
+  EXPECT_EQ(dl->count(dead_letter_reason::shutdown), 2u);  // the queued call and cast
+  EXPECT_EQ(dl->count(dead_letter_reason::process_exited), 0u);
+  EXPECT_TRUE(ref.call({Req::get}).is(errc::no_process));  // afterwards: not running
+}

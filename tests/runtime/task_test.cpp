@@ -211,3 +211,32 @@ TEST_F(TaskTest, TimeoutArithmeticSaturates) {
   tasks.shutdown();
   EXPECT_TRUE(t.ready());
 }
+
+TEST_F(TaskTest, TasksRefusedOrCancelledByShutdownAreDeadLetters) {
+  // dead_letters.hpp promised this; before the fix nothing was recorded.
+  task_options o;
+  o.max_threads = 1;
+  auto dl = std::make_shared<dead_letter_office>();
+  o.dead_letters = dl;
+  task_supervisor tasks(o);
+  EXPECT_EQ(tasks.dead_letters(), dl);
+  auto started = std::make_shared<tether_test::flag>();
+  auto busy = tasks.async([started](std::stop_token st) {
+    started->set();
+    while (!st.stop_requested()) std::this_thread::yield();
+    return 0;
+  });
+  ASSERT_TRUE(started->wait_for(5000ms));
+  auto queued = tasks.async([] { return 1; }, "queued");  // the only thread is busy
+  tasks.shutdown();
+  EXPECT_TRUE(queued.await(5000ms).is(errc::shutdown));
+  auto late = tasks.async([] { return 2; }, "late");
+  EXPECT_TRUE(late.await(5000ms).is(errc::shutdown));
+  EXPECT_TRUE(tasks.start([] {}, "late_start").is(errc::shutdown));
+  EXPECT_EQ(dl->count(dead_letter_reason::shutdown), 3u);
+  auto recent = dl->recent();
+  ASSERT_EQ(recent.size(), 3u);
+  EXPECT_EQ(recent[0].description, "task 'queued'");
+  EXPECT_EQ(recent[1].description, "task 'late'");
+  EXPECT_TRUE(busy.await(5000ms));
+}

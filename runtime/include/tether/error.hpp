@@ -41,9 +41,13 @@ enum class errc : std::uint8_t {
   timeout = 1,          ///< a deadline passed before the operation completed
   no_process,           ///< the target process is dead, not started, or the name is unknown
   crashed,              ///< the handler threw while serving this request; the server exited
-  shutdown,             ///< the target is shutting down / was stopped before it could complete
+  shutdown,             ///< the target was stopped (or is shutting down) before it could complete:
+                        ///< server calls queued when it was stopped, tasks refused or cancelled by
+                        ///< task-supervisor shutdown, state writes of an abandoned straggler
   exception,            ///< a task or child body threw; error::exception holds it
-  child_failed,         ///< a child reported an error (returned an error result)
+  child_failed,         ///< for child and task bodies to return as a generic "this child failed";
+                        ///< the runtime never synthesizes it (a returned error is passed through
+                        ///< unchanged as the exit reason failure(<that error>))
   mailbox_full,         ///< bounded mailbox full (reject policy, or block policy timed out)
   max_children,         ///< dynamic supervisor already has max_children children
   already_started,      ///< a child id or registry name is already in use

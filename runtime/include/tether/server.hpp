@@ -28,8 +28,15 @@
 //                        (late_reply); it can never be delivered to a later call
 //                        because every call has its own reply slot.
 //   errc::no_process     the server is not running (dead, not yet
-//                        restarted, empty ref), or it exited before handling
-//                        this request (dead letter process_exited).
+//                        restarted, empty ref; dead letter no_process), or it
+//                        crashed before handling this request (dead letter
+//                        process_exited; the message names the crash and
+//                        error::exception holds its exception, if any).
+//   errc::shutdown       the server was stopped (by its supervisor, or by a
+//                        linked process's exit signal) while this request was
+//                        queued or while the caller waited for mailbox space
+//                        (dead letter shutdown); the message names the exit
+//                        reason (e.g. "shutdown (linked_exit: ...)").
 //   errc::crashed        handle_call threw on this request; error::exception
 //                        holds the exception. The server exits with
 //                        failure(crashed) and its supervisor restarts it
@@ -37,10 +44,16 @@
 //                        incarnation then return no_process.
 //   errc::mailbox_full   overflow_policy::reject and the mailbox is full.
 // Outcomes of cast(msg): ok() = enqueued in a live mailbox (not yet handled);
-//   no_process, mailbox_full (reject, or block with send_timeout elapsed).
+//   no_process (not running), mailbox_full (reject policy), timeout (block
+//   policy, send_timeout elapsed), shutdown (stopped while the cast waited
+//   for space), invalid_argument (Impl declares no cast_type).
 //   Every failed cast is also a dead letter. A cast that was enqueued but is
-//   still queued when the server exits becomes a dead letter (process_exited).
+//   still queued when the server exits becomes a dead letter: shutdown if
+//   the server was stopped, process_exited if it crashed.
 //   If handle_cast throws, the server exits with failure(crashed).
+// Outcomes of inspect(f, timeout): f's value; no_process; timeout (f may
+//   still run later); crashed (f threw; the server exits); shutdown (the
+//   server was stopped before serving it).
 //
 // Mailbox
 //   Bounded (server_options::mailbox_capacity, default 65536 waiting
@@ -150,9 +163,10 @@ class server_state final : public process_core {
     cast_t msg;
   };
   using envelope = std::variant<call_msg, cast_msg>;
-  /// System-lane message: called with the state, or with nullptr if the
-  /// server exits before serving it.
-  using sys_msg = std::function<void(Impl*)>;
+  /// System-lane message: called with the state, or with nullptr and the
+  /// error its sender gets (shutdown / no_process) if the server exits
+  /// before serving it.
+  using sys_msg = std::function<void(Impl*, const error*)>;
 
   server_state(std::string name, server_options opts) : process_core(std::move(name)), opts_(std::move(opts)) {
     if (!opts_.dead_letters) opts_.dead_letters = std::make_shared<dead_letter_office>();
@@ -266,7 +280,7 @@ class server_state final : public process_core {
         auto m = std::move(sys.front());
         sys.pop_front();
         try {
-          m(impl.get());
+          m(impl.get(), nullptr);
         } catch (...) {
           outcome = current_exception_error(errc::crashed, "server '" + name() + "' system message");
         }
@@ -297,10 +311,24 @@ class server_state final : public process_core {
         batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(done));
       }
     }
-    // Exit: stop accepting, then fail everything still queued.
+    // Exit: stop accepting, then fail everything still queued. Stopped by
+    // its owner (or by a linked process's shutdown/exit signal): the queued
+    // senders get errc::shutdown (dead letter shutdown); crashed: no_process
+    // (dead letter process_exited). Either way the message names the reason.
+    const exit_reason why = !outcome ? exit_reason::failure(outcome.error())
+                            : exit_signal_reason() ? *exit_signal_reason()
+                                                   : exit_reason::shutdown();
+    const bool stopped = outcome.has_value();
+    const error dropped = stopped
+        ? error(errc::shutdown, "server '" + name() + "' was stopped (" + why.describe() +
+                                    ") before handling the message", why.err.exception)
+        : error(errc::no_process, "server '" + name() + "' exited (" + why.describe() +
+                                      ") before handling the message", why.err.exception);
+    const auto letter = stopped ? dead_letter_reason::shutdown : dead_letter_reason::process_exited;
     {
       std::lock_guard lk(mu_);
       accepting_ = false;
+      closed_with_ = dropped;
       for (auto& e : mailbox_) batch.push_back(std::move(e));
       mailbox_.clear();
       for (auto& m : system_) sys.push_back(std::move(m));
@@ -309,23 +337,21 @@ class server_state final : public process_core {
     not_full_.notify_all();
     for (auto& e : batch) {
       if (auto* c = std::get_if<call_msg>(&e)) {
-        opts_.dead_letters->record(dead_letter_reason::process_exited, name(), "call");
-        fail(*c->slot, error(errc::no_process, "server '" + name() + "' exited before handling the call"));
+        opts_.dead_letters->record(letter, name(), "call");
+        fail(*c->slot, dropped);
       } else {
-        opts_.dead_letters->record(dead_letter_reason::process_exited, name(), "cast");
+        opts_.dead_letters->record(letter, name(), "cast");
       }
     }
     for (auto& m : sys) {
+      opts_.dead_letters->record(letter, name(), "system message");
       try {
-        m(nullptr);
+        m(nullptr, &dropped);
       } catch (...) {  // the nullptr path only fails a reply slot; nothing to report
-        opts_.dead_letters->record(dead_letter_reason::process_exited, name(), "system message");
+        (void)0;
       }
     }
     if constexpr (requires(Impl& i, const exit_reason& r) { i.terminate(r); }) {
-      exit_reason why = !outcome ? exit_reason::failure(outcome.error())
-                        : exit_signal_reason() ? *exit_signal_reason()
-                                               : exit_reason::shutdown();
       try {
         impl->terminate(why);
       } catch (...) {
@@ -354,9 +380,11 @@ class server_state final : public process_core {
       opts_.dead_letters->record(dead_letter_reason::mailbox_full, name(), what);
       return error(errc::timeout, "mailbox of '" + name() + "' stayed full until the deadline");
     }
-    if (!accepting_) {
-      opts_.dead_letters->record(dead_letter_reason::no_process, name(), what);
-      return error(errc::no_process, "server '" + name() + "' exited");
+    if (!accepting_) {  // it exited while this sender waited for space
+      const bool stopped = closed_with_ && closed_with_->code == errc::shutdown;
+      opts_.dead_letters->record(stopped ? dead_letter_reason::shutdown : dead_letter_reason::no_process,
+                                 name(), what);
+      return closed_with_ ? *closed_with_ : error(errc::no_process, "server '" + name() + "' exited");
     }
     return std::nullopt;
   }
@@ -400,6 +428,7 @@ class server_state final : public process_core {
   std::deque<envelope> mailbox_;     // guarded by mu_
   std::deque<sys_msg> system_;       // guarded by mu_
   bool accepting_ = false;           // guarded by mu_
+  std::optional<error> closed_with_; // guarded by mu_: what senders waiting at the exit get
   bool waiting_ = false;             // guarded by mu_
   std::uint64_t late_replies_ = 0;   // guarded by mu_
 };
@@ -448,7 +477,8 @@ class server_ref {
   }
   /// Runs f(Impl&) on the server thread via the system lane (bypasses the
   /// mailbox and its capacity) and returns its result. Errors: no_process,
-  /// timeout (f may still run later), crashed (f threw; the server exits).
+  /// timeout (f may still run later), crashed (f threw; the server exits),
+  /// shutdown (the server was stopped before serving it).
   template <class F>
   auto inspect(F f, std::chrono::milliseconds timeout = default_call_timeout) const
       -> result<std::invoke_result_t<F&, Impl&>> {
@@ -461,10 +491,10 @@ class server_ref {
       std::optional<result<R>> out;  // guarded by mu
     };
     auto slot = std::make_shared<slot_t>();
-    auto pushed = s_->system([slot, f = std::move(f)](Impl* impl) mutable {
+    auto pushed = s_->system([slot, f = std::move(f)](Impl* impl, const error* dropped) mutable {
       std::optional<result<R>> v;
       if (!impl) {
-        v.emplace(error(errc::no_process, "server exited before the system message"));
+        v.emplace(dropped ? *dropped : error(errc::no_process, "server exited before the system message"));
       } else {
         try {
           v.emplace(f(*impl));

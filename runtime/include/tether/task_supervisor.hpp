@@ -10,6 +10,8 @@
 //     errc::timeout       not finished within the timeout; the task keeps
 //                         running and may be awaited again
 //     errc::shutdown      the task supervisor shut down before the task ran
+//                         (queued, or submitted after shutdown); recorded as
+//                         dead letter shutdown in task_options::dead_letters
 //     errc::already_consumed  a previous await already returned the value
 //   start(f) is fire-and-forget: a failure (exception) is reported to
 //   task_options::on_report (default: stderr) - never dropped silently.
@@ -64,6 +66,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "tether/dead_letters.hpp"
 #include "tether/dynamic_supervisor.hpp"
 #include "tether/error.hpp"
 #include "tether/process.hpp"
@@ -90,6 +93,10 @@ struct task_options {
   /// Called on the failing task's thread (failed) or the shutting-down thread
   /// (straggler). Default (empty): print to stderr.
   std::function<void(const task_report&)> on_report;
+  /// Where tasks refused after shutdown and queued tasks cancelled by
+  /// shutdown are recorded (dead_letter_reason::shutdown, target = name,
+  /// description "task '<task name>'"). Default: a new office of its own.
+  std::shared_ptr<dead_letter_office> dead_letters;
 };
 
 namespace detail {
@@ -218,7 +225,8 @@ class task_supervisor {
   task_supervisor& operator=(const task_supervisor&) = delete;
 
   /// Runs f on the pool. Never fails at the call: after shutdown, the
-  /// returned task completes at once with errc::shutdown.
+  /// returned task completes at once with errc::shutdown (and a dead letter
+  /// shutdown is recorded).
   template <class F>
   auto async(F f, std::string name = "task") -> task<detail::task_result_t<F>> {
     using R = detail::task_result_t<F>;
@@ -229,7 +237,8 @@ class task_supervisor {
   }
 
   /// Fire-and-forget. Failures go to options.on_report. Returns the task's
-  /// process (for monitors). Errors: shutdown (already shut down; f is not run).
+  /// process (for monitors). Errors: shutdown (already shut down; f is not
+  /// run; recorded as dead letter shutdown).
   template <class F>
   result<process_ref> start(F f, std::string name = "task") {
     using R = detail::task_result_t<F>;
@@ -249,6 +258,8 @@ class task_supervisor {
   std::size_t threads() const;
   /// Tasks running now.
   std::size_t running() const;
+  /// The office where refused and cancelled tasks are recorded.
+  const std::shared_ptr<dead_letter_office>& dead_letters() const noexcept;
 
  private:
   result<void> submit(std::shared_ptr<detail::task_job> job);
