@@ -39,27 +39,44 @@ monitor& monitor::operator=(monitor&& o) noexcept {
 
 monitor::~monitor() { demonitor(); }
 
+namespace {
+down no_down(const char* why) { return down{0, "", exit_reason::failure(error(errc::no_process, why))}; }
+}  // namespace
+
 void monitor::demonitor() {
   if (target_ && watcher_ != 0) target_->remove_watcher(watcher_);
   watcher_ = 0;
+  if (slot_) {
+    // After remove_watcher the callback is not running and will not run.
+    {
+      std::lock_guard lk(slot_->mu);
+      if (!slot_->d) slot_->cancelled = true;
+    }
+    slot_->cv.notify_all();
+  }
 }
 
 std::optional<down> monitor::wait_for(std::chrono::milliseconds timeout) const {
-  if (!slot_) return std::nullopt;
+  if (!slot_) return no_down("empty monitor");
   std::unique_lock lk(slot_->mu);
-  detail::wait_until(slot_->cv, lk, detail::deadline_after(timeout), [&] { return slot_->d.has_value(); });
+  detail::wait_until(slot_->cv, lk, detail::deadline_after(timeout),
+                     [&] { return slot_->d.has_value() || slot_->cancelled; });
+  if (!slot_->d && slot_->cancelled) return no_down("monitor cancelled before a down arrived");
   return slot_->d;
 }
 
 down monitor::wait() const {
+  if (!slot_) return no_down("empty monitor");
   std::unique_lock lk(slot_->mu);
-  slot_->cv.wait(lk, [&] { return slot_->d.has_value(); });
+  slot_->cv.wait(lk, [&] { return slot_->d.has_value() || slot_->cancelled; });
+  if (!slot_->d) return no_down("monitor cancelled before a down arrived");
   return *slot_->d;
 }
 
 std::optional<down> monitor::poll() const {
-  if (!slot_) return std::nullopt;
+  if (!slot_) return no_down("empty monitor");
   std::lock_guard lk(slot_->mu);
+  if (!slot_->d && slot_->cancelled) return no_down("monitor cancelled before a down arrived");
   return slot_->d;
 }
 

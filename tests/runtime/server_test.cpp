@@ -462,3 +462,33 @@ TEST_F(ServerTest, CallsQueuedWhenTheServerIsStoppedGetShutdown) {
   EXPECT_EQ(dl->count(dead_letter_reason::process_exited), 0u);
   EXPECT_TRUE(ref.call({Req::get}).is(errc::no_process));  // afterwards: not running
 }
+
+TEST_F(MonitorTest, EmptyAndCancelledMonitorsHaveADefinedOutcome) {
+  // Before the fix wait() on a default-constructed monitor dereferenced a
+  // null slot, and wait() on a cancelled one blocked forever.
+  monitor none;
+  EXPECT_EQ(none.wait().reason.err.code, errc::no_process);
+  EXPECT_EQ(none.wait().pid, 0u);
+  ASSERT_TRUE(none.wait_for(tether::infinity));
+  EXPECT_EQ(none.poll()->reason.err.code, errc::no_process);
+  none.demonitor();  // no-op
+
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, {}, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  monitor a(ref.process());
+  monitor b(std::move(a));
+  EXPECT_EQ(a.wait().reason.err.code, errc::no_process);  // NOLINT(bugprone-use-after-move): defined
+  EXPECT_FALSE(b.poll());
+  b.demonitor();
+  EXPECT_EQ(b.wait().reason.err.code, errc::no_process);
+  EXPECT_EQ(b.wait_for(tether::infinity)->reason.err.code, errc::no_process);
+  EXPECT_TRUE(ref.alive());
+  // A down that arrived before demonitor() is kept.
+  monitor c(ref.process());
+  (*s)->stop();
+  ASSERT_TRUE(c.wait_for(5000ms));
+  c.demonitor();
+  EXPECT_EQ(c.wait().reason.kind, exit_kind::shutdown);
+  EXPECT_EQ(c.wait().pid, ref.process().pid());
+}

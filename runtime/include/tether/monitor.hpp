@@ -17,6 +17,14 @@
 //   exit only removes the link. Unlike OTP there is no trap_exit: supervisors observe their
 //   children through their own internal watchers, not through links.
 //
+// Empty and cancelled monitors
+//   A default-constructed or moved-from monitor is empty, and a monitor
+//   cancelled by demonitor() before its down arrived will never get one.
+//   On both, wait(), wait_for() and poll() return at once a down with pid 0,
+//   an empty name and failure(no_process) - as a monitor of an empty
+//   process_ref does - instead of blocking forever (wait()) or dereferencing
+//   nothing. A down that arrived before demonitor() is kept and returned.
+//
 // Lifetime
 //   A monitor is an RAII object: destroying it (or demonitor()) cancels it.
 //   Links live until unlink() or until either process exits.
@@ -69,19 +77,23 @@ class monitor {
   ~monitor();
 
   /// The down, if it arrived within timeout (tether::infinity: no timeout).
+  /// Empty or cancelled: the no_process down at once.
   std::optional<down> wait_for(std::chrono::milliseconds timeout) const;
-  /// Blocks until the down arrives.
+  /// Blocks until the down arrives. Empty or cancelled: the no_process down
+  /// at once.
   down wait() const;
-  /// The down if it already arrived.
+  /// The down if it already arrived. Empty or cancelled: the no_process down.
   std::optional<down> poll() const;
-  /// Cancels; no down is delivered afterwards. Idempotent.
+  /// Cancels; no down is delivered afterwards (a down already delivered is
+  /// kept). Idempotent.
   void demonitor();
 
  private:
   struct slot {
     std::mutex mu;
     std::condition_variable cv;
-    std::optional<down> d;  // guarded by mu
+    std::optional<down> d;   // guarded by mu
+    bool cancelled = false;  // guarded by mu: demonitor() ran before a down arrived
     std::function<void(const down&)> cb;
   };
   std::shared_ptr<slot> slot_;
