@@ -2,6 +2,11 @@
 //
 // Purpose
 //   Every fallible operation in the tether runtime returns a `tether::result<T>`
+//   (see below). `errc` is also a std::error_code enum: `std::error_code ec =
+//   tether::errc::timeout;` works, the category is tether::tether_category()
+//   (name "tether"), and codes compare equal to the std::errc conditions
+//   listed at make_error_code.
+//   The `tether::result<T>`
 //   (C++20 has no std::expected). A result holds either a T or a
 //   `tether::error`: an `errc` code, a human-readable message and, when the
 //   failure was an exception, the `std::exception_ptr` that carried it.
@@ -28,6 +33,7 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -65,6 +71,19 @@ enum class errc : std::uint8_t {
 /// Stable lower-case name of a code, e.g. "no_process".
 std::string_view to_string(errc code) noexcept;
 
+/// The std::error_category of errc: name() "tether", message(v) the code's
+/// name and meaning. A function-local static: safe to use from any thread,
+/// also during static initialization and destruction.
+const std::error_category& tether_category() noexcept;
+
+/// std::error_code{static_cast<int>(e), tether_category()}; found by ADL, so
+/// `std::error_code ec = tether::errc::timeout;` works. Value 0 is never an
+/// errc (success). Equivalent std::errc conditions:
+///   timeout -> timed_out, no_process -> no_such_process,
+///   invalid_argument -> invalid_argument, io_error -> io_error,
+///   mailbox_full -> no_buffer_space (only these; the others have none).
+std::error_code make_error_code(errc e) noexcept;
+
 /// A typed error: code, message and optional exception.
 struct error {
   errc code{errc::invalid_argument};
@@ -80,6 +99,9 @@ struct error {
 
   /// Rethrows the stored exception. Precondition: exception != nullptr.
   [[noreturn]] void rethrow() const { std::rethrow_exception(exception); }
+
+  /// The code as a std::error_code (make_error_code(code)).
+  std::error_code error_code() const noexcept { return make_error_code(code); }
 };
 
 /// Builds an errc::exception error from the exception currently being handled.
@@ -200,3 +222,6 @@ struct exit_reason {
 };
 
 }  // namespace tether
+
+template <>
+struct std::is_error_code_enum<tether::errc> : std::true_type {};
