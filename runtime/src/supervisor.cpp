@@ -451,13 +451,17 @@ result<process_ref> supervisor_core::start_child(child_spec spec) {
   });
 }
 
-std::size_t supervisor_core::count_children() {
-  auto r = request<std::size_t>([this]() -> result<std::size_t> {
-    std::size_t n = 0;
-    for (auto& c : children_) n += c->core ? 1 : 0;
+child_counts supervisor_core::count_children() {
+  auto r = request<child_counts>([this]() -> result<child_counts> {
+    child_counts n;
+    for (auto& c : children_) {
+      ++n.specs;
+      n.active += c->core ? 1 : 0;
+      (c->spec.type == child_type::supervisor ? n.supervisors : n.workers) += 1;
+    }
     return n;
   });
-  return r ? *r : 0;
+  return r ? *r : child_counts{};
 }
 
 // ---- owner ----------------------------------------------------------------
@@ -625,8 +629,8 @@ result<process_ref> dynamic_supervisor_ref::start_child(child_spec spec) const {
   return core_->start_child(std::move(spec));
 }
 
-std::size_t dynamic_supervisor_ref::count_children() const {
-  return core_ ? core_->count_children() : 0;
+child_counts supervisor_ref::count_children() const {
+  return core_ ? core_->count_children() : child_counts{};
 }
 
 child_spec dynamic_supervisor_child(std::string id, dynamic_supervisor_flags flags,

@@ -105,7 +105,7 @@ class supervisor_core : public process_core {
   result<void> terminate_child(const std::string& id);
   result<process_ref> restart_child(const std::string& id);
   result<process_ref> start_child(child_spec spec);
-  std::size_t count_children();
+  child_counts count_children();
 
   template <class R>
   result<R> request(std::function<result<R>()> fn);

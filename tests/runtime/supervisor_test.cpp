@@ -405,16 +405,16 @@ TEST_F(DynamicSupervisorTest, StartsChildrenAtRunTimeUpToMaxChildren) {
   Reports r;
   dynamic_supervisor sup({1, 5000ms, 2}, opts(r, "dyn"));
   ASSERT_TRUE(sup.start());
-  EXPECT_EQ(sup.count_children(), 0u);
+  EXPECT_EQ(sup.count_children().active, 0u);
   ASSERT_TRUE(sup.start_child(p.child("a")));
   EXPECT_TRUE(sup.start_child(p.child("a")).is(errc::already_started));
   ASSERT_TRUE(sup.start_child(p.child("b")));
   auto full = sup.start_child(p.child("c"));
   ASSERT_TRUE(full.is(errc::max_children));
   EXPECT_NE(full.error().message.find("max_children = 2"), std::string::npos);
-  EXPECT_EQ(sup.count_children(), 2u);
+  EXPECT_EQ(sup.count_children().active, 2u);
   ASSERT_TRUE(sup.terminate_child("a"));
-  EXPECT_EQ(sup.count_children(), 1u);
+  EXPECT_EQ(sup.count_children().active, 1u);
   EXPECT_TRUE(sup.start_child(p.child("c")));
   child_spec empty;
   EXPECT_TRUE(sup.start_child(empty).is(errc::invalid_argument));
@@ -435,8 +435,8 @@ TEST_F(DynamicSupervisorTest, RestartsFailedChildAndForgetsFinishedOnes) {
   ASSERT_TRUE(p.wait_starts("w", 2));
   EXPECT_EQ(sup.store()->get("dyn/w", "k"), "v");  // kept across the restart
   p.trigger("w", 2);                               // finishes normally
-  for (int i = 0; i < 400 && sup.count_children() != 0; ++i) std::this_thread::sleep_for(5ms);
-  EXPECT_EQ(sup.count_children(), 0u);
+  for (int i = 0; i < 400 && sup.count_children().active != 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(sup.count_children().active, 0u);
   EXPECT_FALSE(sup.store()->get("dyn/w", "k").has_value());  // erased when finished for good
 }
 
@@ -519,7 +519,7 @@ TEST_F(SupervisorTest, RequestsToASupervisorNeverStartedReturnNoProcess) {
   EXPECT_FALSE(sup.running());
   dynamic_supervisor dyn({}, opts(r, "dyn"));
   EXPECT_TRUE(dyn.start_child(p.child("b")).is(errc::no_process));
-  EXPECT_EQ(dyn.count_children(), 0u);
+  EXPECT_EQ(dyn.count_children().active, 0u);
   EXPECT_TRUE(dyn.whereis("b").is(errc::no_process));
   EXPECT_EQ(p.start_count("b"), 0);
   // A supervisor whose start failed is not running either.
@@ -731,4 +731,29 @@ TEST_F(SupervisorTest, LinkedPeerOfAChildStoppedWithShutdownExitsWithShutdown) {
   ASSERT_EQ(kids.size(), 2u);
   EXPECT_FALSE(kids[1].running);
   EXPECT_EQ(p.start_count("b"), 1);
+}
+
+TEST_F(SupervisorTest, CountChildrenGivesOtpCountsOnEverySupervisorKind) {
+  Probe p;
+  Reports r;
+  supervisor sup({strategy::one_for_one, 5, 5000ms},
+                 {p.child("a"), p.child("b"), supervisor_child("inner", {}, {p.child("x")}),
+                  dynamic_supervisor_child("dyn")},
+                 opts(r, "counts"));
+  EXPECT_EQ(sup.count_children(), child_counts{});  // not running
+  ASSERT_TRUE(sup.start());
+  EXPECT_EQ(sup.count_children(), (child_counts{4, 4, 2, 2}));
+  ASSERT_TRUE(sup.terminate_child("b"));  // the spec stays: counted, not active
+  EXPECT_EQ(sup.count_children(), (child_counts{4, 3, 2, 2}));
+  auto inner = supervisor_ref::from(*sup.whereis("inner"));
+  ASSERT_TRUE(inner);
+  EXPECT_EQ(inner->count_children(), (child_counts{1, 1, 0, 1}));
+  auto dyn = dynamic_supervisor_ref::from(*sup.whereis("dyn"));
+  ASSERT_TRUE(dyn);
+  EXPECT_EQ(dyn->count_children(), child_counts{});
+  ASSERT_TRUE(dyn->start_child(p.child("d1")));
+  ASSERT_TRUE(dyn->start_child(dynamic_supervisor_child("d2")));
+  EXPECT_EQ(dyn->count_children(), (child_counts{2, 2, 1, 1}));
+  sup.stop();
+  EXPECT_EQ(sup.count_children(), child_counts{});
 }

@@ -44,9 +44,6 @@ class dynamic_supervisor_ref : public supervisor_ref {
   ///   start_failed     - the child's start failed (error holds the cause)
   ///   no_process       - the supervisor is not running
   result<process_ref> start_child(child_spec spec) const;
-  /// Number of running children (0, without blocking, if the supervisor is
-  /// not running).
-  std::size_t count_children() const;
 
  protected:
   using supervisor_ref::supervisor_ref;

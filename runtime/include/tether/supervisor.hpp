@@ -262,6 +262,16 @@ struct child_info {
   std::uint64_t restarts;     ///< times this child id was restarted
 };
 
+/// What count_children() returns: OTP's supervisor:count_children/1.
+struct child_counts {
+  std::size_t specs = 0;        ///< children the supervisor knows: every spec of a static
+                                ///< supervisor (running or not), every child of a dynamic one
+  std::size_t active = 0;       ///< children running now
+  std::size_t supervisors = 0;  ///< of the specs, those of type child_type::supervisor (running or not)
+  std::size_t workers = 0;      ///< of the specs, those of type child_type::worker (running or not)
+  friend bool operator==(const child_counts&, const child_counts&) = default;
+};
+
 /// Shared request API of static and dynamic supervisors (and of refs to
 /// nested ones). All functions block until the supervisor thread handled the
 /// request; all return no_process at once (without blocking) if the
@@ -277,6 +287,9 @@ class supervisor_ref {
 
   /// Children in start order. Empty if the supervisor is not running.
   std::vector<child_info> which_children() const;
+  /// OTP's counts (see child_counts). All zero if the supervisor is not
+  /// running.
+  child_counts count_children() const;
   /// The current process of child `id`. Errors: not_found (no such id),
   /// no_process (child not running, or supervisor not running).
   result<process_ref> whereis(const std::string& id) const;
