@@ -492,3 +492,90 @@ TEST_F(MonitorTest, EmptyAndCancelledMonitorsHaveADefinedOutcome) {
   EXPECT_EQ(c.wait().reason.kind, exit_kind::shutdown);
   EXPECT_EQ(c.wait().pid, ref.process().pid());
 }
+
+// ---- deferred replies (gen_server:reply) ---------------------------------------
+
+namespace {
+struct Parking {
+  enum kind { park, release, drop, get };
+  using call_type = std::pair<kind, int>;
+  using reply_type = int;
+  std::vector<reply_handle<int>> parked;
+  std::shared_ptr<std::vector<reply_handle<int>>> exported;  // handed to another thread
+
+  std::optional<int> handle_call(call_type req, reply_handle<int> from) {
+    switch (req.first) {
+      case park: parked.push_back(from); return std::nullopt;   // no reply yet
+      case drop: return std::nullopt;                            // handle dropped: no_process
+      case get: return static_cast<int>(parked.size());
+      case release: {
+        int n = 0;
+        for (auto& h : parked) n += h.reply(req.second) ? 1 : 0;
+        parked.clear();
+        return n;  // replies to the releasing caller at once
+      }
+    }
+    return std::nullopt;
+  }
+};
+}  // namespace
+
+TEST_F(ServerTest, DeferredRepliesAreDeliveredLaterFromAnyThread) {
+  auto dl = std::make_shared<dead_letter_office>();
+  server_options so;
+  so.dead_letters = dl;
+  auto s = server<Parking>::start([](child_context&) { return Parking{}; }, so, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  result<int> a = error(errc::invalid_argument), b = error(errc::invalid_argument);
+  std::jthread ta([&] { a = ref.call({Parking::park, 0}, 10000ms); });
+  std::jthread tb([&] { b = ref.call({Parking::park, 0}, 10000ms); });
+  while (*ref.call({Parking::get, 0}) != 2) std::this_thread::yield();
+  EXPECT_EQ(*ref.call({Parking::release, 42}), 2);  // both parked callers got their reply
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(*a, 42);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*b, 42);
+  // A dropped handle fails the caller at once instead of leaving it to time out.
+  auto dropped = ref.call({Parking::drop, 0}, 10000ms);
+  EXPECT_TRUE(dropped.is(errc::no_process));
+  // A reply after the caller's timeout is a late reply.
+  EXPECT_TRUE(ref.call({Parking::park, 0}, 20ms).is(errc::timeout));
+  EXPECT_EQ(*ref.call({Parking::release, 1}), 0);
+  EXPECT_EQ(ref.late_replies(), 1u);
+  EXPECT_EQ(dl->count(dead_letter_reason::late_reply), 1u);
+  // Reply from another thread, after the handler returned.
+  auto inspect = ref.inspect([](Parking& p) { return p.parked.size(); });
+  ASSERT_TRUE(inspect);
+  result<int> c = error(errc::invalid_argument);
+  std::jthread tc([&] { c = ref.call({Parking::park, 0}, 10000ms); });
+  while (*ref.call({Parking::get, 0}) != 1) std::this_thread::yield();
+  auto handle = ref.inspect([](Parking& p) {
+    auto h = p.parked.back();
+    p.parked.clear();
+    return h;
+  });
+  ASSERT_TRUE(handle);
+  EXPECT_TRUE(handle->pending());
+  std::jthread replier([h = *handle] { EXPECT_TRUE(h.reply(7)); });
+  replier.join();
+  tc.join();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c, 7);
+  EXPECT_FALSE(handle->reply(8));  // the first reply wins
+  EXPECT_FALSE(handle->pending());
+}
+
+TEST_F(ServerTest, DeferredCallsFailWithShutdownWhenTheServerIsStopped) {
+  auto s = server<Parking>::start([](child_context&) { return Parking{}; }, {}, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  result<int> a = error(errc::invalid_argument);
+  std::jthread ta([&] { a = ref.call({Parking::park, 0}, 10000ms); });
+  while (*ref.call({Parking::get, 0}) != 1) std::this_thread::yield();
+  (*s)->stop();
+  ta.join();
+  EXPECT_TRUE(a.is(errc::shutdown)) << (a ? "value" : a.error().describe());
+}

@@ -9,6 +9,9 @@
 //   ------------------------------  ------------------------------  -------------------------
 //   server_child<Impl>(id, make)    make(child_context&) -> Impl    init/1
 //   ref.call(req, timeout|deadline) handle_call(req) -> reply_type  handle_call/3, call/3
+//   (deferred reply)                handle_call(req, reply_handle)  {noreply, S} + gen_server:reply/2
+//                                   -> std::optional<reply_type>;
+//                                   nullopt = reply later via the handle
 //   ref.cast(msg)                   handle_cast(msg)                handle_cast/2, cast/2
 //   ref.inspect(f, timeout)         f(Impl&) on the system lane     sys:get_state/2
 //   supervisor stops it             terminate(const exit_reason&)   terminate/2
@@ -43,6 +46,11 @@
 //                        according to its restart type; refs to the old
 //                        incarnation then return no_process.
 //   errc::mailbox_full   overflow_policy::reject and the mailbox is full.
+//   With a deferred reply (see reply_handle) additionally: the value or
+//   error given to reply_handle::reply / reply_error; errc::no_process if
+//   every copy of the handle was dropped without a reply; errc::shutdown /
+//   errc::no_process if the server was stopped / crashed while the reply
+//   was still deferred.
 // Outcomes of cast(msg): ok() = enqueued in a live mailbox (not yet handled);
 //   no_process (not running), mailbox_full (reject policy), timeout (block
 //   policy, send_timeout elapsed), shutdown (stopped while the cast waited
@@ -87,7 +95,9 @@
 //   happens-before call() returns it.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <concepts>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -141,20 +151,112 @@ struct cast_type_of<I, std::void_t<typename I::cast_type>> {
   using type = typename I::cast_type;
 };
 
+/// One call's reply: written once (value or error) by the server or by a
+/// reply_handle, read by the caller; abandoned when the caller timed out.
+template <class R>
+struct reply_slot {
+  enum class put_outcome { delivered, late, already };
+  std::mutex mu;
+  std::condition_variable cv;
+  enum class st { pending, done, abandoned } state = st::pending;  // guarded by mu
+  std::optional<R> value;                                          // guarded by mu
+  std::optional<error> err;                                        // guarded by mu
+
+  put_outcome put(std::optional<R>&& v, std::optional<error>&& e) {
+    {
+      std::lock_guard sl(mu);
+      if (state == st::abandoned) return put_outcome::late;
+      if (state == st::done) return put_outcome::already;
+      value = std::move(v);
+      err = std::move(e);
+      state = st::done;
+    }
+    cv.notify_one();
+    return put_outcome::delivered;
+  }
+  bool pending() {
+    std::lock_guard sl(mu);
+    return state == st::pending;
+  }
+};
+
+template <class Impl>
+class server_state;
+
+}  // namespace detail
+
+/// The "From" of a call whose reply is deferred (OTP's {noreply, State}
+/// followed by gen_server:reply(From, Reply)). An Impl opts in by declaring
+///   std::optional<reply_type> handle_call(call_type req, reply_handle<reply_type> from);
+/// returning a value replies at once; returning std::nullopt means "no reply
+/// yet": keep `from` (it is copyable) and call from.reply(v) later, from the
+/// server thread or any other thread.
+///
+/// Outcomes for the caller: the first reply() / reply_error() wins; if every
+/// copy of the handle is destroyed without a reply, the caller gets
+/// errc::no_process at once ("reply handle dropped"); if the server exits
+/// while the reply is still deferred, the caller gets what queued callers
+/// get (errc::shutdown if the server was stopped, errc::no_process if it
+/// crashed) - before Impl::terminate returns handles are still usable. A
+/// reply after the caller's timeout is a late reply (counted in the
+/// server's late_replies() and recorded as dead letter late_reply).
+///
+/// Thread-safety: all members may be called concurrently from any thread.
+/// Lifetime: a handle may outlive the server and the caller.
+template <class R>
+class reply_handle {
+ public:
+  reply_handle() = default;
+  /// Delivers `value` to the caller. True if delivered; false if the call
+  /// was already answered (no effect), the caller gave up (a late reply:
+  /// counted and recorded as a dead letter), or the handle is empty.
+  bool reply(R value) const { return put(std::move(value), std::nullopt); }
+  /// Completes the call with an error instead of a value (same returns).
+  bool reply_error(error e) const { return put(std::nullopt, std::move(e)); }
+  /// True while the caller still waits for this reply.
+  bool pending() const { return s_ && s_->slot->pending(); }
+  bool valid() const noexcept { return s_ != nullptr; }
+
+ private:
+  template <class>
+  friend class detail::server_state;
+  struct shared {
+    std::shared_ptr<detail::reply_slot<R>> slot;
+    std::function<void()> on_late;  // counts a late reply on the server (if it still exists)
+    shared(std::shared_ptr<detail::reply_slot<R>> s, std::function<void()> late)
+        : slot(std::move(s)), on_late(std::move(late)) {}
+    shared(const shared&) = delete;
+    shared& operator=(const shared&) = delete;
+    ~shared() {
+      (void)slot->put(std::nullopt, error(errc::no_process,
+                                          "the server dropped the reply handle without replying"));
+    }
+  };
+  explicit reply_handle(std::shared_ptr<shared> s) : s_(std::move(s)) {}
+  bool put(std::optional<R>&& v, std::optional<error>&& e) const {
+    if (!s_) return false;
+    auto r = s_->slot->put(std::move(v), std::move(e));
+    if (r == detail::reply_slot<R>::put_outcome::late && s_->on_late) s_->on_late();
+    return r == detail::reply_slot<R>::put_outcome::delivered;
+  }
+  std::shared_ptr<shared> s_;
+};
+
+namespace detail {
+
+template <class Impl, class C, class R>
+concept deferred_call_handler = requires(Impl& i, C c, reply_handle<R> h) {
+  { i.handle_call(std::move(c), h) } -> std::same_as<std::optional<R>>;
+};
+
 template <class Impl>
 class server_state final : public process_core {
  public:
   using call_t = typename Impl::call_type;
   using reply_t = typename Impl::reply_type;
   using cast_t = typename cast_type_of<Impl>::type;
+  using reply_slot = detail::reply_slot<reply_t>;
 
-  struct reply_slot {
-    std::mutex mu;
-    std::condition_variable cv;
-    enum class st { pending, done, abandoned } state = st::pending;  // guarded by mu
-    std::optional<reply_t> value;                                    // guarded by mu
-    std::optional<error> err;                                        // guarded by mu
-  };
   struct call_msg {
     call_t req;
     std::shared_ptr<reply_slot> slot;
@@ -290,8 +392,18 @@ class server_state final : public process_core {
         envelope& env = batch[done];
         if (auto* c = std::get_if<call_msg>(&env)) {
           try {
-            reply_t rep = impl->handle_call(std::move(c->req));
-            deliver(*c->slot, std::move(rep));
+            if constexpr (deferred_call_handler<Impl, call_t, reply_t>) {
+              reply_handle<reply_t> from(std::make_shared<typename reply_handle<reply_t>::shared>(c->slot, late_sink()));
+              std::optional<reply_t> rep = impl->handle_call(std::move(c->req), from);
+              if (rep) {
+                (void)from.reply(std::move(*rep));
+              } else {
+                remember_deferred(c->slot);
+              }
+            } else {
+              reply_t rep = impl->handle_call(std::move(c->req));
+              deliver(*c->slot, std::move(rep));
+            }
           } catch (...) {
             auto e = current_exception_error(errc::crashed, "server '" + name() + "' handle_call threw");
             fail(*c->slot, e);
@@ -351,6 +463,15 @@ class server_state final : public process_core {
         (void)0;
       }
     }
+    struct fail_deferred_at_exit {  // after terminate(), even if it throws
+      server_state* self;
+      const error& why;
+      ~fail_deferred_at_exit() {
+        for (auto& w : self->deferred_)
+          if (auto s = w.lock()) (void)s->put(std::nullopt, error(why));
+        self->deferred_.clear();
+      }
+    } fail_deferred{this, dropped};
     if constexpr (requires(Impl& i, const exit_reason& r) { i.terminate(r); }) {
       try {
         impl->terminate(why);
@@ -389,36 +510,40 @@ class server_state final : public process_core {
     return std::nullopt;
   }
 
-  void deliver(reply_slot& s, reply_t&& v) {
-    bool late = false;
+  void note_late_reply() {
     {
-      std::lock_guard sl(s.mu);
-      if (s.state == reply_slot::st::abandoned) {
-        late = true;
-      } else {
-        s.value.emplace(std::move(v));
-        s.state = reply_slot::st::done;
-      }
+      std::lock_guard lk(mu_);
+      ++late_replies_;
     }
-    if (late) {
-      {
-        std::lock_guard lk(mu_);
-        ++late_replies_;
-      }
-      opts_.dead_letters->record(dead_letter_reason::late_reply, name(), "reply");
-    } else {
-      s.cv.notify_one();
-    }
+    opts_.dead_letters->record(dead_letter_reason::late_reply, name(), "reply");
   }
 
-  void fail(reply_slot& s, error e) {
-    {
-      std::lock_guard sl(s.mu);
-      if (s.state != reply_slot::st::pending) return;
-      s.err.emplace(std::move(e));
-      s.state = reply_slot::st::done;
+  void deliver(reply_slot& s, reply_t&& v) {
+    if (s.put(std::move(v), std::nullopt) == reply_slot::put_outcome::late) note_late_reply();
+  }
+
+  void fail(reply_slot& s, error e) { (void)s.put(std::nullopt, std::move(e)); }
+
+  // For reply handles: counts a late reply on this server while it exists,
+  // and records the dead letter in its office even after it is gone.
+  std::function<void()> late_sink() {
+    std::weak_ptr<server_state> w = std::static_pointer_cast<server_state>(shared_from_this());
+    return [w, dl = opts_.dead_letters, n = name()] {
+      if (auto s = w.lock()) {
+        s->note_late_reply();
+      } else {
+        dl->record(dead_letter_reason::late_reply, n, "reply");
+      }
+    };
+  }
+
+  // Server thread only: slots whose reply was deferred, failed at exit.
+  void remember_deferred(const std::shared_ptr<reply_slot>& s) {
+    if (deferred_.size() >= deferred_prune_at_) {
+      std::erase_if(deferred_, [](const std::weak_ptr<reply_slot>& w) { return w.expired(); });
+      deferred_prune_at_ = std::max<std::size_t>(64, 2 * deferred_.size());
     }
-    s.cv.notify_one();
+    deferred_.push_back(s);
   }
 
   server_options opts_;
@@ -431,6 +556,8 @@ class server_state final : public process_core {
   std::optional<error> closed_with_; // guarded by mu_: what senders waiting at the exit get
   bool waiting_ = false;             // guarded by mu_
   std::uint64_t late_replies_ = 0;   // guarded by mu_
+  std::vector<std::weak_ptr<reply_slot>> deferred_;  // server thread only
+  std::size_t deferred_prune_at_ = 64;               // server thread only
 };
 
 }  // namespace detail
