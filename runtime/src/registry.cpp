@@ -15,7 +15,7 @@ struct registry::state {
 namespace {
 // A name is held by a process that is alive and was not abandoned by its
 // supervisor (a straggler releases its names when it is abandoned).
-bool held(const process_ref& p) { return p.alive() && !p.core()->abandoned(); }
+bool held(const process_ref& p) { return p.alive() && !detail::core_access::of(p)->abandoned(); }
 }  // namespace
 
 registry::registry() : s_(std::make_shared<state>()) {}
@@ -26,7 +26,7 @@ registry::~registry() {
     std::lock_guard lk(s_->mu);
     all.swap(s_->names);
   }
-  for (auto& [n, e] : all) e.proc.core()->remove_watcher(e.watcher);
+  for (auto& [n, e] : all) detail::core_access::of(e.proc)->remove_watcher(e.watcher);
 }
 
 result<void> registry::register_name(const std::string& name, const process_ref& p) {
@@ -41,7 +41,7 @@ result<void> registry::register_name(const std::string& name, const process_ref&
   }
   std::weak_ptr<state> ws = s_;
   const auto pid = p.pid();
-  auto id = p.core()->add_watcher([ws, name, pid](const detail::process_core&, const exit_reason&) {
+  auto id = detail::core_access::of(p)->add_watcher([ws, name, pid](const detail::process_core&, const exit_reason&) {
     if (auto s = ws.lock()) {
       std::lock_guard lk(s->mu);
       auto it = s->names.find(name);
@@ -63,7 +63,7 @@ result<void> registry::unregister(const std::string& name) {
     e = it->second;
     s_->names.erase(it);
   }
-  e.proc.core()->remove_watcher(e.watcher);
+  detail::core_access::of(e.proc)->remove_watcher(e.watcher);
   return ok();
 }
 

@@ -37,7 +37,7 @@ std::string_view to_string(report_kind k) noexcept {
   return "unknown";
 }
 
-child_context::child_context(std::string id, std::shared_ptr<detail::process_core> core,
+child_context::child_context(detail::context_key, std::string id, std::shared_ptr<detail::process_core> core,
                              state_handle state, std::uint64_t restarts,
                              std::shared_ptr<dead_letter_office> dl,
                              std::shared_ptr<telemetry_bus> tel,
@@ -150,7 +150,7 @@ result<void> supervisor_core::start_record(child_record& rec) {
       spec.make_process ? spec.make_process(spec.id, env_) : std::make_shared<process_core>(spec.id);
   auto st = std::make_shared<child_start_state>();
   auto fence = std::make_shared<write_fence>();
-  auto ctx = std::make_shared<child_context>(spec.id, core, state_handle(env_.store, scope_of(spec.id), fence),
+  auto ctx = std::make_shared<child_context>(context_key{}, spec.id, core, state_handle(env_.store, scope_of(spec.id), fence),
                                              rec.restarts, env_.dead_letters, env_.telemetry, st);
   std::weak_ptr<supervisor_core> self =
       std::static_pointer_cast<supervisor_core>(shared_from_this());
@@ -546,7 +546,7 @@ supervisor_owner::~supervisor_owner() {
 
 result<supervisor_ref> supervisor_ref::from(const process_ref& p) {
   if (!p.valid()) return error(errc::no_process, "empty process_ref");
-  auto c = std::dynamic_pointer_cast<detail::supervisor_core>(p.core());
+  auto c = std::dynamic_pointer_cast<detail::supervisor_core>(detail::core_access::of(p));
   if (!c) return error(errc::bad_type, "process '" + p.name() + "' is not a supervisor");
   return supervisor_ref(std::move(c));
 }
@@ -587,7 +587,7 @@ child_spec supervisor_child(std::string id, supervisor_flags flags, std::vector<
         cid, flags, false, 0, *kids, std::move(e)));
   };
   s.start = [](child_context& ctx) -> result<void> {
-    auto core = std::static_pointer_cast<detail::supervisor_core>(ctx.core());
+    auto core = std::static_pointer_cast<detail::supervisor_core>(detail::core_access::of_context(ctx));
     return core->run([&] { ctx.ready(); });
   };
   return s;
@@ -618,7 +618,7 @@ bool supervisor::running() const { return impl_->owner.running(); }
 
 result<dynamic_supervisor_ref> dynamic_supervisor_ref::from(const process_ref& p) {
   if (!p.valid()) return error(errc::no_process, "empty process_ref");
-  auto c = std::dynamic_pointer_cast<detail::supervisor_core>(p.core());
+  auto c = std::dynamic_pointer_cast<detail::supervisor_core>(detail::core_access::of(p));
   if (!c || !c->dynamic())
     return error(errc::bad_type, "process '" + p.name() + "' is not a dynamic supervisor");
   return dynamic_supervisor_ref(std::move(c));
@@ -648,7 +648,7 @@ child_spec dynamic_supervisor_child(std::string id, dynamic_supervisor_flags fla
         cid, f, true, flags.max_children, std::vector<child_spec>{}, std::move(e)));
   };
   s.start = [](child_context& ctx) -> result<void> {
-    auto core = std::static_pointer_cast<detail::supervisor_core>(ctx.core());
+    auto core = std::static_pointer_cast<detail::supervisor_core>(detail::core_access::of_context(ctx));
     return core->run([&] { ctx.ready(); });
   };
   return s;

@@ -452,7 +452,7 @@ TEST_F(ServerTest, CallsQueuedWhenTheServerIsStoppedGetShutdown) {
   while (ref.mailbox_size() != 1) std::this_thread::yield();
   ASSERT_TRUE(ref.cast(1));
   std::jthread stopper([&] { (*s)->stop(); });  // blocks until the server exited
-  while (!ref.process().core()->stop_requested()) std::this_thread::yield();
+  while (!ref.process().stop_requested()) std::this_thread::yield();
   gate->set();  // the handler returns; the server sees the stop and drains
   stopper.join();
   caller.join();

@@ -113,24 +113,3 @@ TEST_F(DeadLetterTest, CountsByReasonKeepsHistoryAndContainsHandlerErrors) {
   EXPECT_EQ(recent[0].target, "b");
   EXPECT_EQ(to_string(recent[1].reason), "mailbox_full");
 }
-
-// ---- errc as std::error_code ---------------------------------------------------
-
-TEST(ErrorCodeTest, ErrcIsAStdErrorCodeEnum) {
-  static_assert(std::is_error_code_enum_v<tether::errc>);
-  std::error_code ec = tether::errc::timeout;
-  EXPECT_EQ(ec.value(), static_cast<int>(tether::errc::timeout));
-  EXPECT_STREQ(ec.category().name(), "tether");
-  EXPECT_EQ(&ec.category(), &tether::tether_category());
-  EXPECT_EQ(ec.message().rfind("timeout: ", 0), 0u);
-  EXPECT_TRUE(ec);  // never 0
-  EXPECT_EQ(ec, std::errc::timed_out);
-  EXPECT_NE(ec, std::errc::invalid_argument);
-  EXPECT_EQ(std::error_code(tether::errc::no_process), std::errc::no_such_process);
-  EXPECT_EQ(tether::make_error_code(tether::errc::io_error), std::errc::io_error);
-  EXPECT_EQ(ec, tether::errc::timeout);
-  EXPECT_NE(ec, tether::errc::shutdown);
-  tether::error e(tether::errc::mailbox_full, "full");
-  EXPECT_EQ(e.error_code(), std::errc::no_buffer_space);
-  EXPECT_EQ(std::error_code(tether::errc::bad_type).message().rfind("bad_type: ", 0), 0u);
-}

@@ -139,6 +139,10 @@ void run_process(process_core& core, const std::function<result<void>()>& body) 
 
 }  // namespace detail
 
+namespace detail {
+struct core_access;
+}  // namespace detail
+
 /// Shared handle to a process (child, server, task or supervisor).
 /// Default-constructed refs are empty (valid() == false).
 class process_ref {
@@ -164,13 +168,29 @@ class process_ref {
     return !core_ || core_->wait_exited_until(deadline);
   }
 
-  const std::shared_ptr<detail::process_core>& core() const noexcept { return core_; }
+  /// True once the process's owner (or an exit signal) requested it to
+  /// stop; false for an empty ref.
+  bool stop_requested() const noexcept { return core_ && core_->stop_requested(); }
+
   friend bool operator==(const process_ref& a, const process_ref& b) noexcept {
     return a.core_ == b.core_;
   }
 
  private:
+  friend struct detail::core_access;
   std::shared_ptr<detail::process_core> core_;
 };
+
+namespace detail {
+/// Runtime-internal: the process behind a public handle. Not part of the
+/// API (the former process_ref::core() / child_context::core()).
+struct core_access {
+  static const std::shared_ptr<process_core>& of(const process_ref& p) noexcept { return p.core_; }
+  template <class Handle>
+  static const std::shared_ptr<process_core>& of_context(const Handle& h) noexcept {
+    return h.core_;
+  }
+};
+}  // namespace detail
 
 }  // namespace tether

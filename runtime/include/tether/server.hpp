@@ -577,7 +577,7 @@ class server_ref {
   /// Errors: no_process (empty ref), bad_type (not a server of Impl).
   static result<server_ref> from(const process_ref& p) {
     if (!p.valid()) return error(errc::no_process, "empty process_ref");
-    auto s = std::dynamic_pointer_cast<state_type>(p.core());
+    auto s = std::dynamic_pointer_cast<state_type>(detail::core_access::of(p));
     if (!s) return error(errc::bad_type, "process '" + p.name() + "' is not a server of the requested type");
     return server_ref(std::move(s));
   }
@@ -678,7 +678,7 @@ child_spec server_child(std::string id, Factory make, server_options opts = {},
         std::make_shared<detail::server_state<Impl>>(cid, std::move(o)));
   };
   s.start = [make = std::move(make)](child_context& ctx) mutable -> result<void> {
-    auto st = std::static_pointer_cast<detail::server_state<Impl>>(ctx.core());
+    auto st = std::static_pointer_cast<detail::server_state<Impl>>(detail::core_access::of_context(ctx));
     return st->serve(ctx, make);
   };
   return s;

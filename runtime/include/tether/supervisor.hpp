@@ -118,6 +118,11 @@ struct shutdown_policy {
 namespace detail {
 class supervisor_core;
 struct child_start_state;
+/// Pass key for child_context's constructor: only supervisors create one.
+class context_key {
+  context_key() = default;
+  friend class supervisor_core;
+};
 struct tree_env;
 /// The dead-letter office of a tree (for processes built by make_process).
 std::shared_ptr<dead_letter_office> env_dead_letters(const tree_env& env);
@@ -147,13 +152,13 @@ class child_context {
   /// child. Idempotent. Only needed when child_spec::await_ready is true.
   void ready() noexcept;
 
-  // Runtime-internal.
-  child_context(std::string id, std::shared_ptr<detail::process_core> core, state_handle state,
-                std::uint64_t restarts, std::shared_ptr<dead_letter_office> dl,
+  /// Runtime-internal (the key can only be made by the runtime).
+  child_context(detail::context_key, std::string id, std::shared_ptr<detail::process_core> core,
+                state_handle state, std::uint64_t restarts, std::shared_ptr<dead_letter_office> dl,
                 std::shared_ptr<telemetry_bus> tel, std::shared_ptr<detail::child_start_state> start);
-  const std::shared_ptr<detail::process_core>& core() const noexcept { return core_; }
 
  private:
+  friend struct detail::core_access;
   std::string id_;
   std::shared_ptr<detail::process_core> core_;
   state_handle state_;
