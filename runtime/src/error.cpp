@@ -1,6 +1,7 @@
 #include "tether/error.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 std::string_view to_string(errc code) noexcept {
   switch (code) {
@@ -134,4 +135,5 @@ std::string exit_reason::describe() const {
   return out;
 }
 
+}  // namespace v1
 }  // namespace tether

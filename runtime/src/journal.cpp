@@ -9,6 +9,7 @@
 #include <cstring>
 
 namespace tether {
+inline namespace v1 {
 
 namespace {
 
@@ -277,4 +278,5 @@ std::uint64_t journal::records() const {
   return count_;
 }
 
+}  // namespace v1
 }  // namespace tether

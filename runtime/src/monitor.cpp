@@ -1,6 +1,7 @@
 #include "tether/monitor.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 monitor::monitor(const process_ref& target) : monitor(target, nullptr) {}
 
@@ -107,4 +108,5 @@ void unlink(const process_ref& a, const process_ref& b) {
   detail::core_access::of(b)->remove_watcher(detail::core_access::of(b)->take_link(a.pid()));
 }
 
+}  // namespace v1
 }  // namespace tether

@@ -3,7 +3,7 @@
 #include <atomic>
 #include <vector>
 
-namespace tether::detail {
+namespace tether::inline v1::detail {
 
 namespace {
 std::atomic<std::uint64_t> g_next_pid{1};  // immutable identity counter, not shared state
@@ -156,4 +156,4 @@ void run_process(process_core& core, const std::function<result<void>()>& body) 
   core.mark_exited(std::move(r));
 }
 
-}  // namespace tether::detail
+}  // namespace tether::inline v1::detail

@@ -1,6 +1,7 @@
 #include "tether/registry.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 struct registry::state {
   struct entry {
@@ -110,4 +111,5 @@ result<void> registry_register(registry& reg, const std::string& name, const pro
 }
 }  // namespace detail
 
+}  // namespace v1
 }  // namespace tether

@@ -3,6 +3,7 @@
 #include <cstring>
 
 namespace tether {
+inline namespace v1 {
 
 namespace {
 
@@ -211,4 +212,5 @@ std::map<std::string, std::string> state_handle::entries() const {
   return store_->entries(scope_);
 }
 
+}  // namespace v1
 }  // namespace tether

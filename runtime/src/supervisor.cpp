@@ -5,6 +5,7 @@
 #include "supervisor_core.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 std::string_view to_string(restart_type r) noexcept {
   switch (r) {
@@ -675,4 +676,5 @@ std::optional<exit_reason> dynamic_supervisor::wait_for(std::chrono::millisecond
 }
 bool dynamic_supervisor::running() const { return impl_->owner.running(); }
 
+}  // namespace v1
 }  // namespace tether

@@ -16,7 +16,7 @@
 #include "tether/dynamic_supervisor.hpp"
 #include "tether/supervisor.hpp"
 
-namespace tether::detail {
+namespace tether::inline v1::detail {
 
 struct child_start_state {
   std::mutex mu;
@@ -196,4 +196,4 @@ class supervisor_owner {
 
 tree_env make_env(const supervisor_options& opts, const tree_env* parent, const std::string& id);
 
-}  // namespace tether::detail
+}  // namespace tether::inline v1::detail

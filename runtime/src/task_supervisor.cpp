@@ -8,6 +8,7 @@
 #include <vector>
 
 namespace tether {
+inline namespace v1 {
 
 namespace detail {
 
@@ -175,4 +176,5 @@ dynamic_supervisor& root_supervisor() {
   return root.sup;
 }
 
+}  // namespace v1
 }  // namespace tether

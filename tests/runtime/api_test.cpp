@@ -55,3 +55,12 @@ TEST(ApiTest, RuntimeInternalsAreNotPublic) {
   EXPECT_TRUE(t.process().stop_requested());
   EXPECT_TRUE(t.await(5000ms));
 }
+
+TEST(ApiTest, PublicNamesLiveInTheAbiVersionedInlineNamespace) {
+  static_assert(std::is_same_v<tether::supervisor, tether::v1::supervisor>);
+  static_assert(std::is_same_v<tether::errc, tether::v1::errc>);
+  static_assert(std::is_same_v<tether::server_ref<int>*, tether::v1::server_ref<int>*>);
+  static_assert(tether::runtime_abi_version == TETHER_RUNTIME_ABI_VERSION);
+  EXPECT_EQ(tether::runtime_abi_version, 1);
+  EXPECT_EQ(&tether::tether_category(), &tether::v1::tether_category());
+}

@@ -41,6 +41,7 @@
 #include <vector>
 
 namespace tether {
+inline namespace v1 {
 
 /// Why a message could not be delivered.
 enum class dead_letter_reason : std::uint8_t {
@@ -98,4 +99,5 @@ class dead_letter_office {
   std::shared_ptr<std::function<void(const dead_letter&)>> handler_;  // guarded by mu_
 };
 
+}  // namespace v1
 }  // namespace tether

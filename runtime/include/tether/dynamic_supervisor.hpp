@@ -24,6 +24,7 @@
 #include "tether/supervisor.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 struct dynamic_supervisor_flags {
   int max_restarts = 1;                    ///< default 1 (OTP)
@@ -77,4 +78,5 @@ class dynamic_supervisor : public dynamic_supervisor_ref {
   std::unique_ptr<impl> impl_;
 };
 
+}  // namespace v1
 }  // namespace tether

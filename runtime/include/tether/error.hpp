@@ -40,6 +40,7 @@
 #include <variant>
 
 namespace tether {
+inline namespace v1 {
 
 /// Every error code the runtime can return. Each public function lists the
 /// subset it can produce.
@@ -221,6 +222,7 @@ struct exit_reason {
   std::string describe() const;
 };
 
+}  // namespace v1
 }  // namespace tether
 
 template <>

@@ -54,6 +54,7 @@
 #include "tether/error.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib's crc32). `seed` chains calls.
 std::uint32_t crc32(std::string_view data, std::uint32_t seed = 0) noexcept;
@@ -132,4 +133,5 @@ class journal {
   journal_recovery recovery_;           // written by open() only
 };
 
+}  // namespace v1
 }  // namespace tether

@@ -55,6 +55,7 @@
 #include "tether/process.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 /// A down notification.
 struct down {
@@ -107,4 +108,5 @@ result<void> link(const process_ref& a, const process_ref& b);
 /// Removes a link (no-op if there is none).
 void unlink(const process_ref& a, const process_ref& b);
 
+}  // namespace v1
 }  // namespace tether

@@ -52,6 +52,7 @@
 #include "tether/timeout.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 namespace detail {
 
@@ -193,4 +194,5 @@ struct core_access {
 };
 }  // namespace detail
 
+}  // namespace v1
 }  // namespace tether

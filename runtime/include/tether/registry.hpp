@@ -37,6 +37,7 @@
 #include "tether/server.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 class registry {
  public:
@@ -95,4 +96,5 @@ class registry {
   std::shared_ptr<state> s_;
 };
 
+}  // namespace v1
 }  // namespace tether

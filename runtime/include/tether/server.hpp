@@ -118,6 +118,7 @@
 #include "tether/supervisor.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 class registry;
 
@@ -724,4 +725,5 @@ class server {
   server_ref<Impl> ref_;
 };
 
+}  // namespace v1
 }  // namespace tether

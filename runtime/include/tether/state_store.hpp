@@ -57,6 +57,7 @@
 #include "tether/journal.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 class state_handle;
 
@@ -160,4 +161,5 @@ class state_handle {
   std::shared_ptr<detail::write_fence> fence_;
 };
 
+}  // namespace v1
 }  // namespace tether

@@ -89,6 +89,7 @@
 #include "tether/telemetry.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 enum class restart_type : std::uint8_t { permanent, transient, temporary };
 enum class child_type : std::uint8_t { worker, supervisor };
@@ -359,4 +360,5 @@ class supervisor : public supervisor_ref {
   std::unique_ptr<impl> impl_;
 };
 
+}  // namespace v1
 }  // namespace tether

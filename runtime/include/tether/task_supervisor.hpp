@@ -72,6 +72,7 @@
 #include "tether/process.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 inline constexpr std::chrono::milliseconds default_await_timeout{5000};
 
@@ -272,4 +273,5 @@ task_supervisor& root_task_supervisor();
 /// reports to stderr). Started on first use.
 dynamic_supervisor& root_supervisor();
 
+}  // namespace v1
 }  // namespace tether

@@ -28,6 +28,7 @@
 #include <chrono>
 
 namespace tether {
+inline namespace v1 {
 
 /// A timeout meaning "wait forever" (OTP's `infinity`). Usable wherever the
 /// runtime takes a std::chrono::milliseconds timeout.
@@ -73,4 +74,5 @@ constexpr bool longer_than(steady::duration age, std::chrono::milliseconds limit
 }
 
 }  // namespace detail
+}  // namespace v1
 }  // namespace tether
