@@ -1,6 +1,7 @@
 #include "tether/task_supervisor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -29,7 +30,9 @@ class task_pool {
       return error(errc::shutdown, "task supervisor '" + opts_.name + "' is shut down");
     }
     queue_.push_back(std::move(job));
-    if (idle_ >= queue_.size()) {
+    // A worker that has finished its task but not yet re-entered the idle
+    // list (returning_) will take the job too: do not start a thread for it.
+    if (idle_ + returning_.load() >= queue_.size()) {
       cv_.notify_one();
     } else if (workers_.size() < opts_.max_threads) {
       workers_.emplace_back([this] { work(); });
@@ -114,10 +117,15 @@ class task_pool {
       queue_.pop_front();
       running_.push_back(job);
       lk.unlock();
-      exit_reason why = job->run();
+      exit_reason why = job->execute();
+      // Counted before the result is published: an awaiter woken by it that
+      // submits the next task sees this worker as (about to be) idle.
+      returning_.fetch_add(1);
+      job->proc().mark_exited(why);
       if (job->fire_and_forget && why.is_failure())
         report({task_report::kind::failed, job->proc().pid(), job->proc().name(), why.err});
       lk.lock();
+      returning_.fetch_sub(1);
       running_.erase(std::find(running_.begin(), running_.end(), job));
     }
   }
@@ -129,6 +137,9 @@ class task_pool {
   std::deque<std::shared_ptr<task_job>> queue_;    // guarded by mu_
   std::vector<std::shared_ptr<task_job>> running_; // guarded by mu_
   std::size_t idle_ = 0;                           // guarded by mu_
+  // Workers between publishing a result and re-taking mu_ (incremented
+  // without mu_, decremented under it; read under mu_ by submit).
+  std::atomic<std::size_t> returning_{0};
   bool stopping_ = false;                          // guarded by mu_
   bool done_ = false;                              // guarded by mu_
   std::vector<std::jthread> workers_;              // guarded by mu_

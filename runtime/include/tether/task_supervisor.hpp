@@ -105,8 +105,10 @@ namespace detail {
 class task_job {
  public:
   virtual ~task_job() = default;
-  /// Runs the task, stores its outcome, marks the process exited.
-  virtual exit_reason run() noexcept = 0;
+  /// Runs the task and stores its outcome; the caller then publishes it
+  /// with proc().mark_exited(reason) (so the pool can count the worker as
+  /// returning to the idle list before an awaiter can submit more work).
+  virtual exit_reason execute() noexcept = 0;
   /// Completes a never-started task with `e`.
   virtual void cancel(const error& e) noexcept = 0;
   virtual process_core& proc() noexcept = 0;
@@ -121,7 +123,7 @@ class task_state final : public process_core, public task_job {
   task_state(std::string name, std::function<T(std::stop_token)> fn)
       : process_core(std::move(name)), fn_(std::move(fn)) {}
 
-  exit_reason run() noexcept override {
+  exit_reason execute() noexcept override {
     std::optional<result<T>> out;
     exit_reason why;
     try {
@@ -142,7 +144,6 @@ class task_state final : public process_core, public task_job {
       std::lock_guard lk(mu_);
       out_ = std::move(out);
     }
-    mark_exited(why);
     return why;
   }
 
