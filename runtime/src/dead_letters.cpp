@@ -1,6 +1,7 @@
 #include "tether/dead_letters.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 std::string_view to_string(dead_letter_reason r) noexcept {
   switch (r) {
@@ -65,4 +66,5 @@ std::uint64_t dead_letter_office::handler_failures() const noexcept {
   return handler_failures_.load(std::memory_order_relaxed);
 }
 
+}  // namespace v1
 }  // namespace tether

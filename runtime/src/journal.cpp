@@ -9,6 +9,7 @@
 #include <cstring>
 
 namespace tether {
+inline namespace v1 {
 
 namespace {
 
@@ -75,37 +76,83 @@ result<std::string> read_file(int fd, const std::string& path) {
   return data;
 }
 
+enum class frame_state { valid, incomplete, bad };
+
+// Checks the frame at `off`; on valid, `len` is its payload length.
+frame_state check_frame(const std::string& data, std::size_t off, const journal_options& opts,
+                        std::uint32_t& len) {
+  if (data.size() - off < 8) return frame_state::incomplete;
+  len = get_u32(data.data() + off);
+  const std::uint32_t crc = get_u32(data.data() + off + 4);
+  if (len > opts.max_record) return frame_state::bad;
+  if (data.size() - off - 8 < len) return frame_state::incomplete;
+  std::uint32_t c = crc32(std::string_view(data.data() + off, 4));
+  c = crc32(std::string_view(data.data() + off + 8, len), c);
+  return c == crc ? frame_state::valid : frame_state::bad;
+}
+
+// The offset of the next valid frame after a bad one at `off`, or npos.
+// First where the bad frame's own length says the next one starts (a flipped
+// payload byte), then every later byte offset (a flipped length byte). A
+// candidate must pass its CRC-32 check.
+std::size_t resync(const std::string& data, std::size_t off, const journal_options& opts) {
+  std::uint32_t len = 0;
+  if (data.size() - off >= 8) {
+    const std::uint64_t by_len = off + 8 + std::uint64_t{get_u32(data.data() + off)};
+    if (by_len < data.size() && check_frame(data, static_cast<std::size_t>(by_len), opts, len) == frame_state::valid)
+      return static_cast<std::size_t>(by_len);
+  }
+  for (std::size_t q = off + 1; q + 8 <= data.size(); ++q)
+    if (check_frame(data, q, opts, len) == frame_state::valid) return q;
+  return std::string::npos;
+}
+
 journal::scan_result parse(const std::string& data, const journal_options& opts) {
   journal::scan_result out;
   std::size_t off = 0;
   while (off < data.size()) {
-    if (data.size() - off < 8) {
-      out.recovery.torn_tail = true;
+    std::uint32_t len = 0;
+    const frame_state st = check_frame(data, off, opts, len);
+    if (st == frame_state::valid) {
+      out.records.emplace_back(data.data() + off + 8, len);
+      off += 8 + len;
+      continue;
+    }
+    const std::size_t next = resync(data, off, opts);
+    if (next == std::string::npos) {
+      // Nothing intact after it: the tail (torn by a crash mid-append, or
+      // a corrupt last record). Dropped.
+      if (st == frame_state::incomplete) out.recovery.torn_tail = true;
+      else out.recovery.corrupt = true;
       break;
     }
-    std::uint32_t len = get_u32(data.data() + off);
-    std::uint32_t crc = get_u32(data.data() + off + 4);
-    if (len > opts.max_record) {
-      out.recovery.corrupt = true;
-      break;
-    }
-    if (data.size() - off - 8 < len) {
-      out.recovery.torn_tail = true;
-      break;
-    }
-    std::uint32_t c = crc32(std::string_view(data.data() + off, 4));
-    c = crc32(std::string_view(data.data() + off + 8, len), c);
-    if (c != crc) {
-      out.recovery.corrupt = true;
-      break;
-    }
-    out.records.emplace_back(data.data() + off + 8, len);
-    off += 8 + len;
+    // Corruption in the middle: skip the damaged bytes, keep what follows.
+    out.recovery.corrupt = true;
+    ++out.recovery.skipped_regions;
+    out.recovery.skipped_bytes += next - off;
+    out.recovery.skipped_offsets.push_back(off);
+    off = next;
   }
   out.recovery.records = out.records.size();
   out.recovery.valid_bytes = off;
   out.recovery.dropped_bytes = data.size() - off;
   return out;
+}
+
+// fsync(2) of the directory containing `path`, so that a created or
+// renamed entry survives power loss.
+result<void> sync_parent_dir(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? std::string(".") : slash == 0 ? std::string("/") : path.substr(0, slash);
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return io_err("open directory", dir, errno);
+  if (::fsync(dfd) != 0) {
+    int e = errno;
+    ::close(dfd);
+    return io_err("fsync directory", dir, e);
+  }
+  ::close(dfd);
+  return ok();
 }
 
 }  // namespace
@@ -136,9 +183,24 @@ result<journal::scan_result> journal::scan(const std::string& path, journal_opti
 }
 
 result<std::unique_ptr<journal>> journal::open(const std::string& path, journal_options opts) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  bool created = false;
+  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      created = true;
+    } else if (errno == EEXIST) {  // created concurrently by someone else
+      fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    }
+  }
   if (fd < 0) return io_err("open", path, errno);
   std::unique_ptr<journal> j(new journal(path, fd, opts));
+  if (created) {
+    // The new directory entry must be durable before any record appended
+    // to the file is acknowledged.
+    auto synced = sync_parent_dir(path);
+    if (!synced) return std::move(synced).error();
+  }
   auto data = read_file(fd, path);
   if (!data) return std::move(data).error();
   auto parsed = parse(*data, opts);
@@ -152,7 +214,8 @@ result<std::unique_ptr<journal>> journal::open(const std::string& path, journal_
   j->size_ = parsed.recovery.valid_bytes;
   j->count_ = parsed.records.size();
   j->recovered_ = std::move(parsed.records);
-  j->recovery_ = parsed.recovery;
+  j->recovery_ = std::move(parsed.recovery);
+  j->recovery_.created = created;
   return j;
 }
 
@@ -199,13 +262,9 @@ result<void> journal::rewrite(const std::vector<std::string>& records) {
     ::close(fd);
     return io_err("rename", tmp, e);
   }
-  std::string dir = path_.substr(0, path_.find_last_of('/') == std::string::npos ? 0 : path_.find_last_of('/'));
-  if (dir.empty()) dir = ".";
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  // The rename is done; a failed directory fsync cannot be undone here and
+  // is not reported (as before): the new content is in place either way.
+  (void)sync_parent_dir(path_);
   ::close(fd_);
   fd_ = fd;
   broken_ = ::lseek(fd_, 0, SEEK_END) < 0;
@@ -219,4 +278,5 @@ std::uint64_t journal::records() const {
   return count_;
 }
 
+}  // namespace v1
 }  // namespace tether

@@ -3,7 +3,7 @@
 #include <atomic>
 #include <vector>
 
-namespace tether::detail {
+namespace tether::inline v1::detail {
 
 namespace {
 std::atomic<std::uint64_t> g_next_pid{1};  // immutable identity counter, not shared state
@@ -19,17 +19,29 @@ void process_core::exit_signal(const exit_reason& from, std::uint64_t from_pid,
   {
     std::lock_guard lk(mu_);
     if (reason_ || exit_signal_) return;
-    exit_signal_ = error(errc::linked_exit,
-                         "linked process " + std::string(from_name) + " <" +
-                             std::to_string(from_pid) + "> exited: " + from.describe(),
-                         from.err.exception);
+    error e(errc::linked_exit,
+            "linked process " + std::string(from_name) + " <" + std::to_string(from_pid) +
+                "> exited: " + from.describe(),
+            from.err.exception);
+    exit_signal_ = from.kind == exit_kind::shutdown ? exit_reason::shutdown(std::move(e))
+                                                    : exit_reason::failure(std::move(e));
   }
   stop_.request_stop();
 }
 
-std::optional<error> process_core::exit_signal_error() const {
+std::optional<exit_reason> process_core::exit_signal_reason() const {
   std::lock_guard lk(mu_);
   return exit_signal_;
+}
+
+std::optional<exit_reason> process_core::requested_exit() const {
+  std::lock_guard lk(mu_);
+  return exit_as_;
+}
+
+void process_core::exit_as(exit_reason r) {
+  std::lock_guard lk(mu_);
+  exit_as_ = std::move(r);
 }
 
 void process_core::mark_exited(exit_reason r) {
@@ -75,7 +87,7 @@ void process_core::wait_exited() const {
 
 bool process_core::wait_exited_until(clock::time_point deadline) const {
   std::unique_lock lk(mu_);
-  return cv_.wait_until(lk, deadline, [&] { return reason_.has_value(); });
+  return detail::wait_until(cv_, lk, deadline, [&] { return reason_.has_value(); });
 }
 
 std::uint64_t process_core::add_watcher(watcher fn) {
@@ -118,24 +130,30 @@ std::uint64_t process_core::take_link(std::uint64_t peer_pid) {
 
 void run_process(process_core& core, const std::function<result<void>()>& body) noexcept {
   exit_reason r;
+  bool threw = false;
   try {
     result<void> res = body();
     if (!res) {
       r = exit_reason::failure(std::move(res).error());
-    } else if (auto sig = core.exit_signal_error()) {
-      r = exit_reason::failure(*sig);
+    } else if (auto sig = core.exit_signal_reason()) {
+      r = *sig;
     } else if (core.stop_requested()) {
       r = exit_reason::shutdown();
     } else {
       r = exit_reason::normal();
     }
   } catch (...) {
+    threw = true;
     r = exit_reason::failure(current_exception_error(errc::exception, "process " + core.name()));
   }
-  if (r.kind != exit_kind::failure) {
-    if (auto sig = core.exit_signal_error()) r = exit_reason::failure(*sig);
+  std::optional<exit_reason> requested = core.requested_exit();
+  if (requested && !threw) {
+    r = std::move(*requested);
+  } else if (r.kind != exit_kind::failure) {
+    // An exit signal received while returning still decides the reason.
+    if (auto sig = core.exit_signal_reason()) r = *sig;
   }
   core.mark_exited(std::move(r));
 }
 
-}  // namespace tether::detail
+}  // namespace tether::inline v1::detail

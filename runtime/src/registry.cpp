@@ -1,6 +1,7 @@
 #include "tether/registry.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 struct registry::state {
   struct entry {
@@ -12,6 +13,12 @@ struct registry::state {
   std::shared_ptr<dead_letter_office> dl;      // guarded by mu
 };
 
+namespace {
+// A name is held by a process that is alive and was not abandoned by its
+// supervisor (a straggler releases its names when it is abandoned).
+bool held(const process_ref& p) { return p.alive() && !detail::core_access::of(p)->abandoned(); }
+}  // namespace
+
 registry::registry() : s_(std::make_shared<state>()) {}
 
 registry::~registry() {
@@ -20,7 +27,7 @@ registry::~registry() {
     std::lock_guard lk(s_->mu);
     all.swap(s_->names);
   }
-  for (auto& [n, e] : all) e.proc.core()->remove_watcher(e.watcher);
+  for (auto& [n, e] : all) detail::core_access::of(e.proc)->remove_watcher(e.watcher);
 }
 
 result<void> registry::register_name(const std::string& name, const process_ref& p) {
@@ -29,13 +36,13 @@ result<void> registry::register_name(const std::string& name, const process_ref&
   {
     std::lock_guard lk(s_->mu);
     auto it = s_->names.find(name);
-    if (it != s_->names.end() && it->second.proc.alive())
+    if (it != s_->names.end() && held(it->second.proc))
       return error(errc::already_started, "name '" + name + "' is registered to a live process");
     s_->names[name] = state::entry{p, 0};
   }
   std::weak_ptr<state> ws = s_;
   const auto pid = p.pid();
-  auto id = p.core()->add_watcher([ws, name, pid](const detail::process_core&, const exit_reason&) {
+  auto id = detail::core_access::of(p)->add_watcher([ws, name, pid](const detail::process_core&, const exit_reason&) {
     if (auto s = ws.lock()) {
       std::lock_guard lk(s->mu);
       auto it = s->names.find(name);
@@ -57,14 +64,14 @@ result<void> registry::unregister(const std::string& name) {
     e = it->second;
     s_->names.erase(it);
   }
-  e.proc.core()->remove_watcher(e.watcher);
+  detail::core_access::of(e.proc)->remove_watcher(e.watcher);
   return ok();
 }
 
 result<process_ref> registry::whereis(const std::string& name) const {
   std::lock_guard lk(s_->mu);
   auto it = s_->names.find(name);
-  if (it == s_->names.end() || !it->second.proc.alive())
+  if (it == s_->names.end() || !held(it->second.proc))
     return error(errc::no_process, "no process registered as '" + name + "'");
   return it->second.proc;
 }
@@ -72,13 +79,16 @@ result<process_ref> registry::whereis(const std::string& name) const {
 std::vector<std::string> registry::names() const {
   std::lock_guard lk(s_->mu);
   std::vector<std::string> out;
-  for (auto& [n, e] : s_->names) out.push_back(n);
+  for (auto& [n, e] : s_->names)
+    if (held(e.proc)) out.push_back(n);
   return out;
 }
 
 std::size_t registry::size() const {
   std::lock_guard lk(s_->mu);
-  return s_->names.size();
+  std::size_t n = 0;
+  for (auto& [name, e] : s_->names) n += held(e.proc) ? 1 : 0;
+  return n;
 }
 
 void registry::set_dead_letters(std::shared_ptr<dead_letter_office> dl) {
@@ -101,4 +111,5 @@ result<void> registry_register(registry& reg, const std::string& name, const pro
 }
 }  // namespace detail
 
+}  // namespace v1
 }  // namespace tether

@@ -3,6 +3,7 @@
 #include <cstring>
 
 namespace tether {
+inline namespace v1 {
 
 namespace {
 
@@ -76,7 +77,9 @@ void state_store::apply(std::string_view rec) {
   }
 }
 
-result<void> state_store::log(std::string record) {
+result<void> state_store::log(std::string record, const detail::write_fence* fence) {
+  if (fence && fence->released.load(std::memory_order_acquire))
+    return error(errc::shutdown, "state scope released: this child incarnation was abandoned by its supervisor");
   if (journal_) {
     auto r = journal_->append(record);
     if (!r) return std::move(r).error();
@@ -85,17 +88,33 @@ result<void> state_store::log(std::string record) {
   return ok();
 }
 
+void state_store::release(detail::write_fence& fence) {
+  std::lock_guard lk(mu_);
+  fence.released.store(true, std::memory_order_release);
+}
+
 result<void> state_store::put(std::string_view scope, std::string_view key, std::string_view value) {
+  return put_fenced(scope, key, value, nullptr);
+}
+
+result<void> state_store::put_fenced(std::string_view scope, std::string_view key, std::string_view value,
+                                     const detail::write_fence* fence) {
   std::string rec(1, 'P');
   put_str(rec, scope);
   put_str(rec, key);
   put_str(rec, value);
   std::lock_guard lk(mu_);
-  return log(std::move(rec));
+  return log(std::move(rec), fence);
 }
 
 result<void> state_store::put_many(std::string_view scope,
                                    const std::vector<std::pair<std::string, std::string>>& kvs) {
+  return put_many_fenced(scope, kvs, nullptr);
+}
+
+result<void> state_store::put_many_fenced(std::string_view scope,
+                                          const std::vector<std::pair<std::string, std::string>>& kvs,
+                                          const detail::write_fence* fence) {
   std::string rec(1, 'P');
   put_str(rec, scope);
   for (const auto& [k, v] : kvs) {
@@ -103,7 +122,7 @@ result<void> state_store::put_many(std::string_view scope,
     put_str(rec, v);
   }
   std::lock_guard lk(mu_);
-  return log(std::move(rec));
+  return log(std::move(rec), fence);
 }
 
 std::optional<std::string> state_store::get(std::string_view scope, std::string_view key) const {
@@ -116,11 +135,16 @@ std::optional<std::string> state_store::get(std::string_view scope, std::string_
 }
 
 result<void> state_store::erase(std::string_view scope, std::string_view key) {
+  return erase_fenced(scope, key, nullptr);
+}
+
+result<void> state_store::erase_fenced(std::string_view scope, std::string_view key,
+                                       const detail::write_fence* fence) {
   std::string rec(1, 'E');
   put_str(rec, scope);
   put_str(rec, key);
   std::lock_guard lk(mu_);
-  return log(std::move(rec));
+  return log(std::move(rec), fence);
 }
 
 result<void> state_store::erase_scope(std::string_view scope) {
@@ -165,14 +189,14 @@ result<void> state_store::compact() {
 
 result<void> state_handle::put(std::string_view key, std::string_view value) const {
   if (!store_) return error(errc::invalid_argument, "empty state handle");
-  return store_->put(scope_, key, value);
+  return store_->put_fenced(scope_, key, value, fence_.get());
 }
 result<void> state_handle::put_many(const std::vector<std::pair<std::string, std::string>>& kvs) const {
   if (!store_) return error(errc::invalid_argument, "empty state handle");
-  return store_->put_many(scope_, kvs);
+  return store_->put_many_fenced(scope_, kvs, fence_.get());
 }
 std::optional<std::string> state_handle::get(std::string_view key) const {
-  if (!store_) return std::nullopt;
+  if (!store_ || released()) return std::nullopt;
   return store_->get(scope_, key);
 }
 std::string state_handle::get_or(std::string_view key, std::string_view fallback) const {
@@ -181,11 +205,12 @@ std::string state_handle::get_or(std::string_view key, std::string_view fallback
 }
 result<void> state_handle::erase(std::string_view key) const {
   if (!store_) return error(errc::invalid_argument, "empty state handle");
-  return store_->erase(scope_, key);
+  return store_->erase_fenced(scope_, key, fence_.get());
 }
 std::map<std::string, std::string> state_handle::entries() const {
-  if (!store_) return {};
+  if (!store_ || released()) return {};
   return store_->entries(scope_);
 }
 
+}  // namespace v1
 }  // namespace tether

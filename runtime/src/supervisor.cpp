@@ -5,6 +5,7 @@
 #include "supervisor_core.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 std::string_view to_string(restart_type r) noexcept {
   switch (r) {
@@ -37,7 +38,7 @@ std::string_view to_string(report_kind k) noexcept {
   return "unknown";
 }
 
-child_context::child_context(std::string id, std::shared_ptr<detail::process_core> core,
+child_context::child_context(detail::context_key, std::string id, std::shared_ptr<detail::process_core> core,
                              state_handle state, std::uint64_t restarts,
                              std::shared_ptr<dead_letter_office> dl,
                              std::shared_ptr<telemetry_bus> tel,
@@ -123,7 +124,7 @@ void supervisor_core::push_exit(std::uint64_t pid, const exit_reason& r) {
   {
     std::lock_guard lk(ev_mu_);
     if (closed_) return;
-    events_.push_back(event{pid, r, {}});
+    events_.push_back(event{pid, r, {}, {}});
   }
   ev_cv_.notify_all();
 }
@@ -132,7 +133,7 @@ bool supervisor_core::push_request(std::function<void(bool)> fn) {
   {
     std::lock_guard lk(ev_mu_);
     if (closed_) return false;
-    events_.push_back(event{0, {}, std::move(fn)});
+    events_.push_back(event{0, {}, std::move(fn), {}});
   }
   ev_cv_.notify_all();
   return true;
@@ -149,7 +150,8 @@ result<void> supervisor_core::start_record(child_record& rec) {
   std::shared_ptr<process_core> core =
       spec.make_process ? spec.make_process(spec.id, env_) : std::make_shared<process_core>(spec.id);
   auto st = std::make_shared<child_start_state>();
-  auto ctx = std::make_shared<child_context>(spec.id, core, state_handle(env_.store, scope_of(spec.id)),
+  auto fence = std::make_shared<write_fence>();
+  auto ctx = std::make_shared<child_context>(context_key{}, spec.id, core, state_handle(env_.store, scope_of(spec.id), fence),
                                              rec.restarts, env_.dead_letters, env_.telemetry, st);
   std::weak_ptr<supervisor_core> self =
       std::static_pointer_cast<supervisor_core>(shared_from_this());
@@ -172,6 +174,7 @@ result<void> supervisor_core::start_record(child_record& rec) {
     st->cv.wait(lk, [&] { return st->ready || st->exited; });
     if (st->ready) {
       rec.core = core;
+      rec.fence = fence;
       return ok();
     }
   }
@@ -190,16 +193,22 @@ void supervisor_core::terminate_record(child_record& rec) {
   if (rec.spec.shutdown.infinite) {
     core->wait_exited();
   } else {
-    done = core->wait_exited_until(std::chrono::steady_clock::now() + rec.spec.shutdown.timeout);
+    done = core->wait_exited_until(deadline_after(rec.spec.shutdown.timeout));
   }
+  auto fence = std::move(rec.fence);
   if (done) {
     rec.thread.join();
     return;
   }
+  // Abandoned: the straggler gives up what the next incarnation of this id
+  // needs - its registered names and its write right on the state scope.
+  core->mark_abandoned();
+  if (fence) env_.store->release(*fence);
   report(report_kind::shutdown_timeout, rec.spec.id, exit_reason::shutdown(),
          "did not stop within " + std::to_string(rec.spec.shutdown.timeout.count()) +
              " ms of its stop request; its thread is kept (never detached) and will be joined "
-             "when it exits, at the latest by the top-level supervisor's destructor");
+             "when it exits, at the latest by the top-level supervisor's destructor; its "
+             "registered names and state scope were released");
   env_.stragglers->add(straggler{name(), rec.spec.id, core, std::move(rec.thread)});
 }
 
@@ -210,7 +219,7 @@ void supervisor_core::terminate_all() {
 bool supervisor_core::record_restart() {
   auto now = std::chrono::steady_clock::now();
   restart_times_.push_back(now);
-  while (!restart_times_.empty() && restart_times_.front() < now - flags_.period)
+  while (!restart_times_.empty() && longer_than(now - restart_times_.front(), flags_.period))
     restart_times_.pop_front();
   return static_cast<int>(restart_times_.size()) <= flags_.max_restarts;
 }
@@ -223,13 +232,23 @@ void supervisor_core::reap_stragglers() {
   }
 }
 
-result<void> supervisor_core::start_with_retries(child_record& rec) {
-  for (;;) {
+// Starts the children `ids` (in order) that are not running. As OTP's
+// try_again_restart: a child whose start fails counts as one more restart
+// against the intensity; if the intensity allows, the rest of the group
+// (the failed child and the children after it) is retried from the event
+// queue - after the requests, exits and the stop request already queued,
+// so a child that keeps failing to start cannot lock the supervisor in a
+// loop - and otherwise the supervisor gives up (intensity_exceeded).
+result<void> supervisor_core::restart_group(const std::vector<std::string>& ids) {
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    auto i = find(ids[k]);
+    if (i == children_.size() || children_[i]->core) continue;  // removed or running meanwhile
+    auto& rec = *children_[i];
     auto r = start_record(rec);
     if (r) {
       report(report_kind::child_restarted, rec.spec.id, exit_reason::normal(),
              "restart #" + std::to_string(rec.restarts));
-      return ok();
+      continue;
     }
     report(report_kind::start_failed, rec.spec.id, exit_reason::failure(r.error()), "");
     ++rec.restarts;
@@ -240,7 +259,14 @@ result<void> supervisor_core::start_with_retries(child_record& rec) {
                    "supervisor '" + name() + "': restart intensity exceeded restarting '" +
                        rec.spec.id + "'");
     }
+    {
+      std::lock_guard lk(ev_mu_);
+      if (!closed_) events_.push_back(event{0, {}, {}, std::vector<std::string>(ids.begin() + static_cast<std::ptrdiff_t>(k), ids.end())});
+    }
+    ev_cv_.notify_all();
+    return ok();
   }
+  return ok();
 }
 
 result<void> supervisor_core::restart_from(std::size_t index) {
@@ -263,14 +289,14 @@ result<void> supervisor_core::restart_from(std::size_t index) {
   for (std::size_t j = last; j-- > first;) {
     if (j != index) terminate_record(*children_[j]);
   }
+  std::vector<std::string> group;
   for (std::size_t j = first; j < last; ++j) {
     auto& rec = *children_[j];
     if (j != index && rec.spec.restart == restart_type::temporary) continue;
     if (j != index) ++rec.restarts;
-    auto r = start_with_retries(rec);
-    if (!r) return r;
+    group.push_back(rec.spec.id);
   }
-  return ok();
+  return restart_group(group);
 }
 
 result<void> supervisor_core::handle_exit(std::uint64_t pid, const exit_reason& r) {
@@ -295,6 +321,10 @@ result<void> supervisor_core::handle_exit(std::uint64_t pid, const exit_reason& 
 }
 
 result<void> supervisor_core::run(const std::function<void()>& on_ready) {
+  {
+    std::lock_guard lk(ev_mu_);
+    closed_ = false;  // requests are accepted from now on (served after init)
+  }
   std::set<std::string> ids;
   for (auto& c : children_) {
     if (c->spec.id.empty() || !c->spec.start || !ids.insert(c->spec.id).second) {
@@ -335,7 +365,7 @@ result<void> supervisor_core::run(const std::function<void()>& on_ready) {
       ev.request(true);
       continue;
     }
-    outcome = handle_exit(ev.pid, ev.reason);
+    outcome = ev.retry.empty() ? handle_exit(ev.pid, ev.reason) : restart_group(ev.retry);
     if (!outcome) break;
   }
   terminate_all();
@@ -348,6 +378,10 @@ result<void> supervisor_core::run(const std::function<void()>& on_ready) {
   for (auto& ev : rest)
     if (ev.request) ev.request(false);
   reap_stragglers();
+  // As OTP: a supervisor that reached its restart intensity exits with
+  // reason shutdown (the cause attached), so a transient or temporary
+  // parent does not restart it; a permanent one does.
+  if (!outcome) exit_as(exit_reason::shutdown(outcome.error()));
   return outcome;
 }
 
@@ -418,13 +452,17 @@ result<process_ref> supervisor_core::start_child(child_spec spec) {
   });
 }
 
-std::size_t supervisor_core::count_children() {
-  auto r = request<std::size_t>([this]() -> result<std::size_t> {
-    std::size_t n = 0;
-    for (auto& c : children_) n += c->core ? 1 : 0;
+child_counts supervisor_core::count_children() {
+  auto r = request<child_counts>([this]() -> result<child_counts> {
+    child_counts n;
+    for (auto& c : children_) {
+      ++n.specs;
+      n.active += c->core ? 1 : 0;
+      (c->spec.type == child_type::supervisor ? n.supervisors : n.workers) += 1;
+    }
     return n;
   });
-  return r ? *r : 0;
+  return r ? *r : child_counts{};
 }
 
 // ---- owner ----------------------------------------------------------------
@@ -444,15 +482,18 @@ result<void> supervisor_owner::start() {
       });
       if (!r && !ready) *init_error = r.error();
       if (!r && ready)  // reported before the exit becomes visible to wait()
-        core->report(report_kind::escalated, "", exit_reason::failure(r.error()),
-                     "top-level supervisor failed; nothing above it to restart it");
+        core->report(report_kind::escalated, "", exit_reason::shutdown(r.error()),
+                     "top-level supervisor gave up; nothing above it to restart it");
       return r;
     });
     st->signal_exit();
   });
   std::unique_lock slk(st->mu);
   st->cv.wait(slk, [&] { return st->ready || st->exited; });
-  if (st->ready) return ok();
+  if (st->ready) {
+    ready_.store(true, std::memory_order_release);
+    return ok();
+  }
   slk.unlock();
   thread_.join();
   return init_error->value_or(error(errc::start_failed, "supervisor failed to start"));
@@ -481,12 +522,12 @@ std::optional<exit_reason> supervisor_owner::wait_for(std::chrono::milliseconds 
     std::lock_guard lk(mu_);
     if (!started_) return exit_reason::failure(error(errc::no_process, "supervisor not started"));
   }
-  if (!core_->wait_exited_until(std::chrono::steady_clock::now() + t)) return std::nullopt;
+  if (!core_->wait_exited_until(deadline_after(t))) return std::nullopt;
   return core_->reason();
 }
 
 bool supervisor_owner::running() const {
-  return thread_.joinable() && !core_->exited();
+  return ready_.load(std::memory_order_acquire) && !core_->exited();
 }
 
 supervisor_owner::~supervisor_owner() {
@@ -506,7 +547,7 @@ supervisor_owner::~supervisor_owner() {
 
 result<supervisor_ref> supervisor_ref::from(const process_ref& p) {
   if (!p.valid()) return error(errc::no_process, "empty process_ref");
-  auto c = std::dynamic_pointer_cast<detail::supervisor_core>(p.core());
+  auto c = std::dynamic_pointer_cast<detail::supervisor_core>(detail::core_access::of(p));
   if (!c) return error(errc::bad_type, "process '" + p.name() + "' is not a supervisor");
   return supervisor_ref(std::move(c));
 }
@@ -547,7 +588,7 @@ child_spec supervisor_child(std::string id, supervisor_flags flags, std::vector<
         cid, flags, false, 0, *kids, std::move(e)));
   };
   s.start = [](child_context& ctx) -> result<void> {
-    auto core = std::static_pointer_cast<detail::supervisor_core>(ctx.core());
+    auto core = std::static_pointer_cast<detail::supervisor_core>(detail::core_access::of_context(ctx));
     return core->run([&] { ctx.ready(); });
   };
   return s;
@@ -578,7 +619,7 @@ bool supervisor::running() const { return impl_->owner.running(); }
 
 result<dynamic_supervisor_ref> dynamic_supervisor_ref::from(const process_ref& p) {
   if (!p.valid()) return error(errc::no_process, "empty process_ref");
-  auto c = std::dynamic_pointer_cast<detail::supervisor_core>(p.core());
+  auto c = std::dynamic_pointer_cast<detail::supervisor_core>(detail::core_access::of(p));
   if (!c || !c->dynamic())
     return error(errc::bad_type, "process '" + p.name() + "' is not a dynamic supervisor");
   return dynamic_supervisor_ref(std::move(c));
@@ -589,8 +630,8 @@ result<process_ref> dynamic_supervisor_ref::start_child(child_spec spec) const {
   return core_->start_child(std::move(spec));
 }
 
-std::size_t dynamic_supervisor_ref::count_children() const {
-  return core_ ? core_->count_children() : 0;
+child_counts supervisor_ref::count_children() const {
+  return core_ ? core_->count_children() : child_counts{};
 }
 
 child_spec dynamic_supervisor_child(std::string id, dynamic_supervisor_flags flags,
@@ -608,7 +649,7 @@ child_spec dynamic_supervisor_child(std::string id, dynamic_supervisor_flags fla
         cid, f, true, flags.max_children, std::vector<child_spec>{}, std::move(e)));
   };
   s.start = [](child_context& ctx) -> result<void> {
-    auto core = std::static_pointer_cast<detail::supervisor_core>(ctx.core());
+    auto core = std::static_pointer_cast<detail::supervisor_core>(detail::core_access::of_context(ctx));
     return core->run([&] { ctx.ready(); });
   };
   return s;
@@ -635,4 +676,5 @@ std::optional<exit_reason> dynamic_supervisor::wait_for(std::chrono::millisecond
 }
 bool dynamic_supervisor::running() const { return impl_->owner.running(); }
 
+}  // namespace v1
 }  // namespace tether

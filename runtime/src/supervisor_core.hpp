@@ -2,6 +2,7 @@
 // and nested supervisor children. Not installed.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -15,7 +16,7 @@
 #include "tether/dynamic_supervisor.hpp"
 #include "tether/supervisor.hpp"
 
-namespace tether::detail {
+namespace tether::inline v1::detail {
 
 struct child_start_state {
   std::mutex mu;
@@ -104,7 +105,7 @@ class supervisor_core : public process_core {
   result<void> terminate_child(const std::string& id);
   result<process_ref> restart_child(const std::string& id);
   result<process_ref> start_child(child_spec spec);
-  std::size_t count_children();
+  child_counts count_children();
 
   template <class R>
   result<R> request(std::function<result<R>()> fn);
@@ -113,13 +114,15 @@ class supervisor_core : public process_core {
   struct child_record {
     child_spec spec;
     std::shared_ptr<process_core> core;  // current incarnation; null if not running
+    std::shared_ptr<write_fence> fence;  // the current incarnation's write right on its state scope
     std::jthread thread;
     std::uint64_t restarts = 0;
   };
   struct event {
-    std::uint64_t pid = 0;  // exit event when request is empty
+    std::uint64_t pid = 0;  // exit event when request and retry are empty
     exit_reason reason;
     std::function<void(bool alive)> request;
+    std::vector<std::string> retry;  // children to (re)start again, in order
   };
 
   void push_exit(std::uint64_t pid, const exit_reason& r);
@@ -130,7 +133,7 @@ class supervisor_core : public process_core {
   bool record_restart();
   result<void> handle_exit(std::uint64_t pid, const exit_reason& r);
   result<void> restart_from(std::size_t index);
-  result<void> start_with_retries(child_record& rec);
+  result<void> restart_group(const std::vector<std::string>& ids);
   std::size_t find(const std::string& id) const;
   std::string scope_of(const std::string& id) const { return env_.scope + "/" + id; }
 
@@ -142,7 +145,10 @@ class supervisor_core : public process_core {
   std::mutex ev_mu_;
   std::condition_variable_any ev_cv_;
   std::deque<event> events_;  // guarded by ev_mu_
-  bool closed_ = false;       // guarded by ev_mu_
+  // Closed until run() starts and again once it ended: a request to a
+  // supervisor that is not running fails at once with no_process instead of
+  // waiting for a thread that will never serve it.
+  bool closed_ = true;        // guarded by ev_mu_
 
   // Supervisor-thread only (no lock):
   std::vector<std::unique_ptr<child_record>> children_;
@@ -174,17 +180,20 @@ class supervisor_owner {
   void stop();
   exit_reason wait();
   std::optional<exit_reason> wait_for(std::chrono::milliseconds t);
+  /// Safe to call concurrently with start(): reads only an atomic and the
+  /// core's (synchronized) exit state, never thread_.
   bool running() const;
   const std::shared_ptr<supervisor_core>& core() const { return core_; }
 
  private:
   std::shared_ptr<supervisor_core> core_;
   std::shared_ptr<straggler_list> stragglers_;
-  std::mutex mu_;
-  bool started_ = false;  // guarded by mu_
-  std::jthread thread_;
+  std::mutex mu_;  // serializes start(); stop()/wait() read started_ under it
+  bool started_ = false;              // guarded by mu_
+  std::jthread thread_;               // guarded by mu_ (assigned once by start, joined by the destructor)
+  std::atomic<bool> ready_{false};    // set once start() succeeded
 };
 
 tree_env make_env(const supervisor_options& opts, const tree_env* parent, const std::string& id);
 
-}  // namespace tether::detail
+}  // namespace tether::inline v1::detail

@@ -1,6 +1,7 @@
 #include "tether/task_supervisor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -8,6 +9,7 @@
 #include <vector>
 
 namespace tether {
+inline namespace v1 {
 
 namespace detail {
 
@@ -15,14 +17,22 @@ class task_pool {
  public:
   explicit task_pool(task_options opts) : opts_(std::move(opts)) {
     if (opts_.max_threads == 0) opts_.max_threads = 1;
+    if (!opts_.dead_letters) opts_.dead_letters = std::make_shared<dead_letter_office>();
   }
+  const std::shared_ptr<dead_letter_office>& dead_letters() const noexcept { return opts_.dead_letters; }
   ~task_pool() { shutdown(); }
 
   result<void> submit(std::shared_ptr<task_job> job) {
-    std::lock_guard lk(mu_);
-    if (stopping_) return error(errc::shutdown, "task supervisor '" + opts_.name + "' is shut down");
+    std::unique_lock lk(mu_);
+    if (stopping_) {
+      lk.unlock();
+      opts_.dead_letters->record(dead_letter_reason::shutdown, opts_.name, "task '" + job->proc().name() + "'");
+      return error(errc::shutdown, "task supervisor '" + opts_.name + "' is shut down");
+    }
     queue_.push_back(std::move(job));
-    if (idle_ >= queue_.size()) {
+    // A worker that has finished its task but not yet re-entered the idle
+    // list (returning_) will take the job too: do not start a thread for it.
+    if (idle_ + returning_.load() >= queue_.size()) {
       cv_.notify_one();
     } else if (workers_.size() < opts_.max_threads) {
       workers_.emplace_back([this] { work(); });
@@ -46,10 +56,12 @@ class task_pool {
       running = running_;
     }
     cv_.notify_all();
-    for (auto& q : queued)
+    for (auto& q : queued) {
+      opts_.dead_letters->record(dead_letter_reason::shutdown, opts_.name, "task '" + q->proc().name() + "'");
       q->cancel(error(errc::shutdown, "task supervisor '" + opts_.name + "' shut down before the task ran"));
+    }
     for (auto& r : running) r->proc().request_stop();
-    const auto deadline = std::chrono::steady_clock::now() + opts_.shutdown;
+    const auto deadline = deadline_after(opts_.shutdown);
     for (auto& r : running) {
       if (!r->proc().wait_exited_until(deadline)) {
         report({task_report::kind::straggler, r->proc().pid(), r->proc().name(),
@@ -105,10 +117,15 @@ class task_pool {
       queue_.pop_front();
       running_.push_back(job);
       lk.unlock();
-      exit_reason why = job->run();
+      exit_reason why = job->execute();
+      // Counted before the result is published: an awaiter woken by it that
+      // submits the next task sees this worker as (about to be) idle.
+      returning_.fetch_add(1);
+      job->proc().mark_exited(why);
       if (job->fire_and_forget && why.is_failure())
         report({task_report::kind::failed, job->proc().pid(), job->proc().name(), why.err});
       lk.lock();
+      returning_.fetch_sub(1);
       running_.erase(std::find(running_.begin(), running_.end(), job));
     }
   }
@@ -120,6 +137,9 @@ class task_pool {
   std::deque<std::shared_ptr<task_job>> queue_;    // guarded by mu_
   std::vector<std::shared_ptr<task_job>> running_; // guarded by mu_
   std::size_t idle_ = 0;                           // guarded by mu_
+  // Workers between publishing a result and re-taking mu_ (incremented
+  // without mu_, decremented under it; read under mu_ by submit).
+  std::atomic<std::size_t> returning_{0};
   bool stopping_ = false;                          // guarded by mu_
   bool done_ = false;                              // guarded by mu_
   std::vector<std::jthread> workers_;              // guarded by mu_
@@ -133,6 +153,9 @@ task_supervisor::~task_supervisor() { pool_->shutdown(); }
 void task_supervisor::shutdown() { pool_->shutdown(); }
 std::size_t task_supervisor::threads() const { return pool_->threads(); }
 std::size_t task_supervisor::running() const { return pool_->running(); }
+const std::shared_ptr<dead_letter_office>& task_supervisor::dead_letters() const noexcept {
+  return pool_->dead_letters();
+}
 result<void> task_supervisor::submit(std::shared_ptr<detail::task_job> job) {
   return pool_->submit(std::move(job));
 }
@@ -140,7 +163,7 @@ result<void> task_supervisor::submit(std::shared_ptr<detail::task_job> job) {
 task_supervisor& root_task_supervisor() {
   // The documented process-wide root: lazily constructed, shut down and
   // joined by static destruction at exit.
-  static task_supervisor root(task_options{"root_tasks", 256, std::chrono::milliseconds(5000), {}});
+  static task_supervisor root(task_options{"root_tasks", 256, std::chrono::milliseconds(5000), {}, {}});
   return root;
 }
 
@@ -164,4 +187,5 @@ dynamic_supervisor& root_supervisor() {
   return root.sup;
 }
 
+}  // namespace v1
 }  // namespace tether

@@ -3,6 +3,7 @@
 #include <utility>
 
 namespace tether {
+inline namespace v1 {
 
 telemetry_bus::telemetry_bus(telemetry_options opts) : opts_(std::move(opts)) {
   if (!opts_.dead_letters) opts_.dead_letters = std::make_shared<dead_letter_office>();
@@ -135,4 +136,5 @@ void telemetry_bus::run(std::stop_token st) {
   flushed_cv_.notify_all();
 }
 
+}  // namespace v1
 }  // namespace tether

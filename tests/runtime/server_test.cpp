@@ -349,3 +349,233 @@ TEST_F(MonitorTest, LinkErrors) {
   EXPECT_TRUE(link(p, p).is(errc::invalid_argument));
   EXPECT_TRUE(link(p, process_ref{}).is(errc::no_process));
 }
+
+// ---- issue 12: contract regressions ------------------------------------------
+
+TEST_F(ServerTest, CallWithInfinityWaitsForTheReply) {
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, {}, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  // Before the fix now() + milliseconds::max() overflowed (UB) and the call
+  // returned timeout at once.
+  auto r = ref.call({Req::slow, 30}, tether::infinity);
+  ASSERT_TRUE(r) << r.error().describe();
+  auto big = ref.call({Req::add, 2}, std::chrono::milliseconds::max() - 1ms);
+  ASSERT_TRUE(big) << big.error().describe();
+  EXPECT_EQ(*big, 2);
+  // Deadline overloads: none, and one in the past (a reply is not awaited).
+  auto forever = ref.call({Req::add, 1}, std::chrono::steady_clock::time_point::max());
+  ASSERT_TRUE(forever);
+  EXPECT_EQ(*forever, 3);
+  auto gate = std::make_shared<tether_test::flag>();
+  EXPECT_TRUE(ref.call({Req::block, 0, gate}, std::chrono::steady_clock::now() - 1s).is(errc::timeout));
+  gate->set();
+  auto st = ref.inspect([](Counter& c) { return c.value; }, tether::infinity);
+  ASSERT_TRUE(st);
+  // A monitor and a process wait with infinity do not overflow either.
+  monitor m(ref.process());
+  EXPECT_FALSE(m.wait_for(0ms));
+  (*s)->stop();
+  EXPECT_TRUE(ref.process().wait_exited_for(tether::infinity));
+  EXPECT_TRUE(m.wait_for(tether::infinity));
+}
+
+TEST_F(RegistryTest, StragglerReleasesItsNameSoOneForAllRestartSucceeds) {
+  // Before the fix the abandoned incarnation kept "srv": the restarted one
+  // failed with already_started at once, three times, and the supervisor
+  // escalated.
+  auto reg = std::make_shared<registry>();
+  server_options so;
+  so.registry = reg;
+  so.name = "srv";
+  auto crash = std::make_shared<tether_test::flag>();
+  auto restarted = std::make_shared<tether_test::flag>();
+  std::atomic<int> start_failures{0};
+  supervisor_options o = quiet("ofa");
+  o.on_report = [&](const supervisor_report& r) {
+    if (r.kind == report_kind::start_failed) ++start_failures;
+    if (r.kind == report_kind::child_restarted && r.child == "w") restarted->set();
+  };
+  supervisor sup({strategy::one_for_all, 3, 5000ms},
+                 {server_child<Counter>("s", [](child_context&) { return Counter{}; }, so,
+                                        restart_type::permanent, shutdown_policy(30ms)),
+                  worker("w",
+                         [crash](child_context& ctx) -> result<void> {
+                           while (!ctx.stop_requested()) {
+                             if (ctx.restarts() == 0 && crash->is_set()) throw std::runtime_error("w crashed");
+                             std::this_thread::sleep_for(1ms);
+                           }
+                           return ok();
+                         })},
+                 o);
+  ASSERT_TRUE(sup.start());
+  auto old = reg->whereis("srv");
+  ASSERT_TRUE(old);
+  auto gate = std::make_shared<tether_test::flag>();
+  auto entered = std::make_shared<tether_test::flag>();
+  std::jthread blocker([&] { (void)reg->call<Counter>("srv", {Req::block, 0, gate, entered}, 10000ms); });
+  ASSERT_TRUE(entered->wait_for(5000ms));
+  crash->set();  // w crashes; one_for_all stops s, which is busy in handle_call
+  ASSERT_TRUE(restarted->wait_for(5000ms));
+  EXPECT_TRUE(sup.running());
+  EXPECT_EQ(start_failures.load(), 0);
+  auto fresh = reg->whereis("srv");
+  ASSERT_TRUE(fresh);
+  EXPECT_NE(fresh->pid(), old->pid());
+  EXPECT_TRUE(old->alive());  // still a straggler, but no longer holds the name
+  EXPECT_EQ(*reg->call<Counter>("srv", {Req::add, 4}), 4);
+  gate->set();
+  blocker.join();
+  ASSERT_TRUE(old->wait_exited_for(5000ms));
+  // The straggler's exit does not remove the new incarnation's name.
+  auto still = reg->whereis("srv");
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->pid(), fresh->pid());
+}
+
+TEST_F(ServerTest, CallsQueuedWhenTheServerIsStoppedGetShutdown) {
+  // Before the fix they got no_process and the dead letter was
+  // process_exited; errc::shutdown and dead letter shutdown were never
+  // produced.
+  auto dl = std::make_shared<dead_letter_office>();
+  server_options so;
+  so.dead_letters = dl;
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, so, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  auto gate = std::make_shared<tether_test::flag>();
+  auto entered = std::make_shared<tether_test::flag>();
+  std::jthread blocker([&] { EXPECT_TRUE(ref.call({Req::block, 0, gate, entered})); });
+  ASSERT_TRUE(entered->wait_for(5000ms));
+  result<int> queued = error(errc::invalid_argument);
+  std::jthread caller([&] { queued = ref.call({Req::get}, 10000ms); });
+  while (ref.mailbox_size() != 1) std::this_thread::yield();
+  ASSERT_TRUE(ref.cast(1));
+  std::jthread stopper([&] { (*s)->stop(); });  // blocks until the server exited
+  while (!ref.process().stop_requested()) std::this_thread::yield();
+  gate->set();  // the handler returns; the server sees the stop and drains
+  stopper.join();
+  caller.join();
+  ASSERT_TRUE(queued.is(errc::shutdown)) << (queued ? "value" : queued.error().describe());
+  EXPECT_NE(queued.error().message.find("stopped"), std::string::npos);
+  EXPECT_EQ(dl->count(dead_letter_reason::shutdown), 2u);  // the queued call and cast
+  EXPECT_EQ(dl->count(dead_letter_reason::process_exited), 0u);
+  EXPECT_TRUE(ref.call({Req::get}).is(errc::no_process));  // afterwards: not running
+}
+
+TEST_F(MonitorTest, EmptyAndCancelledMonitorsHaveADefinedOutcome) {
+  // Before the fix wait() on a default-constructed monitor dereferenced a
+  // null slot, and wait() on a cancelled one blocked forever.
+  monitor none;
+  EXPECT_EQ(none.wait().reason.err.code, errc::no_process);
+  EXPECT_EQ(none.wait().pid, 0u);
+  ASSERT_TRUE(none.wait_for(tether::infinity));
+  EXPECT_EQ(none.poll()->reason.err.code, errc::no_process);
+  none.demonitor();  // no-op
+
+  auto s = server<Counter>::start([](child_context&) { return Counter{}; }, {}, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  monitor a(ref.process());
+  monitor b(std::move(a));
+  EXPECT_EQ(a.wait().reason.err.code, errc::no_process);  // NOLINT(bugprone-use-after-move): defined
+  EXPECT_FALSE(b.poll());
+  b.demonitor();
+  EXPECT_EQ(b.wait().reason.err.code, errc::no_process);
+  EXPECT_EQ(b.wait_for(tether::infinity)->reason.err.code, errc::no_process);
+  EXPECT_TRUE(ref.alive());
+  // A down that arrived before demonitor() is kept.
+  monitor c(ref.process());
+  (*s)->stop();
+  ASSERT_TRUE(c.wait_for(5000ms));
+  c.demonitor();
+  EXPECT_EQ(c.wait().reason.kind, exit_kind::shutdown);
+  EXPECT_EQ(c.wait().pid, ref.process().pid());
+}
+
+// ---- deferred replies (gen_server:reply) ---------------------------------------
+
+namespace {
+struct Parking {
+  enum kind { park, release, drop, get };
+  using call_type = std::pair<kind, int>;
+  using reply_type = int;
+  std::vector<reply_handle<int>> parked;
+  std::shared_ptr<std::vector<reply_handle<int>>> exported;  // handed to another thread
+
+  std::optional<int> handle_call(call_type req, reply_handle<int> from) {
+    switch (req.first) {
+      case park: parked.push_back(from); return std::nullopt;   // no reply yet
+      case drop: return std::nullopt;                            // handle dropped: no_process
+      case get: return static_cast<int>(parked.size());
+      case release: {
+        int n = 0;
+        for (auto& h : parked) n += h.reply(req.second) ? 1 : 0;
+        parked.clear();
+        return n;  // replies to the releasing caller at once
+      }
+    }
+    return std::nullopt;
+  }
+};
+}  // namespace
+
+TEST_F(ServerTest, DeferredRepliesAreDeliveredLaterFromAnyThread) {
+  auto dl = std::make_shared<dead_letter_office>();
+  server_options so;
+  so.dead_letters = dl;
+  auto s = server<Parking>::start([](child_context&) { return Parking{}; }, so, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  result<int> a = error(errc::invalid_argument), b = error(errc::invalid_argument);
+  std::jthread ta([&] { a = ref.call({Parking::park, 0}, 10000ms); });
+  std::jthread tb([&] { b = ref.call({Parking::park, 0}, 10000ms); });
+  while (*ref.call({Parking::get, 0}) != 2) std::this_thread::yield();
+  EXPECT_EQ(*ref.call({Parking::release, 42}), 2);  // both parked callers got their reply
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(*a, 42);
+  ASSERT_TRUE(b);
+  EXPECT_EQ(*b, 42);
+  // A dropped handle fails the caller at once instead of leaving it to time out.
+  auto dropped = ref.call({Parking::drop, 0}, 10000ms);
+  EXPECT_TRUE(dropped.is(errc::no_process));
+  // A reply after the caller's timeout is a late reply.
+  EXPECT_TRUE(ref.call({Parking::park, 0}, 20ms).is(errc::timeout));
+  EXPECT_EQ(*ref.call({Parking::release, 1}), 0);
+  EXPECT_EQ(ref.late_replies(), 1u);
+  EXPECT_EQ(dl->count(dead_letter_reason::late_reply), 1u);
+  // Reply from another thread, after the handler returned.
+  auto inspect = ref.inspect([](Parking& p) { return p.parked.size(); });
+  ASSERT_TRUE(inspect);
+  result<int> c = error(errc::invalid_argument);
+  std::jthread tc([&] { c = ref.call({Parking::park, 0}, 10000ms); });
+  while (*ref.call({Parking::get, 0}) != 1) std::this_thread::yield();
+  auto handle = ref.inspect([](Parking& p) {
+    auto h = p.parked.back();
+    p.parked.clear();
+    return h;
+  });
+  ASSERT_TRUE(handle);
+  EXPECT_TRUE(handle->pending());
+  std::jthread replier([h = *handle] { EXPECT_TRUE(h.reply(7)); });
+  replier.join();
+  tc.join();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c, 7);
+  EXPECT_FALSE(handle->reply(8));  // the first reply wins
+  EXPECT_FALSE(handle->pending());
+}
+
+TEST_F(ServerTest, DeferredCallsFailWithShutdownWhenTheServerIsStopped) {
+  auto s = server<Parking>::start([](child_context&) { return Parking{}; }, {}, quiet());
+  ASSERT_TRUE(s);
+  auto ref = (*s)->ref();
+  result<int> a = error(errc::invalid_argument);
+  std::jthread ta([&] { a = ref.call({Parking::park, 0}, 10000ms); });
+  while (*ref.call({Parking::get, 0}) != 1) std::this_thread::yield();
+  (*s)->stop();
+  ta.join();
+  EXPECT_TRUE(a.is(errc::shutdown)) << (a ? "value" : a.error().describe());
+}

@@ -237,7 +237,7 @@ TEST_F(SupervisorTest, IntensityExceededStopsAllChildrenAndFails) {
   p.trigger("b");  // third restart within the period: more than 2
   auto why = sup.wait_for(5000ms);
   ASSERT_TRUE(why.has_value());
-  EXPECT_EQ(why->kind, exit_kind::failure);
+  EXPECT_EQ(why->kind, exit_kind::shutdown);  // as OTP (issue 12): was failure
   EXPECT_EQ(why->err.code, errc::intensity_exceeded);
   EXPECT_EQ(r.count(report_kind::intensity_exceeded), 1);
   EXPECT_EQ(r.count(report_kind::escalated), 1);
@@ -405,16 +405,16 @@ TEST_F(DynamicSupervisorTest, StartsChildrenAtRunTimeUpToMaxChildren) {
   Reports r;
   dynamic_supervisor sup({1, 5000ms, 2}, opts(r, "dyn"));
   ASSERT_TRUE(sup.start());
-  EXPECT_EQ(sup.count_children(), 0u);
+  EXPECT_EQ(sup.count_children().active, 0u);
   ASSERT_TRUE(sup.start_child(p.child("a")));
   EXPECT_TRUE(sup.start_child(p.child("a")).is(errc::already_started));
   ASSERT_TRUE(sup.start_child(p.child("b")));
   auto full = sup.start_child(p.child("c"));
   ASSERT_TRUE(full.is(errc::max_children));
   EXPECT_NE(full.error().message.find("max_children = 2"), std::string::npos);
-  EXPECT_EQ(sup.count_children(), 2u);
+  EXPECT_EQ(sup.count_children().active, 2u);
   ASSERT_TRUE(sup.terminate_child("a"));
-  EXPECT_EQ(sup.count_children(), 1u);
+  EXPECT_EQ(sup.count_children().active, 1u);
   EXPECT_TRUE(sup.start_child(p.child("c")));
   child_spec empty;
   EXPECT_TRUE(sup.start_child(empty).is(errc::invalid_argument));
@@ -435,8 +435,8 @@ TEST_F(DynamicSupervisorTest, RestartsFailedChildAndForgetsFinishedOnes) {
   ASSERT_TRUE(p.wait_starts("w", 2));
   EXPECT_EQ(sup.store()->get("dyn/w", "k"), "v");  // kept across the restart
   p.trigger("w", 2);                               // finishes normally
-  for (int i = 0; i < 400 && sup.count_children() != 0; ++i) std::this_thread::sleep_for(5ms);
-  EXPECT_EQ(sup.count_children(), 0u);
+  for (int i = 0; i < 400 && sup.count_children().active != 0; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(sup.count_children().active, 0u);
   EXPECT_FALSE(sup.store()->get("dyn/w", "k").has_value());  // erased when finished for good
 }
 
@@ -486,4 +486,274 @@ TEST_F(SupervisorTest, RandomCrashesUnderLoadOverThousandsOfRestarts) {
   sup.stop();
   EXPECT_GE(restarts.load(), target);
   EXPECT_EQ(sup.wait().kind, exit_kind::shutdown);
+}
+
+// ---- issue 12: contract regressions ------------------------------------------
+
+TEST_F(SupervisorTest, InfinitePeriodCountsEveryRestart) {
+  Probe p;
+  Reports r;
+  // Before the fix `now - period` overflowed and the restart window never
+  // filled, so intensity was never reached.
+  supervisor sup({strategy::one_for_one, 1, tether::infinity}, {p.child("a")}, opts(r));
+  ASSERT_TRUE(sup.start());
+  p.trigger("a");
+  ASSERT_TRUE(p.wait_starts("a", 2));
+  p.trigger("a");
+  auto why = sup.wait_for(5000ms);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(why->err.code, errc::intensity_exceeded);
+  EXPECT_TRUE(sup.wait_for(tether::infinity).has_value());
+}
+
+TEST_F(SupervisorTest, RequestsToASupervisorNeverStartedReturnNoProcess) {
+  // Before the fix these queued a request that no thread would ever serve
+  // and blocked forever (the watchdog bounds this test).
+  Probe p;
+  Reports r;
+  supervisor sup({}, {p.child("a")}, opts(r));
+  EXPECT_TRUE(sup.which_children().empty());
+  EXPECT_TRUE(sup.whereis("a").is(errc::no_process));
+  EXPECT_TRUE(sup.terminate_child("a").is(errc::no_process));
+  EXPECT_TRUE(sup.restart_child("a").is(errc::no_process));
+  EXPECT_FALSE(sup.running());
+  dynamic_supervisor dyn({}, opts(r, "dyn"));
+  EXPECT_TRUE(dyn.start_child(p.child("b")).is(errc::no_process));
+  EXPECT_EQ(dyn.count_children().active, 0u);
+  EXPECT_TRUE(dyn.whereis("b").is(errc::no_process));
+  EXPECT_EQ(p.start_count("b"), 0);
+  // A supervisor whose start failed is not running either.
+  child_spec bad;
+  bad.id = "bad";
+  bad.start = [](child_context&) -> result<void> { throw std::runtime_error("no"); };
+  bad.await_ready = true;
+  supervisor failed({}, {bad}, opts(r, "failed"));
+  ASSERT_FALSE(failed.start());
+  EXPECT_TRUE(failed.whereis("bad").is(errc::no_process));
+  EXPECT_TRUE(failed.which_children().empty());
+}
+
+TEST_F(SupervisorTest, RunningIsSafeToCallDuringStart) {
+  // Before the fix running() read the std::jthread that start() was
+  // assigning (a data race reported by runtime.tsan).
+  Probe p;
+  Reports r;
+  supervisor sup({}, {p.child("a"), p.child("b")}, opts(r));
+  std::atomic<bool> stop{false};
+  std::atomic<bool> saw_running{false};
+  std::jthread poller([&] {
+    while (!stop.load()) {
+      if (sup.running()) saw_running = true;
+      std::this_thread::yield();
+    }
+  });
+  ASSERT_TRUE(sup.start());
+  EXPECT_TRUE(sup.running());
+  sup.stop();
+  EXPECT_FALSE(sup.running());
+  stop = true;
+  poller.join();
+}
+
+TEST_F(SupervisorTest, StragglerLosesItsStateScope) {
+  // Before the fix an abandoned incarnation could still write its child's
+  // scope and overwrite what the next incarnation stored.
+  Reports r;
+  auto release = std::make_shared<tether_test::flag>();
+  auto first_started = std::make_shared<tether_test::flag>();
+  auto second_started = std::make_shared<tether_test::flag>();
+  auto stale_done = std::make_shared<tether_test::flag>();
+  auto starts = std::make_shared<std::atomic<int>>(0);
+  auto stale_write = std::make_shared<std::atomic<int>>(-1);  // errc of the straggler's write, 0 = ok
+  auto stale_read = std::make_shared<std::atomic<bool>>(true);
+  auto slow = worker(
+      "slow",
+      [=](child_context& ctx) -> result<void> {
+        int gen = starts->fetch_add(1);
+        auto st = ctx.state();
+        if (auto w = st.put("owner", std::to_string(gen)); !w) return w;
+        if (gen == 0) {
+          first_started->set();
+          release->wait_for(10000ms);  // ignores its stop token
+          auto w = st.put("owner", "stale");
+          stale_write->store(w ? 0 : static_cast<int>(w.error().code));
+          stale_read->store(st.get("owner").has_value());
+          stale_done->set();
+          return ok();
+        }
+        second_started->set();
+        std::mutex m;
+        std::condition_variable_any cv;
+        std::unique_lock lk(m);
+        cv.wait(lk, ctx.stop_token(), [] { return false; });
+        return ok();
+      },
+      restart_type::permanent, shutdown_policy(20ms));
+  supervisor sup({strategy::one_for_one, 5, 5000ms}, {slow}, opts(r, "fence"));
+  ASSERT_TRUE(sup.start());
+  ASSERT_TRUE(first_started->wait_for(5000ms));
+  ASSERT_TRUE(sup.terminate_child("slow"));  // times out: the first incarnation is abandoned
+  EXPECT_EQ(r.count(report_kind::shutdown_timeout), 1);
+  ASSERT_TRUE(sup.restart_child("slow"));
+  ASSERT_TRUE(second_started->wait_for(5000ms));
+  EXPECT_EQ(sup.store()->get("fence/slow", "owner"), "1");
+  release->set();
+  ASSERT_TRUE(stale_done->wait_for(5000ms));
+  EXPECT_EQ(stale_write->load(), static_cast<int>(errc::shutdown));
+  EXPECT_FALSE(stale_read->load());
+  EXPECT_EQ(sup.store()->get("fence/slow", "owner"), "1");
+}
+
+namespace {
+// A child that runs (and crashes when told) on its first start and whose
+// later starts fail while `failing_starts` is positive.
+child_spec flaky(const std::string& id, std::shared_ptr<std::atomic<int>> failing_starts,
+                 std::shared_ptr<tether_test::flag> crash) {
+  child_spec s;
+  s.id = id;
+  s.await_ready = true;
+  s.shutdown = 2000ms;
+  s.start = [failing_starts, crash](child_context& ctx) -> result<void> {
+    if (ctx.restarts() > 0 && failing_starts->fetch_sub(1) > 0) return error(errc::start_failed, "cannot start");
+    ctx.ready();
+    while (!ctx.stop_requested()) {
+      if (ctx.restarts() == 0 && crash->is_set()) throw std::runtime_error("crash");
+      std::this_thread::sleep_for(1ms);
+    }
+    return ok();
+  };
+  return s;
+}
+}  // namespace
+
+TEST_F(SupervisorTest, FailedRestartsCountAgainstIntensity) {
+  {
+    Reports r;
+    auto failing = std::make_shared<std::atomic<int>>(2);
+    auto crash = std::make_shared<tether_test::flag>();
+    supervisor sup({strategy::one_for_one, 3, 5000ms}, {flaky("f", failing, crash)}, opts(r));
+    ASSERT_TRUE(sup.start());
+    crash->set();
+    ASSERT_TRUE(r.wait_kind(report_kind::child_restarted));
+    EXPECT_EQ(r.count(report_kind::start_failed), 2);
+    auto kids = sup.which_children();
+    ASSERT_EQ(kids.size(), 1u);
+    EXPECT_TRUE(kids[0].running);
+    EXPECT_EQ(kids[0].restarts, 3u);  // the restart and the two failed attempts
+  }
+  {
+    Reports r;
+    auto failing = std::make_shared<std::atomic<int>>(1000);
+    auto crash = std::make_shared<tether_test::flag>();
+    supervisor sup({strategy::one_for_one, 2, 5000ms}, {flaky("f", failing, crash)}, opts(r));
+    ASSERT_TRUE(sup.start());
+    crash->set();
+    auto why = sup.wait_for(5000ms);
+    ASSERT_TRUE(why);
+    EXPECT_EQ(why->err.code, errc::intensity_exceeded);
+    EXPECT_EQ(r.count(report_kind::start_failed), 2);
+  }
+}
+
+TEST_F(SupervisorTest, StopIsServedWhileARestartKeepsFailing) {
+  // Before the fix a failed restart was retried in a loop inside the
+  // supervisor thread: with a high intensity, stop() (and every request)
+  // waited forever.
+  Reports r;
+  auto failing = std::make_shared<std::atomic<int>>(1 << 30);
+  auto crash = std::make_shared<tether_test::flag>();
+  supervisor sup({strategy::one_for_one, 1000000000, 1000ms}, {flaky("f", failing, crash)}, opts(r));
+  ASSERT_TRUE(sup.start());
+  crash->set();
+  ASSERT_TRUE(r.wait_kind(report_kind::start_failed));
+  auto kids = sup.which_children();  // a request is served between attempts
+  ASSERT_EQ(kids.size(), 1u);
+  sup.stop();
+  auto why = sup.wait_for(5000ms);
+  ASSERT_TRUE(why);
+  EXPECT_FALSE(why->is_failure());
+}
+
+TEST_F(SupervisorTest, TransientNestedSupervisorThatGivesUpIsNotRestarted) {
+  // OTP: a supervisor that reaches its intensity exits with reason shutdown,
+  // so a transient parent entry does not restart it. Before the fix it
+  // exited with failure and was restarted.
+  Probe p;
+  Reports r;
+  supervisor_flags inner{strategy::one_for_one, 0, 5000ms};  // any restart exceeds
+  supervisor sup({strategy::one_for_one, 5, 5000ms},
+                 {p.child("sibling"),
+                  supervisor_child("inner", inner, {p.child("x")}, restart_type::transient)},
+                 opts(r, "outer"));
+  ASSERT_TRUE(sup.start());
+  p.trigger("x");
+  ASSERT_TRUE(r.wait_kind(report_kind::child_exited));
+  // Wait until "inner" itself was reported exited.
+  std::optional<supervisor_report> inner_exit;
+  for (int i = 0; i < 1000 && !inner_exit; ++i) {
+    for (auto& e : r.of(report_kind::child_exited))
+      if (e.child == "inner") inner_exit = e;
+    if (!inner_exit) std::this_thread::sleep_for(2ms);
+  }
+  ASSERT_TRUE(inner_exit);
+  EXPECT_EQ(inner_exit->reason.kind, exit_kind::shutdown);
+  EXPECT_EQ(inner_exit->reason.err.code, errc::intensity_exceeded);
+  auto kids = sup.which_children();  // served after the exit was handled
+  ASSERT_EQ(kids.size(), 2u);
+  EXPECT_FALSE(kids[1].running);
+  EXPECT_EQ(kids[1].restarts, 0u);
+  EXPECT_EQ(p.start_count("x"), 1);
+  EXPECT_TRUE(sup.running());
+  EXPECT_EQ(r.count(report_kind::child_restarted), 0);
+}
+
+TEST_F(SupervisorTest, LinkedPeerOfAChildStoppedWithShutdownExitsWithShutdown) {
+  // OTP propagates the exit reason over a link: a peer of a process that
+  // exited with shutdown exits with shutdown too, so a transient peer is not
+  // restarted. Before the fix the peer exited with failure(linked_exit) and
+  // was restarted.
+  Probe p;
+  Reports r;
+  supervisor sup({strategy::one_for_one, 10, 5000ms},
+                 {p.child("a"), p.child("b", restart_type::transient)}, opts(r));
+  ASSERT_TRUE(sup.start());
+  auto a = sup.whereis("a");
+  auto b = sup.whereis("b");
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(link(*a, *b));
+  monitor mb(*b);
+  ASSERT_TRUE(sup.terminate_child("a"));
+  auto d = mb.wait_for(5000ms);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->reason.kind, exit_kind::shutdown);
+  EXPECT_EQ(d->reason.err.code, errc::linked_exit);
+  auto kids = sup.which_children();  // served after b's exit was handled
+  ASSERT_EQ(kids.size(), 2u);
+  EXPECT_FALSE(kids[1].running);
+  EXPECT_EQ(p.start_count("b"), 1);
+}
+
+TEST_F(SupervisorTest, CountChildrenGivesOtpCountsOnEverySupervisorKind) {
+  Probe p;
+  Reports r;
+  supervisor sup({strategy::one_for_one, 5, 5000ms},
+                 {p.child("a"), p.child("b"), supervisor_child("inner", {}, {p.child("x")}),
+                  dynamic_supervisor_child("dyn")},
+                 opts(r, "counts"));
+  EXPECT_EQ(sup.count_children(), child_counts{});  // not running
+  ASSERT_TRUE(sup.start());
+  EXPECT_EQ(sup.count_children(), (child_counts{4, 4, 2, 2}));
+  ASSERT_TRUE(sup.terminate_child("b"));  // the spec stays: counted, not active
+  EXPECT_EQ(sup.count_children(), (child_counts{4, 3, 2, 2}));
+  auto inner = supervisor_ref::from(*sup.whereis("inner"));
+  ASSERT_TRUE(inner);
+  EXPECT_EQ(inner->count_children(), (child_counts{1, 1, 0, 1}));
+  auto dyn = dynamic_supervisor_ref::from(*sup.whereis("dyn"));
+  ASSERT_TRUE(dyn);
+  EXPECT_EQ(dyn->count_children(), child_counts{});
+  ASSERT_TRUE(dyn->start_child(p.child("d1")));
+  ASSERT_TRUE(dyn->start_child(dynamic_supervisor_child("d2")));
+  EXPECT_EQ(dyn->count_children(), (child_counts{2, 2, 1, 1}));
+  sup.stop();
+  EXPECT_EQ(sup.count_children(), child_counts{});
 }

@@ -4,8 +4,9 @@
 // Purpose
 //   Whenever the runtime cannot deliver a message (a call or cast to a dead
 //   server, a full mailbox, a reply that arrived after its caller gave up,
-//   messages still queued when a server exited, telemetry events dropped on
-//   overflow, tasks refused after shutdown) it records a dead letter here.
+//   messages still queued when a server exited or was stopped, telemetry
+//   events dropped on overflow, tasks refused or cancelled by a task
+//   supervisor's shutdown) it records a dead letter here.
 //   Nothing is dropped silently: the per-reason counters only ever grow and
 //   the most recent `history` letters are kept for inspection.
 //
@@ -40,14 +41,17 @@
 #include <vector>
 
 namespace tether {
+inline namespace v1 {
 
 /// Why a message could not be delivered.
 enum class dead_letter_reason : std::uint8_t {
   no_process = 0,      ///< the target was not alive (dead, not yet restarted, unknown name)
   mailbox_full,        ///< bounded mailbox full (reject, or block timed out)
-  process_exited,      ///< still queued when the target exited; never handled
+  process_exited,      ///< still queued when the target crashed (exited with a failure); never handled
   late_reply,          ///< a reply produced after the caller's timeout; discarded
-  shutdown,            ///< refused because the receiver was shutting down
+  shutdown,            ///< refused or dropped because the receiver was stopped / shutting down:
+                       ///< server messages queued when it was stopped, tasks submitted after or
+                       ///< still queued at task-supervisor shutdown
   telemetry_overflow,  ///< telemetry event dropped because the dispatch queue was full
   count_               ///< number of reasons (not a reason)
 };
@@ -95,4 +99,5 @@ class dead_letter_office {
   std::shared_ptr<std::function<void(const dead_letter&)>> handler_;  // guarded by mu_
 };
 
+}  // namespace v1
 }  // namespace tether

@@ -24,6 +24,7 @@
 #include "tether/supervisor.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 struct dynamic_supervisor_flags {
   int max_restarts = 1;                    ///< default 1 (OTP)
@@ -44,8 +45,6 @@ class dynamic_supervisor_ref : public supervisor_ref {
   ///   start_failed     - the child's start failed (error holds the cause)
   ///   no_process       - the supervisor is not running
   result<process_ref> start_child(child_spec spec) const;
-  /// Number of running children (0 if not running).
-  std::size_t count_children() const;
 
  protected:
   using supervisor_ref::supervisor_ref;
@@ -71,6 +70,7 @@ class dynamic_supervisor : public dynamic_supervisor_ref {
   /// Blocks until terminated (see supervisor::wait).
   exit_reason wait();
   std::optional<exit_reason> wait_for(std::chrono::milliseconds timeout);
+  /// As supervisor::running(): safe concurrently with start().
   bool running() const;
 
  private:
@@ -78,4 +78,5 @@ class dynamic_supervisor : public dynamic_supervisor_ref {
   std::unique_ptr<impl> impl_;
 };
 
+}  // namespace v1
 }  // namespace tether

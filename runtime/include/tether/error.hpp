@@ -2,6 +2,11 @@
 //
 // Purpose
 //   Every fallible operation in the tether runtime returns a `tether::result<T>`
+//   (see below). `errc` is also a std::error_code enum: `std::error_code ec =
+//   tether::errc::timeout;` works, the category is tether::tether_category()
+//   (name "tether"), and codes compare equal to the std::errc conditions
+//   listed at make_error_code.
+//   The `tether::result<T>`
 //   (C++20 has no std::expected). A result holds either a T or a
 //   `tether::error`: an `errc` code, a human-readable message and, when the
 //   failure was an exception, the `std::exception_ptr` that carried it.
@@ -28,12 +33,14 @@
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
 
 namespace tether {
+inline namespace v1 {
 
 /// Every error code the runtime can return. Each public function lists the
 /// subset it can produce.
@@ -41,9 +48,13 @@ enum class errc : std::uint8_t {
   timeout = 1,          ///< a deadline passed before the operation completed
   no_process,           ///< the target process is dead, not started, or the name is unknown
   crashed,              ///< the handler threw while serving this request; the server exited
-  shutdown,             ///< the target is shutting down / was stopped before it could complete
+  shutdown,             ///< the target was stopped (or is shutting down) before it could complete:
+                        ///< server calls queued when it was stopped, tasks refused or cancelled by
+                        ///< task-supervisor shutdown, state writes of an abandoned straggler
   exception,            ///< a task or child body threw; error::exception holds it
-  child_failed,         ///< a child reported an error (returned an error result)
+  child_failed,         ///< for child and task bodies to return as a generic "this child failed";
+                        ///< the runtime never synthesizes it (a returned error is passed through
+                        ///< unchanged as the exit reason failure(<that error>))
   mailbox_full,         ///< bounded mailbox full (reject policy, or block policy timed out)
   max_children,         ///< dynamic supervisor already has max_children children
   already_started,      ///< a child id or registry name is already in use
@@ -61,6 +72,19 @@ enum class errc : std::uint8_t {
 /// Stable lower-case name of a code, e.g. "no_process".
 std::string_view to_string(errc code) noexcept;
 
+/// The std::error_category of errc: name() "tether", message(v) the code's
+/// name and meaning. A function-local static: safe to use from any thread,
+/// also during static initialization and destruction.
+const std::error_category& tether_category() noexcept;
+
+/// std::error_code{static_cast<int>(e), tether_category()}; found by ADL, so
+/// `std::error_code ec = tether::errc::timeout;` works. Value 0 is never an
+/// errc (success). Equivalent std::errc conditions:
+///   timeout -> timed_out, no_process -> no_such_process,
+///   invalid_argument -> invalid_argument, io_error -> io_error,
+///   mailbox_full -> no_buffer_space (only these; the others have none).
+std::error_code make_error_code(errc e) noexcept;
+
 /// A typed error: code, message and optional exception.
 struct error {
   errc code{errc::invalid_argument};
@@ -76,6 +100,9 @@ struct error {
 
   /// Rethrows the stored exception. Precondition: exception != nullptr.
   [[noreturn]] void rethrow() const { std::rethrow_exception(exception); }
+
+  /// The code as a std::error_code (make_error_code(code)).
+  std::error_code error_code() const noexcept { return make_error_code(code); }
 };
 
 /// Builds an errc::exception error from the exception currently being handled.
@@ -167,22 +194,36 @@ inline result<void> ok() { return {}; }
 /// How a process (child, server, task, supervisor) ended.
 enum class exit_kind : std::uint8_t {
   normal,    ///< returned by itself without being asked to stop
-  shutdown,  ///< stopped because its owner requested it (stop_token)
-  failure,   ///< threw, reported an error, or received an exit signal
+  shutdown,  ///< stopped because its owner requested it (stop_token), a
+             ///< linked process exited with shutdown, or a supervisor gave
+             ///< up after reaching its restart intensity (OTP's `shutdown`)
+  failure,   ///< threw, reported an error, or received a failure exit signal
 };
 
 std::string_view to_string(exit_kind k) noexcept;
 
-/// The reason a process exited. `err` is meaningful only for failure.
+/// The reason a process exited.
+///   normal    err is unspecified (default-constructed)
+///   shutdown  err.code is errc::shutdown for a plain stop request, or the
+///             cause: errc::intensity_exceeded (a supervisor gave up) or
+///             errc::linked_exit (a linked process exited with shutdown)
+///   failure   err is the failure
 struct exit_reason {
   exit_kind kind{exit_kind::normal};
   error err;
 
   static exit_reason normal() { return {exit_kind::normal, {}}; }
-  static exit_reason shutdown() { return {exit_kind::shutdown, {}}; }
+  static exit_reason shutdown() { return {exit_kind::shutdown, error(errc::shutdown)}; }
+  /// A shutdown with a cause (see above).
+  static exit_reason shutdown(error cause) { return {exit_kind::shutdown, std::move(cause)}; }
   static exit_reason failure(error e) { return {exit_kind::failure, std::move(e)}; }
   bool is_failure() const noexcept { return kind == exit_kind::failure; }
+  /// "normal", "shutdown", "shutdown (<cause>)" or "failure (<error>)".
   std::string describe() const;
 };
 
+}  // namespace v1
 }  // namespace tether
+
+template <>
+struct std::is_error_code_enum<tether::errc> : std::true_type {};

@@ -7,11 +7,25 @@
 //       u32 length (little endian) | u32 CRC-32 (IEEE) of length+payload | payload
 //   and append() returns only after write() and fdatasync() succeeded, so an
 //   acknowledged record survives SIGKILL and (given honest storage) power
-//   loss. Opening a journal scans it from the start; the first record whose
-//   frame is incomplete (torn tail) or whose checksum does not match
-//   (corruption) ends the valid prefix: it and everything after it is
-//   dropped (the file is truncated to the valid prefix and synced) and is
-//   never returned as data. journal_recovery tells what was dropped.
+//   loss. open() creates a missing file and fsyncs its directory before
+//   returning, so the file itself survives power loss too.
+//
+//   Opening a journal scans it from the start and tells two kinds of damage
+//   apart (journal_recovery reports both; damaged bytes are never returned
+//   as data):
+//   * torn tail - the last frame is incomplete (a crash mid-append) or is
+//     a complete frame failing its check with no intact frame after it: it
+//     is dropped, and open() truncates the file to the end of the last
+//     intact record and syncs it (torn_tail / corrupt, dropped_bytes).
+//   * corruption in the middle - a frame fails its CRC-32 or length check
+//     but intact frames follow: the damaged bytes are skipped (the scan
+//     resynchronizes at the next frame that passes its CRC-32 check, first
+//     where the bad frame's length points, then byte by byte) and the
+//     records after them are kept (corrupt, skipped_regions, skipped_bytes,
+//     skipped_offsets). open() leaves the damaged bytes in the file (it
+//     never destroys data it cannot read), so every later open reports them
+//     again until rewrite() (state_store::compact) replaces the file. The
+//     skipped records are lost: a durable state_store replays the others.
 //
 // Lifetime
 //   open() returns a unique_ptr owning one file descriptor, closed by the
@@ -40,6 +54,7 @@
 #include "tether/error.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib's crc32). `seed` chains calls.
 std::uint32_t crc32(std::string_view data, std::uint32_t seed = 0) noexcept;
@@ -51,22 +66,30 @@ struct journal_options {
 
 /// What a scan found.
 struct journal_recovery {
-  std::uint64_t records = 0;        ///< valid records
-  std::uint64_t valid_bytes = 0;    ///< length of the valid prefix
-  std::uint64_t dropped_bytes = 0;  ///< bytes after the valid prefix (torn or corrupt)
-  bool torn_tail = false;           ///< an incomplete frame at the end
-  bool corrupt = false;             ///< a complete frame with a bad checksum or absurd length
+  std::uint64_t records = 0;        ///< intact records (returned as data)
+  std::uint64_t valid_bytes = 0;    ///< bytes kept: where the dropped tail began (file size if none)
+  std::uint64_t dropped_bytes = 0;  ///< tail bytes dropped (open() truncates them)
+  bool torn_tail = false;           ///< the dropped tail is an incomplete frame
+  bool corrupt = false;             ///< some complete frame failed its checksum or length check
+                                    ///< (in the dropped tail or in a skipped region)
+  std::uint64_t skipped_regions = 0;  ///< damaged regions in the middle skipped (records after kept)
+  std::uint64_t skipped_bytes = 0;    ///< bytes in those regions (left in the file by open())
+  std::vector<std::uint64_t> skipped_offsets;  ///< file offset where each skipped region starts
+  bool created = false;             ///< open() created the file (and fsynced its directory)
 };
 
 class journal {
  public:
-  /// Opens (creating if absent) and recovers `path`: scans, drops and
-  /// truncates a torn/corrupt tail, fsyncs the truncation.
-  /// Errors: io_error (open/read/ftruncate/fsync failed; errno in message).
+  /// Opens (creating if absent, then fsyncing the directory) and recovers
+  /// `path`: scans, skips damaged regions in the middle (reported in
+  /// recovery(), bytes left in the file), drops and truncates a torn or
+  /// corrupt tail, fsyncs the truncation.
+  /// Errors: io_error (open/read/ftruncate/fsync, or the directory fsync
+  /// after creating the file, failed; errno in message).
   static result<std::unique_ptr<journal>> open(const std::string& path, journal_options opts = {});
 
-  /// Reads `path` without modifying it. Errors: io_error (not_found if the
-  /// file does not exist).
+  /// Reads `path` without modifying it; recovery as open() would report it.
+  /// Errors: not_found (the file does not exist), io_error.
   struct scan_result {
     std::vector<std::string> records;
     journal_recovery recovery;
@@ -110,4 +133,5 @@ class journal {
   journal_recovery recovery_;           // written by open() only
 };
 
+}  // namespace v1
 }  // namespace tether

@@ -9,10 +9,21 @@
 //
 //   link(a, b) ties two processes: when one exits with a non-normal reason
 //   (failure or shutdown), the other receives an exit signal: its stop token
-//   is triggered and it exits with failure(linked_exit) - so its supervisor
-//   restarts it if its restart type says so. A normal exit only removes the
-//   link. Unlike OTP there is no trap_exit: supervisors observe their
+//   is triggered and it exits with the same kind of reason, the cause
+//   errc::linked_exit: failure(linked_exit) if the peer failed,
+//   shutdown(linked_exit) if the peer exited with shutdown (OTP propagates
+//   the exit reason) - so its supervisor restarts it if its restart type
+//   says so (a transient peer is restarted after a failure only). A normal
+//   exit only removes the link. Unlike OTP there is no trap_exit: supervisors observe their
 //   children through their own internal watchers, not through links.
+//
+// Empty and cancelled monitors
+//   A default-constructed or moved-from monitor is empty, and a monitor
+//   cancelled by demonitor() before its down arrived will never get one.
+//   On both, wait(), wait_for() and poll() return at once a down with pid 0,
+//   an empty name and failure(no_process) - as a monitor of an empty
+//   process_ref does - instead of blocking forever (wait()) or dereferencing
+//   nothing. A down that arrived before demonitor() is kept and returned.
 //
 // Lifetime
 //   A monitor is an RAII object: destroying it (or demonitor()) cancels it.
@@ -44,6 +55,7 @@
 #include "tether/process.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 /// A down notification.
 struct down {
@@ -65,20 +77,24 @@ class monitor {
   monitor& operator=(const monitor&) = delete;
   ~monitor();
 
-  /// The down, if it arrived within timeout.
+  /// The down, if it arrived within timeout (tether::infinity: no timeout).
+  /// Empty or cancelled: the no_process down at once.
   std::optional<down> wait_for(std::chrono::milliseconds timeout) const;
-  /// Blocks until the down arrives.
+  /// Blocks until the down arrives. Empty or cancelled: the no_process down
+  /// at once.
   down wait() const;
-  /// The down if it already arrived.
+  /// The down if it already arrived. Empty or cancelled: the no_process down.
   std::optional<down> poll() const;
-  /// Cancels; no down is delivered afterwards. Idempotent.
+  /// Cancels; no down is delivered afterwards (a down already delivered is
+  /// kept). Idempotent.
   void demonitor();
 
  private:
   struct slot {
     std::mutex mu;
     std::condition_variable cv;
-    std::optional<down> d;  // guarded by mu
+    std::optional<down> d;   // guarded by mu
+    bool cancelled = false;  // guarded by mu: demonitor() ran before a down arrived
     std::function<void(const down&)> cb;
   };
   std::shared_ptr<slot> slot_;
@@ -92,4 +108,5 @@ result<void> link(const process_ref& a, const process_ref& b);
 /// Removes a link (no-op if there is none).
 void unlink(const process_ref& a, const process_ref& b);
 
+}  // namespace v1
 }  // namespace tether

@@ -34,6 +34,7 @@
 //   only by the runtime's thread wrappers).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -48,8 +49,10 @@
 #include <thread>
 
 #include "tether/error.hpp"
+#include "tether/timeout.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 namespace detail {
 
@@ -72,16 +75,24 @@ class process_core : public std::enable_shared_from_this<process_core> {
 
   /// Delivers an exit signal from a linked process: remembers the first
   /// signal and requests stop. The process then exits with
-  /// failure(linked_exit) (see take_exit_signal).
+  /// failure(linked_exit) if the peer failed, or with shutdown(linked_exit)
+  /// if the peer exited with shutdown (the reason propagates, as in OTP).
   void exit_signal(const exit_reason& from, std::uint64_t from_pid, std::string_view from_name);
-  /// The exit-signal error if one was received.
-  std::optional<error> exit_signal_error() const;
+  /// The exit reason a received exit signal imposes, if one was received.
+  std::optional<exit_reason> exit_signal_reason() const;
+  /// Called by the body before it returns: exit with `r` instead of the
+  /// reason run_process would derive from the returned result (used by
+  /// supervisors, which exit with shutdown(intensity_exceeded) when they
+  /// give up). Ignored if the body throws.
+  void exit_as(exit_reason r);
+  std::optional<exit_reason> requested_exit() const;
 
   /// Sets the exit reason and runs the watchers (on this thread). Once.
   void mark_exited(exit_reason r);
   bool exited() const;
   std::optional<exit_reason> reason() const;
   void wait_exited() const;
+  /// time_point::max() waits without a deadline.
   bool wait_exited_until(clock::time_point deadline) const;
 
   /// Adds a watcher called exactly once with the exit reason. If the process
@@ -92,6 +103,13 @@ class process_core : public std::enable_shared_from_this<process_core> {
   /// (unless called from inside that very notification).
   void remove_watcher(std::uint64_t id);
 
+  /// Called by a supervisor when it gives up waiting for this process to
+  /// stop (a straggler): from then on registries treat it as gone (its
+  /// names are free for the next incarnation). It keeps running until it
+  /// returns; its exit is still reported to watchers. Idempotent.
+  void mark_abandoned() noexcept { abandoned_.store(true, std::memory_order_release); }
+  bool abandoned() const noexcept { return abandoned_.load(std::memory_order_acquire); }
+
   // Links (see monitor.hpp): link watcher ids keyed by the peer pid.
   void set_link(std::uint64_t peer_pid, std::uint64_t watcher_id);
   std::uint64_t take_link(std::uint64_t peer_pid);  // 0 if none
@@ -100,10 +118,12 @@ class process_core : public std::enable_shared_from_this<process_core> {
   const std::uint64_t pid_;
   const std::string name_;
   std::stop_source stop_;
+  std::atomic<bool> abandoned_{false};
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::optional<exit_reason> reason_;            // guarded by mu_
-  std::optional<error> exit_signal_;             // guarded by mu_
+  std::optional<exit_reason> exit_signal_;       // guarded by mu_
+  std::optional<exit_reason> exit_as_;           // guarded by mu_
   std::map<std::uint64_t, watcher> watchers_;    // guarded by mu_
   std::map<std::uint64_t, std::uint64_t> links_; // guarded by mu_
   std::uint64_t next_watcher_ = 1;               // guarded by mu_
@@ -114,9 +134,14 @@ class process_core : public std::enable_shared_from_this<process_core> {
 /// Runs `body` as the whole life of `core` on the current thread: converts a
 /// returned error or an escaping exception into failure, a return after a
 /// stop request into shutdown, a received exit signal into
-/// failure(linked_exit), and calls mark_exited. Never throws.
+/// failure(linked_exit) or shutdown(linked_exit) (see exit_signal), honours
+/// exit_as, and calls mark_exited. Never throws.
 void run_process(process_core& core, const std::function<result<void>()>& body) noexcept;
 
+}  // namespace detail
+
+namespace detail {
+struct core_access;
 }  // namespace detail
 
 /// Shared handle to a process (child, server, task or supervisor).
@@ -134,19 +159,40 @@ class process_ref {
   bool alive() const { return core_ && !core_->exited(); }
   /// The exit reason, once exited.
   std::optional<exit_reason> exit() const { return core_ ? core_->reason() : std::nullopt; }
-  /// Blocks until exit or timeout. Returns true if exited. An empty ref
-  /// returns true at once.
+  /// Blocks until exit or timeout (tether::infinity: no timeout; see
+  /// timeout.hpp). Returns true if exited. An empty ref returns true at once.
   bool wait_exited_for(std::chrono::milliseconds timeout) const {
-    return !core_ || core_->wait_exited_until(detail::process_core::clock::now() + timeout);
+    return !core_ || core_->wait_exited_until(detail::deadline_after(timeout));
+  }
+  /// As wait_exited_for with an absolute deadline (time_point::max(): none).
+  bool wait_exited_until(std::chrono::steady_clock::time_point deadline) const {
+    return !core_ || core_->wait_exited_until(deadline);
   }
 
-  const std::shared_ptr<detail::process_core>& core() const noexcept { return core_; }
+  /// True once the process's owner (or an exit signal) requested it to
+  /// stop; false for an empty ref.
+  bool stop_requested() const noexcept { return core_ && core_->stop_requested(); }
+
   friend bool operator==(const process_ref& a, const process_ref& b) noexcept {
     return a.core_ == b.core_;
   }
 
  private:
+  friend struct detail::core_access;
   std::shared_ptr<detail::process_core> core_;
 };
 
+namespace detail {
+/// Runtime-internal: the process behind a public handle. Not part of the
+/// API (the former process_ref::core() / child_context::core()).
+struct core_access {
+  static const std::shared_ptr<process_core>& of(const process_ref& p) noexcept { return p.core_; }
+  template <class Handle>
+  static const std::shared_ptr<process_core>& of_context(const Handle& h) noexcept {
+    return h.core_;
+  }
+};
+}  // namespace detail
+
+}  // namespace v1
 }  // namespace tether

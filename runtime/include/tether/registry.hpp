@@ -6,7 +6,11 @@
 //   (before any monitor of that process could observe a stale entry being
 //   returned: whereis never returns a process whose exit was already
 //   processed by the registry). Calls by name return no_process for unknown
-//   names. A server started with server_options::registry/name re-registers
+//   names. A process that its supervisor abandoned because it did not stop
+//   within its shutdown timeout (a straggler) releases its names at that
+//   moment: whereis no longer returns it, names()/size() no longer count it,
+//   and the next incarnation can register the same name. A server started
+//   with server_options::registry/name re-registers
 //   every restarted incarnation under the same name.
 //
 // Lifetime
@@ -33,6 +37,7 @@
 #include "tether/server.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 class registry {
  public:
@@ -91,4 +96,5 @@ class registry {
   std::shared_ptr<state> s_;
 };
 
+}  // namespace v1
 }  // namespace tether

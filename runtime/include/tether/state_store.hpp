@@ -16,6 +16,14 @@
 //     store is rebuilt from the journal on open, so acknowledged writes
 //     survive the OS process being killed (SIGKILL, crash, power loss).
 //
+//   A child incarnation that its supervisor abandons (it did not stop within
+//   its shutdown timeout and became a straggler) loses its scope at that
+//   moment: writes through its state_handle fail with errc::shutdown and
+//   reads see nothing, so a straggler can never overwrite what the next
+//   incarnation of the same child id reads or writes. The release is
+//   linearized with writes (it takes the store's mutex): a write either
+//   completed before the release or is refused.
+//
 //   A supervisor erases a child's scope when the child is finished for good
 //   (a temporary child exits, a transient child exits normally, or a dynamic
 //   child is terminated with terminate_child); it keeps it across restarts
@@ -35,6 +43,7 @@
 //   while holding the mutex (so durable writers are serialized).
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,6 +57,17 @@
 #include "tether/journal.hpp"
 
 namespace tether {
+inline namespace v1 {
+
+class state_handle;
+
+namespace detail {
+/// The revocable write right of one child incarnation on its scope
+/// (runtime-internal; see "abandons" above).
+struct write_fence {
+  std::atomic<bool> released{false};
+};
+}  // namespace detail
 
 class state_store {
  public:
@@ -85,8 +105,20 @@ class state_store {
   /// No-op for the in-memory backend.
   result<void> compact();
 
+  /// Runtime-internal: releases `fence` under the store's mutex; every later
+  /// write through a handle carrying it fails with errc::shutdown.
+  void release(detail::write_fence& fence);
+
  private:
-  result<void> log(std::string record);  // requires mu_ held
+  friend class state_handle;
+  result<void> put_fenced(std::string_view scope, std::string_view key, std::string_view value,
+                          const detail::write_fence* fence);
+  result<void> put_many_fenced(std::string_view scope,
+                               const std::vector<std::pair<std::string, std::string>>& kvs,
+                               const detail::write_fence* fence);
+  result<void> erase_fenced(std::string_view scope, std::string_view key, const detail::write_fence* fence);
+  // requires mu_ held; refuses the write if `fence` was released
+  result<void> log(std::string record, const detail::write_fence* fence = nullptr);
   void apply(std::string_view record);   // requires mu_ held
   mutable std::mutex mu_;
   std::map<std::string, std::map<std::string, std::string>, std::less<>> data_;  // guarded by mu_
@@ -95,22 +127,30 @@ class state_store {
 
 /// A view of one scope of a store; what a child gets from its context.
 /// Copyable; thread-safe like the store. An empty handle (valid()==false)
-/// returns nullopt for reads and invalid_argument for writes.
+/// returns nullopt for reads and invalid_argument for writes. A released
+/// handle (the child incarnation holding it was abandoned as a straggler)
+/// returns nullopt / empty for reads and errc::shutdown for writes.
 class state_handle {
  public:
   state_handle() = default;
   state_handle(std::shared_ptr<state_store> store, std::string scope)
       : store_(std::move(store)), scope_(std::move(scope)) {}
+  /// Runtime-internal: a handle whose writes stop when `fence` is released.
+  state_handle(std::shared_ptr<state_store> store, std::string scope,
+               std::shared_ptr<detail::write_fence> fence)
+      : store_(std::move(store)), scope_(std::move(scope)), fence_(std::move(fence)) {}
 
   bool valid() const noexcept { return store_ != nullptr; }
+  /// True once the incarnation holding this handle was abandoned.
+  bool released() const noexcept { return fence_ && fence_->released.load(std::memory_order_acquire); }
   const std::string& scope() const noexcept { return scope_; }
-  /// Errors: io_error (durable), invalid_argument (empty handle).
+  /// Errors: io_error (durable), invalid_argument (empty handle), shutdown (released).
   result<void> put(std::string_view key, std::string_view value) const;
-  /// Errors: io_error (durable), invalid_argument (empty handle).
+  /// Errors: io_error (durable), invalid_argument (empty handle), shutdown (released).
   result<void> put_many(const std::vector<std::pair<std::string, std::string>>& kvs) const;
   std::optional<std::string> get(std::string_view key) const;
   std::string get_or(std::string_view key, std::string_view fallback) const;
-  /// Errors: io_error (durable), invalid_argument (empty handle).
+  /// Errors: io_error (durable), invalid_argument (empty handle), shutdown (released).
   result<void> erase(std::string_view key) const;
   std::map<std::string, std::string> entries() const;
   const std::shared_ptr<state_store>& store() const noexcept { return store_; }
@@ -118,6 +158,8 @@ class state_handle {
  private:
   std::shared_ptr<state_store> store_;
   std::string scope_;
+  std::shared_ptr<detail::write_fence> fence_;
 };
 
+}  // namespace v1
 }  // namespace tether

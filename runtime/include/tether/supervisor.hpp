@@ -16,14 +16,21 @@
 //     rest_for_one                          stop the children after C (reverse), restart C and them
 //
 //   A *failure* is an exception escaping the child body, the body returning
-//   an error result, or an exit signal from a linked process. Restart
-//   intensity: if more than max_restarts restarts happen within `period`
-//   (OTP default: 1 within 5 s) the supervisor stops all its children and
-//   exits with failure(intensity_exceeded). A nested supervisor's failure is
-//   seen by its parent as a child failure (escalation); a top-level
-//   supervisor reports it to on_report (report_kind::escalated) and wait()
-//   returns it. A failed restart (start returned an error or the child
-//   exited before ready()) counts as another restart and is retried.
+//   an error result, or an exit signal from a linked process that failed
+//   (a linked process that exited with shutdown passes shutdown on, as in
+//   OTP: see monitor.hpp). Restart intensity: if more than max_restarts
+//   restarts happen within `period` (OTP default: 1 within 5 s) the
+//   supervisor reports intensity_exceeded, stops all its children and exits
+//   - as in OTP - with reason shutdown, the cause attached
+//   (exit_reason::shutdown(error(intensity_exceeded))). Its parent therefore
+//   restarts it only if it is permanent (a transient or temporary nested
+//   supervisor that gave up stays down); a top-level supervisor reports
+//   report_kind::escalated and wait() returns that reason. A failed restart (start returned an error or the child
+//   exited before ready()) counts as another restart against the intensity
+//   (as in OTP) and, if the intensity allows, is retried from the event
+//   queue - after the requests and the stop request already queued - together
+//   with the children after it in the restart group (OTP's
+//   try_again_restart; no back-off).
 //
 // Threads and shutdown
 //   Every child runs on its own std::jthread owned by the supervisor, and
@@ -34,7 +41,10 @@
 //   owning the thread as a *straggler*: it is never detached; the supervisor
 //   continues (restarting or shutting down the rest) and joins the straggler
 //   later - when it exits, report_kind::straggler_exited is reported, and the
-//   supervisor's destructor blocks until every straggler has exited.
+//   supervisor's destructor blocks until every straggler has exited. An
+//   abandoned straggler releases its registered names (registry.hpp) and its
+//   state scope (its state_handle refuses writes with errc::shutdown), so
+//   the next incarnation of the same child id starts normally.
 //   shutdown = infinity waits without a deadline (OTP's default for
 //   supervisor children). Children must therefore poll ctx.stop_token() or
 //   wait on it (std::condition_variable_any::wait(lock, token, pred)).
@@ -79,6 +89,7 @@
 #include "tether/telemetry.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 enum class restart_type : std::uint8_t { permanent, transient, temporary };
 enum class child_type : std::uint8_t { worker, supervisor };
@@ -88,12 +99,16 @@ std::string_view to_string(restart_type) noexcept;
 std::string_view to_string(strategy) noexcept;
 
 /// A shutdown timeout or infinity. Default 5000 ms (OTP's worker default).
+/// `shutdown_policy(tether::infinity)` equals `shutdown_policy::infinity()`;
+/// a timeout <= 0 means "request stop, do not wait" (the child becomes a
+/// straggler at once unless it has already exited).
 struct shutdown_policy {
   std::chrono::milliseconds timeout{5000};
   bool infinite = false;
 
   shutdown_policy() = default;
-  shutdown_policy(std::chrono::milliseconds t) : timeout(t) {}  // NOLINT(implicit)
+  shutdown_policy(std::chrono::milliseconds t)  // NOLINT(implicit)
+      : timeout(t), infinite(t == std::chrono::milliseconds::max()) {}
   static shutdown_policy infinity() {
     shutdown_policy p;
     p.infinite = true;
@@ -104,6 +119,11 @@ struct shutdown_policy {
 namespace detail {
 class supervisor_core;
 struct child_start_state;
+/// Pass key for child_context's constructor: only supervisors create one.
+class context_key {
+  context_key() = default;
+  friend class supervisor_core;
+};
 struct tree_env;
 /// The dead-letter office of a tree (for processes built by make_process).
 std::shared_ptr<dead_letter_office> env_dead_letters(const tree_env& env);
@@ -133,13 +153,13 @@ class child_context {
   /// child. Idempotent. Only needed when child_spec::await_ready is true.
   void ready() noexcept;
 
-  // Runtime-internal.
-  child_context(std::string id, std::shared_ptr<detail::process_core> core, state_handle state,
-                std::uint64_t restarts, std::shared_ptr<dead_letter_office> dl,
+  /// Runtime-internal (the key can only be made by the runtime).
+  child_context(detail::context_key, std::string id, std::shared_ptr<detail::process_core> core,
+                state_handle state, std::uint64_t restarts, std::shared_ptr<dead_letter_office> dl,
                 std::shared_ptr<telemetry_bus> tel, std::shared_ptr<detail::child_start_state> start);
-  const std::shared_ptr<detail::process_core>& core() const noexcept { return core_; }
 
  private:
+  friend struct detail::core_access;
   std::string id_;
   std::shared_ptr<detail::process_core> core_;
   state_handle state_;
@@ -213,8 +233,8 @@ enum class report_kind : std::uint8_t {
   start_failed,        ///< a child's start failed (counted as a restart when restarting)
   shutdown_timeout,    ///< a child did not stop within its shutdown timeout; now a straggler
   straggler_exited,    ///< a straggler finally exited and was joined
-  intensity_exceeded,  ///< restart intensity exceeded; the supervisor stops all children and fails
-  escalated,           ///< a top-level supervisor failed (nothing above it to restart it)
+  intensity_exceeded,  ///< restart intensity exceeded; the supervisor stops all children and exits (shutdown)
+  escalated,           ///< a top-level supervisor gave up (nothing above it to restart it)
 };
 std::string_view to_string(report_kind) noexcept;
 
@@ -248,9 +268,22 @@ struct child_info {
   std::uint64_t restarts;     ///< times this child id was restarted
 };
 
+/// What count_children() returns: OTP's supervisor:count_children/1.
+struct child_counts {
+  std::size_t specs = 0;        ///< children the supervisor knows: every spec of a static
+                                ///< supervisor (running or not), every child of a dynamic one
+  std::size_t active = 0;       ///< children running now
+  std::size_t supervisors = 0;  ///< of the specs, those of type child_type::supervisor (running or not)
+  std::size_t workers = 0;      ///< of the specs, those of type child_type::worker (running or not)
+  friend bool operator==(const child_counts&, const child_counts&) = default;
+};
+
 /// Shared request API of static and dynamic supervisors (and of refs to
 /// nested ones). All functions block until the supervisor thread handled the
-/// request; all return no_process if the supervisor is not running.
+/// request; all return no_process at once (without blocking) if the
+/// supervisor is not running: never started, failed to start, or exited.
+/// Requests made while start() is still starting the initial children are
+/// served once they all started.
 class supervisor_ref {
  public:
   supervisor_ref() = default;
@@ -260,6 +293,9 @@ class supervisor_ref {
 
   /// Children in start order. Empty if the supervisor is not running.
   std::vector<child_info> which_children() const;
+  /// OTP's counts (see child_counts). All zero if the supervisor is not
+  /// running.
+  child_counts count_children() const;
   /// The current process of child `id`. Errors: not_found (no such id),
   /// no_process (child not running, or supervisor not running).
   result<process_ref> whereis(const std::string& id) const;
@@ -307,12 +343,16 @@ class supervisor : public supervisor_ref {
   /// Requests shutdown and blocks until all children were stopped (in
   /// reverse order) or reported as stragglers. Idempotent.
   void stop();
-  /// Blocks until the supervisor terminated; returns how (shutdown after
-  /// stop(), or failure(intensity_exceeded) after escalation).
+  /// Blocks until the supervisor terminated; returns how: shutdown (err.code
+  /// errc::shutdown) after stop(), shutdown with err.code
+  /// errc::intensity_exceeded after it gave up (escalation).
   /// Precondition: start() succeeded (otherwise returns failure(no_process)).
   exit_reason wait();
-  /// Like wait() with a timeout; nullopt on timeout.
+  /// Like wait() with a timeout (tether::infinity: none); nullopt on timeout.
   std::optional<exit_reason> wait_for(std::chrono::milliseconds timeout);
+  /// True from the successful return of start() until the supervisor exited.
+  /// Safe to call concurrently with start() and stop() (false while start()
+  /// is still starting children).
   bool running() const;
 
  private:
@@ -320,4 +360,5 @@ class supervisor : public supervisor_ref {
   std::unique_ptr<impl> impl_;
 };
 
+}  // namespace v1
 }  // namespace tether

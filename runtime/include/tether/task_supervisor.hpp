@@ -3,12 +3,15 @@
 //
 // Purpose
 //   async(f) runs f on a pooled thread and returns a task<T>; awaiting it
-//   takes a timeout (default 5000 ms, as OTP) and yields:
+//   takes a timeout (default 5000 ms, as OTP; tether::infinity waits
+//   forever) or a steady_clock deadline, and yields:
 //     value               f returned
 //     errc::exception     f threw; error::exception holds what it threw
 //     errc::timeout       not finished within the timeout; the task keeps
 //                         running and may be awaited again
 //     errc::shutdown      the task supervisor shut down before the task ran
+//                         (queued, or submitted after shutdown); recorded as
+//                         dead letter shutdown in task_options::dead_letters
 //     errc::already_consumed  a previous await already returned the value
 //   start(f) is fire-and-forget: a failure (exception) is reported to
 //   task_options::on_report (default: stderr) - never dropped silently.
@@ -63,11 +66,13 @@
 #include <type_traits>
 #include <utility>
 
+#include "tether/dead_letters.hpp"
 #include "tether/dynamic_supervisor.hpp"
 #include "tether/error.hpp"
 #include "tether/process.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 inline constexpr std::chrono::milliseconds default_await_timeout{5000};
 
@@ -89,6 +94,10 @@ struct task_options {
   /// Called on the failing task's thread (failed) or the shutting-down thread
   /// (straggler). Default (empty): print to stderr.
   std::function<void(const task_report&)> on_report;
+  /// Where tasks refused after shutdown and queued tasks cancelled by
+  /// shutdown are recorded (dead_letter_reason::shutdown, target = name,
+  /// description "task '<task name>'"). Default: a new office of its own.
+  std::shared_ptr<dead_letter_office> dead_letters;
 };
 
 namespace detail {
@@ -96,8 +105,10 @@ namespace detail {
 class task_job {
  public:
   virtual ~task_job() = default;
-  /// Runs the task, stores its outcome, marks the process exited.
-  virtual exit_reason run() noexcept = 0;
+  /// Runs the task and stores its outcome; the caller then publishes it
+  /// with proc().mark_exited(reason) (so the pool can count the worker as
+  /// returning to the idle list before an awaiter can submit more work).
+  virtual exit_reason execute() noexcept = 0;
   /// Completes a never-started task with `e`.
   virtual void cancel(const error& e) noexcept = 0;
   virtual process_core& proc() noexcept = 0;
@@ -112,7 +123,7 @@ class task_state final : public process_core, public task_job {
   task_state(std::string name, std::function<T(std::stop_token)> fn)
       : process_core(std::move(name)), fn_(std::move(fn)) {}
 
-  exit_reason run() noexcept override {
+  exit_reason execute() noexcept override {
     std::optional<result<T>> out;
     exit_reason why;
     try {
@@ -133,7 +144,6 @@ class task_state final : public process_core, public task_job {
       std::lock_guard lk(mu_);
       out_ = std::move(out);
     }
-    mark_exited(why);
     return why;
   }
 
@@ -148,10 +158,9 @@ class task_state final : public process_core, public task_job {
 
   process_core& proc() noexcept override { return *this; }
 
-  result<T> take(std::chrono::milliseconds timeout) {
-    if (!wait_exited_until(clock::now() + timeout))
-      return error(errc::timeout, "task '" + name() + "' did not finish within " +
-                                      std::to_string(timeout.count()) + " ms");
+  result<T> take(clock::time_point deadline) {
+    if (!wait_exited_until(deadline))
+      return error(errc::timeout, "task '" + name() + "' did not finish before its deadline");
     std::lock_guard lk(mu_);
     if (consumed_) return error(errc::already_consumed, "task '" + name() + "' was already awaited");
     consumed_ = true;
@@ -186,10 +195,17 @@ class task {
   task() = default;
   explicit task(std::shared_ptr<detail::task_state<T>> s) : s_(std::move(s)) {}
 
-  /// See the header comment for every outcome. An empty task returns no_process.
+  /// See the header comment for every outcome. An empty task returns
+  /// no_process. `timeout` may be tether::infinity (wait forever); any
+  /// timeout saturates (timeout.hpp).
   result<T> await(std::chrono::milliseconds timeout = default_await_timeout) {
     if (!s_) return error(errc::no_process, "empty task");
-    return s_->take(timeout);
+    return s_->take(detail::deadline_after(timeout));
+  }
+  /// As await(timeout) with an absolute deadline (time_point::max(): none).
+  result<T> await(std::chrono::steady_clock::time_point deadline) {
+    if (!s_) return error(errc::no_process, "empty task");
+    return s_->take(deadline);
   }
   /// True once the task finished (or was cancelled).
   bool ready() const { return s_ && s_->exited(); }
@@ -211,7 +227,8 @@ class task_supervisor {
   task_supervisor& operator=(const task_supervisor&) = delete;
 
   /// Runs f on the pool. Never fails at the call: after shutdown, the
-  /// returned task completes at once with errc::shutdown.
+  /// returned task completes at once with errc::shutdown (and a dead letter
+  /// shutdown is recorded).
   template <class F>
   auto async(F f, std::string name = "task") -> task<detail::task_result_t<F>> {
     using R = detail::task_result_t<F>;
@@ -222,7 +239,8 @@ class task_supervisor {
   }
 
   /// Fire-and-forget. Failures go to options.on_report. Returns the task's
-  /// process (for monitors). Errors: shutdown (already shut down; f is not run).
+  /// process (for monitors). Errors: shutdown (already shut down; f is not
+  /// run; recorded as dead letter shutdown).
   template <class F>
   result<process_ref> start(F f, std::string name = "task") {
     using R = detail::task_result_t<F>;
@@ -242,6 +260,8 @@ class task_supervisor {
   std::size_t threads() const;
   /// Tasks running now.
   std::size_t running() const;
+  /// The office where refused and cancelled tasks are recorded.
+  const std::shared_ptr<dead_letter_office>& dead_letters() const noexcept;
 
  private:
   result<void> submit(std::shared_ptr<detail::task_job> job);
@@ -254,4 +274,5 @@ task_supervisor& root_task_supervisor();
 /// reports to stderr). Started on first use.
 dynamic_supervisor& root_supervisor();
 
+}  // namespace v1
 }  // namespace tether

@@ -53,6 +53,7 @@
 #include "tether/error.hpp"
 
 namespace tether {
+inline namespace v1 {
 
 /// One telemetry event. `name` is dotted, e.g. "tether.supervisor.restart".
 struct telemetry_event {
@@ -132,4 +133,5 @@ class telemetry_bus {
   std::jthread thread_;                 // last member: started after everything above
 };
 
+}  // namespace v1
 }  // namespace tether

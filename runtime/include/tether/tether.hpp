@@ -17,4 +17,5 @@
 #include "tether/supervisor.hpp"
 #include "tether/task_supervisor.hpp"
 #include "tether/telemetry.hpp"
+#include "tether/timeout.hpp"
 #include "tether/version.hpp"
