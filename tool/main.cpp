@@ -98,6 +98,44 @@ private:
   std::ofstream Stream;
 };
 
+/// The flags after `--`. A build tool that runs tether as its compiler's
+/// companion (CMake's CMAKE_CXX_CLANG_TIDY) passes the whole compile
+/// command: the compiler first, then `-c <source>` among the flags. The
+/// compiler and the source files (which tether adds itself) are dropped, as
+/// clang-tidy does; `-c`, `-o` and dependency-file flags are harmless, the
+/// driver strips them for a syntax-only run.
+std::vector<std::string> compilerFlags(const std::vector<std::string> &In,
+                                       const std::vector<std::string> &Files) {
+  std::vector<std::string> Out;
+  std::set<std::string> Sources;
+  for (const std::string &F : Files) {
+    llvm::SmallString<256> A(F);
+    llvm::sys::fs::make_absolute(A);
+    llvm::sys::path::remove_dots(A, true);
+    Sources.insert(std::string(A));
+  }
+  for (size_t I = 0; I < In.size(); ++I) {
+    const std::string &Arg = In[I];
+    if (I == 0 && !Arg.empty() && Arg[0] != '-') {
+      llvm::StringRef Name = llvm::sys::path::filename(Arg);
+      if (!Name.ends_with(".c") && !Name.ends_with(".cc") &&
+          !Name.ends_with(".cpp") && !Name.ends_with(".cxx"))
+        continue; // the compiler
+    }
+    if (!Arg.empty() && Arg[0] != '-') {
+      llvm::SmallString<256> A(Arg);
+      llvm::sys::fs::make_absolute(A);
+      llvm::sys::path::remove_dots(A, true);
+      if (Sources.count(std::string(A)))
+        continue; // the source file again (`-c foo.cpp`)
+    }
+    if (Arg == "-c")
+      continue;
+    Out.push_back(Arg);
+  }
+  return Out;
+}
+
 /// Stable across runs and machines (FNV-1a), for facts file names.
 std::string pathHash(const std::string &S) {
   uint64_t H = 1469598103934665603ull;
@@ -197,7 +235,8 @@ int main(int argc, char **argv) {
   std::vector<std::string> RuleFiles, ExtraArgs, ExtraArgsBefore;
   bool ListChecks = false, Version = false, NoDefaultRules = false,
        StrictGlobals = false, Quiet = false, NoProject = false,
-       DumpInferred = false, ParseOnly = false, NoCache = false;
+       DumpInferred = false, ParseOnly = false, NoCache = false,
+       ExitZero = false;
   std::string CacheDir;
   std::string FactsOut, Shard;
   std::vector<std::string> MergeInputs;
@@ -275,6 +314,10 @@ int main(int argc, char **argv) {
                  "~/.cache/tether): a translation unit whose inputs did not "
                  "change is not parsed again");
   App.add_flag("--no-cache", NoCache, "Do not read or write the result cache");
+  App.add_flag("--exit-zero", ExitZero,
+               "Exit 0 even when there are findings (a tool error still "
+               "exits 2): for a compiler launcher that must not fail the "
+               "build");
   App.add_flag("--parse-only", ParseOnly,
                "Parse every translation unit and run no check (the floor "
                "the benchmarks measure against)");
@@ -397,7 +440,8 @@ int main(int argc, char **argv) {
                 "--no-project)");
   O.Files = Files;
   O.BuildPath = BuildPath;
-  O.FixedFlags = FixedFlags;
+  if (FixedFlags)
+    O.FixedFlags = compilerFlags(*FixedFlags, Files);
   O.ExtraArgs = ExtraArgs;
   O.ExtraArgsBefore = ExtraArgsBefore;
   O.Jobs = Jobs;
@@ -569,6 +613,8 @@ int main(int argc, char **argv) {
   if (!R.Errors.empty())
     return ExitError;
   if (!WriteBaselinePath.empty())
+    return ExitClean;
+  if (ExitZero)
     return ExitClean;
   return R.Diagnostics.empty() ? ExitClean : ExitFindings;
 }
