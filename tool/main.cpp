@@ -10,6 +10,7 @@
 #include "Cache.h"
 #include "Baseline.h"
 #include "Config.h"
+#include "DiffMode.h"
 #include "Driver.h"
 #include "Progress.h"
 #include "Session.h"
@@ -24,7 +25,9 @@
 #include "llvm/Support/Path.h"
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -237,6 +240,7 @@ int main(int argc, char **argv) {
        StrictGlobals = false, Quiet = false, NoProject = false,
        DumpInferred = false, ParseOnly = false, NoCache = false,
        ExitZero = false;
+  std::string DiffRev, DiffScope = "lines";
   std::string CacheDir;
   std::string FactsOut, Shard;
   std::vector<std::string> MergeInputs;
@@ -314,6 +318,14 @@ int main(int argc, char **argv) {
                  "~/.cache/tether): a translation unit whose inputs did not "
                  "change is not parsed again");
   App.add_flag("--no-cache", NoCache, "Do not read or write the result cache");
+  App.add_option("--diff", DiffRev,
+                 "Analyze only the translation units a change touches (since "
+                 "this git revision, or a unified diff on stdin with '-') "
+                 "and report only findings on changed lines");
+  App.add_option("--diff-scope", DiffScope,
+                 "With --diff: 'lines' (findings on changed lines) or "
+                 "'files' (anywhere in changed files)")
+      ->check(CLI::IsMember({"lines", "files"}));
   App.add_flag("--exit-zero", ExitZero,
                "Exit 0 even when there are findings (a tool error still "
                "exits 2): for a compiler launcher that must not fail the "
@@ -442,6 +454,63 @@ int main(int argc, char **argv) {
   O.BuildPath = BuildPath;
   if (FixedFlags)
     O.FixedFlags = compilerFlags(*FixedFlags, Files);
+  ChangedLines Changed;
+  if (!DiffRev.empty()) {
+    if (!MergeInputs.empty())
+      return fail("--diff chooses translation units to parse; it does not "
+                  "go with --merge");
+    if (DiffRev == "-") {
+      std::stringstream SS;
+      SS << std::cin.rdbuf();
+      llvm::SmallString<256> Cwd;
+      llvm::sys::fs::current_path(Cwd);
+      Changed = parseUnifiedDiff(SS.str(), std::string(Cwd));
+    } else if (!gitChangedLines(DiffRev, Changed, Err)) {
+      return fail(Err);
+    }
+    // The candidates: the files given, else every file of the database.
+    std::vector<std::string> Candidates = Files;
+    if (Candidates.empty() && !BuildPath.empty()) {
+      llvm::SmallString<256> Db(BuildPath);
+      llvm::sys::path::append(Db, "compile_commands.json");
+      std::ifstream In{std::string(Db)};
+      nlohmann::json J = nlohmann::json::parse(In, nullptr, false);
+      if (J.is_array())
+        for (const auto &E : J)
+          if (E.is_object() && E.contains("file") && E["file"].is_string()) {
+            std::string F = E["file"];
+            if (!llvm::sys::path::is_absolute(F) && E.contains("directory") &&
+                E["directory"].is_string()) {
+              llvm::SmallString<256> A(E["directory"].get<std::string>());
+              llvm::sys::path::append(A, F);
+              F = std::string(A);
+            }
+            if (std::find(Candidates.begin(), Candidates.end(), F) ==
+                Candidates.end())
+              Candidates.push_back(F);
+          }
+    }
+    std::string Deps = NoCache ? std::string()
+                               : (CacheDir.empty() ? defaultCacheDir()
+                                                   : CacheDir);
+    std::vector<std::string> Touched;
+    for (const std::string &F : Candidates) {
+      llvm::SmallString<256> A(F);
+      llvm::sys::fs::make_absolute(A);
+      llvm::sys::path::remove_dots(A, true);
+      bool Hit = Changed.count(std::string(A)) != 0;
+      for (const std::string &D : lastDependencies(Deps, std::string(A)))
+        Hit = Hit || Changed.count(D) != 0;
+      if (Hit)
+        Touched.push_back(F);
+    }
+    if (Touched.empty()) {
+      if (!Quiet)
+        std::cerr << "tether: the change touches no translation unit\n";
+      return ExitClean;
+    }
+    O.Files = Touched;
+  }
   O.ExtraArgs = ExtraArgs;
   O.ExtraArgsBefore = ExtraArgsBefore;
   O.Jobs = Jobs;
@@ -508,7 +577,7 @@ int main(int argc, char **argv) {
     S.NoDefaultRules = NoDefaultRules;
     S.Registry = &Registry;
     S.Configs = &Configs;
-    S.KeepFacts = !FactsOut.empty();
+    S.KeepFacts = !FactsOut.empty() || !O.CacheDir.empty();
     S.Project = &Project;
     Progress Prog(std::cerr, ::isatty(STDERR_FILENO));
     if (!Quiet)
@@ -521,6 +590,19 @@ int main(int argc, char **argv) {
     Session = std::move(std::get<SessionResult>(Result));
     if (!FactsOut.empty() && !writeFactsOutput(FactsOut, Session.Facts, Err))
       return fail(Err);
+    // What each unit read, for a later --diff to know what a change touches.
+    for (const TUFacts &F : Session.Facts)
+      if (!F.Failed)
+        recordDependencies(O.CacheDir, F.MainFile, F.Files);
+  }
+  if (!DiffRev.empty()) {
+    bool Whole = DiffScope == "files";
+    auto &Ds = Session.Run.Diagnostics;
+    Ds.erase(std::remove_if(Ds.begin(), Ds.end(),
+                            [&](const Diagnostic &D) {
+                              return !onChangedLines(D, Changed, Whole);
+                            }),
+             Ds.end());
   }
   RunResult &R = Session.Run;
   if (Session.NoChecksEnabled)
