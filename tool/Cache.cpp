@@ -78,9 +78,13 @@ std::optional<TUFacts> ResultCache::lookup(const std::string &TUKey) {
   auto Buf = llvm::MemoryBuffer::getFile(entryPath(TUKey), /*IsText=*/true);
   if (!Buf)
     return std::nullopt;
-  nlohmann::json J = nlohmann::json::parse((*Buf)->getBuffer().str(), nullptr,
+  // Line 1: the header with the files and their hashes; then the facts, so
+  // that a stale entry costs only its header and a fresh one one parse.
+  llvm::StringRef Text = (*Buf)->getBuffer();
+  auto [Head, Body] = Text.split('\n');
+  nlohmann::json J = nlohmann::json::parse(Head.str(), nullptr,
                                            /*allow_exceptions=*/false);
-  if (J.is_discarded() || !J.is_object() || J.value("tether-cache", 0) != 1)
+  if (J.is_discarded() || !J.is_object() || J.value("tether-cache", 0) != 2)
     return std::nullopt; // torn or of another version: a miss
   try {
     for (const auto &D : J.at("files")) {
@@ -88,20 +92,20 @@ std::optional<TUFacts> ResultCache::lookup(const std::string &TUKey) {
       if (H.empty() || H != D.at(1).get<std::string>())
         return std::nullopt;
     }
-    TUFacts F;
-    std::string Err;
-    if (!factsFromJson(J.at("facts").get<std::string>(), F, Err))
-      return std::nullopt;
-    return F;
   } catch (const nlohmann::json::exception &) {
     return std::nullopt;
   }
+  TUFacts F;
+  std::string Err;
+  if (!factsFromJson(Body.str(), F, Err))
+    return std::nullopt;
+  return F;
 }
 
 void ResultCache::store(const std::string &TUKey, const TUFacts &Facts,
                         const std::vector<std::string> &Files) {
   nlohmann::json J;
-  J["tether-cache"] = 1;
+  J["tether-cache"] = 2;
   nlohmann::json Deps = nlohmann::json::array();
   for (const std::string &F : Files) {
     std::string H = fileHash(F);
@@ -110,7 +114,6 @@ void ResultCache::store(const std::string &TUKey, const TUFacts &Facts,
     Deps.push_back({F, H});
   }
   J["files"] = std::move(Deps);
-  J["facts"] = factsToJson(Facts);
   std::string Path = entryPath(TUKey);
   if (llvm::sys::fs::create_directories(llvm::sys::path::parent_path(Path)))
     return; // an unwritable cache only costs time
@@ -120,7 +123,9 @@ void ResultCache::store(const std::string &TUKey, const TUFacts &Facts,
     return;
   {
     llvm::raw_fd_ostream OS(FD, /*shouldClose=*/true);
-    OS << J.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    OS << J.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+       << '\n'
+       << factsToJson(Facts);
     OS.close();
     if (OS.has_error()) {
       OS.clear_error();

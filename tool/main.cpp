@@ -527,8 +527,18 @@ int main(int argc, char **argv) {
     std::string Key = "tether-cache-key 1\n";
     std::string Exe = llvm::sys::fs::getMainExecutable(
         argv[0], reinterpret_cast<void *>(&fail));
-    auto Bin = llvm::MemoryBuffer::getFile(Exe, false, false);
-    Key += Bin ? hashText((*Bin)->getBuffer().str()) : std::string("?");
+    // The binary by path, size and modification time, as ccache identifies
+    // a compiler by default: hashing 100+ MB on every run would cost more
+    // than a warm run's whole budget, and any rebuild changes the time.
+    llvm::sys::fs::file_status St;
+    if (!llvm::sys::fs::status(Exe, St))
+      Key += Exe + " " + std::to_string(St.getSize()) + " " +
+             std::to_string(St.getLastModificationTime()
+                                .time_since_epoch()
+                                .count()) +
+             " " + std::to_string(St.getUniqueID().getFile());
+    else
+      Key += "?";
     Key += NoDefaultRules ? " no-default-rules" : "";
     for (const std::string &F : RuleFiles) {
       auto Pack = llvm::MemoryBuffer::getFile(F);

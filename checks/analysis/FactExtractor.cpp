@@ -5,6 +5,7 @@
 #include "ExprUtils.h"
 #include "GlobalAccess.h"
 #include "SharedAnalyses.h"
+#include "StmtParents.h"
 #include "ThrowAnalysis.h"
 
 #include "clang/AST/ASTContext.h"
@@ -140,14 +141,17 @@ public:
   TUFacts run();
 
 private:
-  FactPos pos(SourceLocation L) {
+  /// A position; with `WithSource`, also its source line, for the places a
+  /// finding or a note can point at (not call sites: the facts stay small).
+  FactPos pos(SourceLocation L, bool WithSource = true) {
     FactPos P;
     SourcePos S = C.position(L);
     P.File = S.File;
     P.DisplayFile = S.DisplayFile;
     P.Line = S.Line;
     P.Column = S.Column;
-    P.SourceLine = C.sourceLine(L);
+    if (WithSource)
+      P.SourceLine = C.sourceLine(L);
     return P;
   }
   unsigned seq(const Stmt *S) {
@@ -157,20 +161,7 @@ private:
     SourceLocation L = D->getLocation();
     return L.isInvalid() || SM.isInSystemHeader(SM.getExpansionLoc(L));
   }
-  /// The statement above `S`, through a declaration that holds it as an
-  /// initializer (`int x = f();`), or null.
-  const Stmt *parentStmt(const Stmt *S) {
-    auto Parents = Ctx.getParents(*S);
-    for (int Depth = 0; Depth < 4 && !Parents.empty(); ++Depth) {
-      if (const Stmt *P = Parents[0].get<Stmt>())
-        return P;
-      const Decl *D = Parents[0].get<Decl>();
-      if (!D || !isa<VarDecl, BindingDecl, DecompositionDecl>(D))
-        return nullptr;
-      Parents = Ctx.getParents(*D);
-    }
-    return nullptr;
-  }
+  const Stmt *parentStmt(const Stmt *S) { return enclosingStmt(S, Ctx); }
   /// Climbs from `S` to the body of `FD`: inside a loop? inside a try block
   /// whose handlers catch (anything, for an exception of unknown type)?
   void enclosing(const Stmt *S, bool &InLoop, bool &Caught) {
@@ -517,7 +508,7 @@ void Extractor::addCall(const Expr *Site, const FunctionDecl *Callee,
     return;
   CallFact CF;
   CF.Callee = usrOf(Callee->getCanonicalDecl());
-  CF.Pos = pos(Site->getBeginLoc());
+  CF.Pos = pos(Site->getBeginLoc(), /*WithSource=*/false);
   CF.Seq = seq(Site);
   enclosing(Site, CF.InLoop, CF.Caught);
   functionFact(FD).Calls.push_back(std::move(CF));
@@ -857,7 +848,7 @@ TUFacts Extractor::run() {
         continue;
       CallFact CF;
       CF.Callee = usrOf(E.Callee);
-      CF.Pos = pos(E.Where->getBeginLoc());
+      CF.Pos = pos(E.Where->getBeginLoc(), /*WithSource=*/false);
       CF.Seq = seq(E.Where);
       enclosing(E.Where, CF.InLoop, CF.Caught);
       F.Calls.push_back(std::move(CF));

@@ -3,6 +3,7 @@
 #include "ThrowAnalysis.h"
 
 #include "analysis/CfgDataflow.h"
+#include "analysis/StmtParents.h"
 #include "analysis/ExprUtils.h"
 #include "analysis/SpawnSites.h"
 
@@ -128,10 +129,7 @@ bool ThrowAnalysis::leavesScope(const Stmt *At, QualType T, const VarDecl *V,
                                 ASTContext &Ctx) {
   const Stmt *Child = At;
   for (int Depth = 0; Depth < 256; ++Depth) {
-    auto Parents = Ctx.getParents(*Child);
-    if (Parents.empty())
-      return true;
-    const Stmt *P = Parents[0].get<Stmt>();
+    const Stmt *P = enclosingStmt(Child, Ctx);
     if (!P || isa<LambdaExpr>(P))
       return true; // reached the function (or the lambda's) boundary
     if (const auto *Try = dyn_cast<CXXTryStmt>(P))

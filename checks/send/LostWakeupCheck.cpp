@@ -3,6 +3,7 @@
 #include "LostWakeupCheck.h"
 
 #include "analysis/ExprUtils.h"
+#include "analysis/StmtParents.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
@@ -491,7 +492,7 @@ std::pair<const Stmt *, const Stmt *> bodyAndLoop(const Stmt *S,
       return {nullptr, nullptr};
     if (const auto *FD = Parents[0].get<FunctionDecl>())
       return {FD->getBody() == Child ? Child : nullptr, Loop};
-    const Stmt *P = Parents[0].get<Stmt>();
+    const Stmt *P = enclosingStmt(Child, Ctx);
     if (!P)
       return {nullptr, nullptr};
     if (const auto *LE = dyn_cast<LambdaExpr>(P))

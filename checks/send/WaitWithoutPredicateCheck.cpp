@@ -3,6 +3,7 @@
 #include "WaitWithoutPredicateCheck.h"
 
 #include "analysis/ExprUtils.h"
+#include "analysis/StmtParents.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
@@ -44,10 +45,7 @@ Placement placementOf(const Stmt *S, ASTContext &Ctx) {
   Placement P;
   const Stmt *Child = S;
   for (int Depth = 0; Depth < 64; ++Depth) {
-    auto Parents = Ctx.getParents(*Child);
-    if (Parents.empty())
-      return P;
-    const Stmt *Parent = Parents[0].get<Stmt>();
+    const Stmt *Parent = enclosingStmt(Child, Ctx);
     if (!Parent || isa<LambdaExpr>(Parent))
       return P; // a function or a lambda body: its loops are not ours
     if (isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt>(Parent)) {
