@@ -685,13 +685,7 @@ int main(int argc, char **argv) {
       std::cerr << " (" << R.FromCache << " from the cache)";
     if (!R.Errors.empty())
       std::cerr << ", " << R.Errors.size() << " could not be analyzed";
-    size_t Suppressed = 0, Baselined = 0;
-    for (const Diagnostic &D : R.Hidden) {
-      if (D.SuppressedInSource)
-        ++Suppressed;
-      else if (D.Baseline == BaselineState::Unchanged)
-        ++Baselined;
-    }
+    auto [Suppressed, Baselined] = countHidden(R);
     if (Suppressed)
       std::cerr << "; " << Suppressed << " suppressed by NOLINT";
     if (Baselined)

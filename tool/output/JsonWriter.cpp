@@ -8,6 +8,17 @@
 
 namespace tether {
 
+HiddenCounts countHidden(const RunResult &R) {
+  HiddenCounts C;
+  for (const Diagnostic &D : R.Hidden) {
+    if (D.SuppressedInSource)
+      ++C.Suppressed;
+    else if (D.Baseline == BaselineState::Unchanged)
+      ++C.Baselined;
+  }
+  return C;
+}
+
 using nlohmann::json;
 using ordered = nlohmann::ordered_json;
 
@@ -82,13 +93,7 @@ void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
     Errors.push_back(
         {{"file", E.File}, {"message", E.Message}, {"details", E.Details}});
   Doc["errors"] = Errors;
-  size_t Suppressed = 0, Baselined = 0;
-  for (const Diagnostic &D : R.Hidden) {
-    if (D.SuppressedInSource)
-      ++Suppressed;
-    else if (D.Baseline == BaselineState::Unchanged)
-      ++Baselined;
-  }
+  auto [Suppressed, Baselined] = countHidden(R);
   Doc["summary"] = {{"files_analyzed", R.FilesAnalyzed},
                     {"findings", R.Diagnostics.size()},
                     {"errors", R.Errors.size()},

@@ -34,6 +34,15 @@ void writeErrorsText(const RunResult &R, std::ostream &OS, bool Color);
 /// tether's JSON schema, version 1 (docs/output.md).
 void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS);
 
+/// How many of a run's hidden findings are suppressed in the source, and
+/// how many are unchanged against the baseline (the summary line and the
+/// JSON summary say both).
+struct HiddenCounts {
+  size_t Suppressed = 0;
+  size_t Baselined = 0;
+};
+HiddenCounts countHidden(const RunResult &R);
+
 /// SARIF 2.1.0, one run.
 void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS);
 
