@@ -7,7 +7,7 @@ packages=(
   cmake make g++
   llvm-19-dev libclang-19-dev libclang-cpp19-dev clang-19
   nlohmann-json3-dev libcli11-dev googletest libgtest-dev
-  git python3 python3-jsonschema
+  git python3 python3-jsonschema pre-commit
 )
 
 missing=()
