@@ -304,10 +304,7 @@ std::vector<Diagnostic> projectFindings(std::vector<TUFacts> Facts,
   if (Project) {
     const InferredRules &I = Model.inferred();
     Project->InferredPack = I.toRulePack();
-    Project->InferredEntries = I.SynchronizedTypes.size() +
-                               I.ThreadTypes.size() + I.Executors.size() +
-                               I.MutexTypes.size() + I.LockTypes.size() +
-                               I.ConditionVariables.size();
+    Project->InferredEntries = I.size();
   }
   return Out;
 }

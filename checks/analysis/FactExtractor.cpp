@@ -726,8 +726,7 @@ void Extractor::visitLocal(const VarDecl *VD, const FunctionDecl *FD) {
     return A.Pos.Line != B.Pos.Line ? A.Pos.Line < B.Pos.Line
                                     : A.Pos.Column < B.Pos.Column;
   });
-  for (const FunctionDecl *Each : {FD})
-    functionFact(Each).Objects.push_back(std::move(O));
+  functionFact(FD).Objects.push_back(std::move(O));
 }
 
 void Extractor::recordStores(const FunctionDecl *FD, FunctionFact &F) {

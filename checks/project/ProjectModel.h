@@ -55,10 +55,11 @@ struct InferredRules {
   /// Classes whose every field is atomic (a relaxed counter wrapper).
   std::vector<SynchronizedTypeRule> SynchronizedTypes;
 
-  bool empty() const {
-    return ThreadTypes.empty() && Executors.empty() && MutexTypes.empty() &&
-           LockTypes.empty() && ConditionVariables.empty() &&
-           SynchronizedTypes.empty();
+  /// How many entries, of every kind.
+  size_t size() const {
+    return ThreadTypes.size() + Executors.size() + MutexTypes.size() +
+           LockTypes.size() + ConditionVariables.size() +
+           SynchronizedTypes.size();
   }
   /// A schema-1 rule pack ("pack": "inferred"), each entry's `why` naming
   /// the evidence (file and line); `thread_types` entries carry `start`.
@@ -119,8 +120,6 @@ private:
       Callers;
   std::set<std::string> ReportedGlobals;
   InferredRules Inferred;
-
-  friend class ProjectChecks;
 };
 
 } // namespace tether
