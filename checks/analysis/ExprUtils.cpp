@@ -54,29 +54,84 @@ const FutureTypeRule *futureRule(QualType T, const RuleSet &Rules) {
   return RD ? Rules.futureType(qualifiedName(RD)) : nullptr;
 }
 
-static const CXXRecordDecl *recordOrPointee(QualType T) {
+/// Looks `T` (through references and one level of pointer) up by every name
+/// it is spelled with: each typedef or alias on its sugar chain (C's
+/// pthread_mutex_t is a typedef of an unnamed struct), then the record's
+/// qualified name.
+template <typename RuleT, typename LookupT>
+static const RuleT *lookupType(QualType T, LookupT Lookup) {
   if (T.isNull())
     return nullptr;
   T = T.getNonReferenceType();
   if (T->isPointerType())
     T = T->getPointeeType();
-  return recordOf(T);
+  for (int Depth = 0; Depth < 8 && !T.isNull(); ++Depth) {
+    const auto *TT = T->getAs<TypedefType>();
+    if (!TT)
+      break;
+    if (const RuleT *R = Lookup(qualifiedName(TT->getDecl())))
+      return R;
+    T = TT->getDecl()->getUnderlyingType();
+  }
+  if (T.isNull())
+    return nullptr;
+  if (const RecordDecl *RD = T.getCanonicalType()->getAsRecordDecl())
+    if (RD->getIdentifier() || isa<CXXRecordDecl>(RD))
+      return Lookup(qualifiedName(RD));
+  return nullptr;
 }
 
 const ConditionVariableRule *conditionVariableRule(QualType T,
                                                    const RuleSet &Rules) {
-  const CXXRecordDecl *RD = recordOrPointee(T);
-  return RD ? Rules.conditionVariable(qualifiedName(RD)) : nullptr;
+  return lookupType<ConditionVariableRule>(
+      T, [&](const std::string &N) { return Rules.conditionVariable(N); });
 }
 
 const MutexTypeRule *mutexRule(QualType T, const RuleSet &Rules) {
-  const CXXRecordDecl *RD = recordOrPointee(T);
-  return RD ? Rules.mutexType(qualifiedName(RD)) : nullptr;
+  return lookupType<MutexTypeRule>(
+      T, [&](const std::string &N) { return Rules.mutexType(N); });
 }
 
 const LockTypeRule *lockRule(QualType T, const RuleSet &Rules) {
-  const CXXRecordDecl *RD = recordOrPointee(T);
-  return RD ? Rules.lockType(qualifiedName(RD)) : nullptr;
+  return lookupType<LockTypeRule>(
+      T, [&](const std::string &N) { return Rules.lockType(N); });
+}
+
+const SynchronizedTypeRule *synchronizedRule(QualType T,
+                                             const RuleSet &Rules) {
+  return lookupType<SynchronizedTypeRule>(
+      T, [&](const std::string &N) { return Rules.synchronizedType(N); });
+}
+
+const ThreadSpecificRule *threadSpecificRule(QualType T,
+                                             const RuleSet &Rules) {
+  return lookupType<ThreadSpecificRule>(
+      T, [&](const std::string &N) { return Rules.threadSpecific(N); });
+}
+
+const MutexTypeRule *mutexFunctionCall(const CallExpr *C, const RuleSet &Rules,
+                                       bool &Locks, const Expr *&Mutex) {
+  const FunctionDecl *FD = C ? C->getDirectCallee() : nullptr;
+  if (!FD || isa<CXXMethodDecl>(FD) || C->getNumArgs() == 0)
+    return nullptr;
+  const MutexTypeRule *R = Rules.mutexFunction(qualifiedName(FD), Locks);
+  if (R)
+    Mutex = C->getArg(0);
+  return R;
+}
+
+const ConditionVariableRule *conditionFunctionCall(const CallExpr *C,
+                                                   const RuleSet &Rules,
+                                                   bool &Waits,
+                                                   const Expr *&Condition) {
+  const FunctionDecl *FD = C ? C->getDirectCallee() : nullptr;
+  if (!FD || isa<CXXMethodDecl>(FD) || C->getNumArgs() == 0)
+    return nullptr;
+  const ConditionVariableRule *R =
+      Rules.conditionVariableFunction(qualifiedName(FD), Waits);
+  if (R)
+    Condition = C->getArg(0);
+  return R;
 }
 
 QualType containerElement(QualType T, const RuleSet &Rules) {

@@ -51,6 +51,23 @@ const ConditionVariableRule *conditionVariableRule(clang::QualType T,
                                                    const RuleSet &Rules);
 const MutexTypeRule *mutexRule(clang::QualType T, const RuleSet &Rules);
 const LockTypeRule *lockRule(clang::QualType T, const RuleSet &Rules);
+const SynchronizedTypeRule *synchronizedRule(clang::QualType T,
+                                             const RuleSet &Rules);
+const ThreadSpecificRule *threadSpecificRule(clang::QualType T,
+                                             const RuleSet &Rules);
+
+/// If `C` calls a C mutex function of the rules (pthread_mutex_lock,
+/// mtx_unlock), its rule; `Locks` says whether it locks and `Mutex` is the
+/// argument pointing to the mutex.
+const MutexTypeRule *mutexFunctionCall(const clang::CallExpr *C,
+                                       const RuleSet &Rules, bool &Locks,
+                                       const clang::Expr *&Mutex);
+/// Likewise for a C condition variable function (pthread_cond_wait,
+/// cnd_signal): `Waits` says whether it waits, `Condition` is the argument
+/// pointing to the condition variable.
+const ConditionVariableRule *
+conditionFunctionCall(const clang::CallExpr *C, const RuleSet &Rules,
+                      bool &Waits, const clang::Expr *&Condition);
 
 /// True if `E`'s value is explicitly cast to void (`(void)f()`,
 /// `static_cast<void>(f())`): the programmer looked at it and dropped it.

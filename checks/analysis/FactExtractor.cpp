@@ -36,39 +36,6 @@ std::string usrOf(const Decl *D) {
   return std::string(Buf.str());
 }
 
-/// C synchronization functions that act on the object their first argument
-/// points to. FIXME: this belongs in the rule packs (free-function entries
-/// for mutexes and condition variables, issue 9); until the schema has them
-/// the extractor knows the POSIX and C11 names.
-struct CSyncFunction {
-  const char *Name;
-  const char *Op;
-  const char *Kind;
-};
-constexpr CSyncFunction CSyncFunctions[] = {
-    {"pthread_mutex_lock", "lock", "mutex"},
-    {"pthread_mutex_trylock", "lock", "mutex"},
-    {"pthread_mutex_timedlock", "lock", "mutex"},
-    {"pthread_mutex_unlock", "unlock", "mutex"},
-    {"pthread_rwlock_rdlock", "lock", "mutex"},
-    {"pthread_rwlock_wrlock", "lock", "mutex"},
-    {"pthread_rwlock_unlock", "unlock", "mutex"},
-    {"pthread_spin_lock", "lock", "mutex"},
-    {"pthread_spin_unlock", "unlock", "mutex"},
-    {"mtx_lock", "lock", "mutex"},
-    {"mtx_trylock", "lock", "mutex"},
-    {"mtx_timedlock", "lock", "mutex"},
-    {"mtx_unlock", "unlock", "mutex"},
-    {"pthread_cond_wait", "wait", "condvar"},
-    {"pthread_cond_timedwait", "wait", "condvar"},
-    {"pthread_cond_signal", "notify", "condvar"},
-    {"pthread_cond_broadcast", "notify", "condvar"},
-    {"cnd_wait", "wait", "condvar"},
-    {"cnd_timedwait", "wait", "condvar"},
-    {"cnd_signal", "notify", "condvar"},
-    {"cnd_broadcast", "notify", "condvar"},
-};
-
 /// The typedef name a type is spelled with (pthread_mutex_t), if any.
 std::string typedefName(QualType T) {
   while (!T.isNull()) {
@@ -264,14 +231,9 @@ private:
       return FieldKind::Thread;
     bool Ref = T->isReferenceType() || T->isPointerType();
     QualType Pointee = Ref ? T->getPointeeType() : T;
-    if (mutexRule(Pointee, Rules) || TD == "pthread_mutex_t" ||
-        TD == "mtx_t" || TD == "pthread_rwlock_t" ||
-        TD == "pthread_spinlock_t" ||
-        (Ref && (typedefName(Pointee) == "pthread_mutex_t" ||
-                 typedefName(Pointee) == "mtx_t")))
+    if (mutexRule(Pointee, Rules))
       return Ref ? FieldKind::MutexRef : FieldKind::Mutex;
-    if (!Ref && (conditionVariableRule(T, Rules) || TD == "pthread_cond_t" ||
-                 TD == "cnd_t"))
+    if (!Ref && conditionVariableRule(T, Rules))
       return FieldKind::CondVar;
     if (isCallableType(T))
       return FieldKind::Callable;
@@ -531,13 +493,20 @@ void Extractor::visitCall(const CallExpr *CE, const FunctionDecl *FD) {
   if (!Callee)
     return;
   std::string Name = functionQualifiedName(Callee);
-  // C synchronization functions.
-  for (const CSyncFunction &S : CSyncFunctions)
-    if (Name == S.Name && CE->getNumArgs() > 0) {
-      std::string T = target(CE->getArg(0), FD);
-      if (!T.empty())
-        F.SyncOps.push_back({S.Op, T, S.Kind});
+  // C synchronization functions (the rule packs' lock_functions,
+  // wait_functions, ...), acting on the object their first argument points
+  // to.
+  {
+    bool Locks = false, Waits = false;
+    const Expr *Obj = nullptr;
+    if (mutexFunctionCall(CE, Rules, Locks, Obj)) {
+      if (std::string T = target(Obj, FD); !T.empty())
+        F.SyncOps.push_back({Locks ? "lock" : "unlock", T, "mutex"});
+    } else if (conditionFunctionCall(CE, Rules, Waits, Obj)) {
+      if (std::string T = target(Obj, FD); !T.empty())
+        F.SyncOps.push_back({Waits ? "wait" : "notify", T, "condvar"});
     }
+  }
   // Thread functions' join/detach of a handle kept in a field.
   for (const ThreadFunctionRule &R : Rules.ThreadFunctions) {
     bool J = llvm::is_contained(R.Join, Name);
@@ -649,13 +618,15 @@ void Extractor::visitGlobalRef(const Expr *E, const VarDecl *VD) {
   if (SM.isInSystemHeader(SM.getExpansionLoc(E->getBeginLoc())))
     return;
   addGlobal(VD);
+  if (usesSynchronizedMember(E, Ctx, Rules))
+    return; // locking `&s.mutex` is not an access of `s`'s data
   if (VD->getTLSKind() != VarDecl::TLS_None)
     return;
   std::string G = usrOf(VD->getCanonicalDecl());
   for (const FunctionDecl *FD : TC.enclosingFunctions(E)) {
     AccessFact A;
     A.Var = G;
-    A.Write = isWriteAccess(E, Ctx);
+    A.Write = isWriteAccess(E, Ctx, &Rules);
     A.Atomic = isAtomicAccess(E, Ctx, Rules);
     for (const ValueDecl *M : Locks.heldAt(E, FD))
       A.Locks.push_back(usrOf(M));

@@ -11,6 +11,7 @@
 #include "clang/AST/StmtCXX.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 using namespace clang;
@@ -56,7 +57,7 @@ bool paramWrites(const FunctionDecl *FD, unsigned I) {
 
 } // namespace
 
-bool isWriteAccess(const Expr *Ref, ASTContext &Ctx) {
+bool isWriteAccess(const Expr *Ref, ASTContext &Ctx, const RuleSet *Rules) {
   const Expr *Cur = Ref;
   for (int Depth = 0; Depth < 32; ++Depth) {
     auto Parents = Ctx.getParents(*Cur);
@@ -77,7 +78,7 @@ bool isWriteAccess(const Expr *Ref, ASTContext &Ctx) {
                 if (!nonConstRef(LV->getType()))
                   return false;
                 for (const Expr *U : referencesTo(LV, RF->getBody(), Ctx))
-                  if (isWriteAccess(U, Ctx))
+                  if (isWriteAccess(U, Ctx, Rules))
                     return true;
                 return false;
               }
@@ -120,6 +121,11 @@ bool isWriteAccess(const Expr *Ref, ASTContext &Ctx) {
         }
         return true;
       }
+      // A member that synchronizes itself (a mutex, an atomic): locking
+      // `&s.mutex` or updating `s.hits` atomically does not write `s`.
+      if (Rules && isa<FieldDecl>(ME->getMemberDecl()) &&
+          isSelfSynchronizedType(ME->getType(), *Rules))
+        return false;
       Cur = ME;
       continue;
     }
@@ -204,6 +210,29 @@ bool isWriteAccess(const Expr *Ref, ASTContext &Ctx) {
   return false;
 }
 
+bool usesSynchronizedMember(const Expr *Ref, ASTContext &Ctx,
+                            const RuleSet &Rules) {
+  const Expr *Cur = Ref;
+  for (int Depth = 0; Depth < 8; ++Depth) {
+    auto Parents = Ctx.getParents(*Cur);
+    const auto *P = Parents.empty() ? nullptr : Parents[0].get<Expr>();
+    if (!P)
+      return false;
+    if (const auto *ME = dyn_cast<MemberExpr>(P)) {
+      if (ME->isArrow() || !isa<FieldDecl>(ME->getMemberDecl()))
+        return false;
+      if (isSelfSynchronizedType(ME->getType(), Rules))
+        return true;
+      Cur = ME;
+      continue;
+    }
+    if (!isa<ImplicitCastExpr, ParenExpr>(P))
+      return false;
+    Cur = P;
+  }
+  return false;
+}
+
 bool isAtomicAccess(const Expr *Ref, ASTContext &Ctx, const RuleSet &Rules) {
   const Expr *Cur = Ref;
   for (int Depth = 0; Depth < 8; ++Depth) {
@@ -216,8 +245,7 @@ bool isAtomicAccess(const Expr *Ref, ASTContext &Ctx, const RuleSet &Rules) {
     if (isa<AtomicExpr>(P))
       return true; // __atomic_* / __c11_atomic_* builtins
     if (const auto *CE = dyn_cast<CXXConstructExpr>(P)) {
-      const SynchronizedTypeRule *R =
-          Rules.synchronizedType(qualifiedName(recordOf(CE->getType())));
+      const SynchronizedTypeRule *R = synchronizedRule(CE->getType(), Rules);
       return R && R->Wraps;
     }
     if (const auto *C = dyn_cast<CallExpr>(P)) {
@@ -244,16 +272,17 @@ bool isSelfSynchronizedType(QualType T, const RuleSet &Rules) {
   T = T.getNonReferenceType();
   while (const auto *AT = T->getAsArrayTypeUnsafe())
     T = AT->getElementType();
+  if (T->isPointerType())
+    return false; // the pointer itself can be raced on
+  if (T->isAtomicType())
+    return true; // C11 _Atomic
+  if (synchronizedRule(T, Rules) || mutexRule(T, Rules) ||
+      lockRule(T, Rules) || conditionVariableRule(T, Rules))
+    return true;
+  // A class that holds a mutex guards itself (a logger, a registry). Not a
+  // C struct: its fields are reached directly, under the lock or not.
   const CXXRecordDecl *RD = recordOf(T);
-  if (!RD)
-    return false;
-  if (Rules.synchronizedType(qualifiedName(RD)))
-    return true;
-  if (mutexRule(T, Rules) || lockRule(T, Rules) ||
-      conditionVariableRule(T, Rules))
-    return true;
-  // A class that holds a mutex guards itself (a logger, a registry).
-  if (RD->hasDefinition())
+  if (RD && RD->hasDefinition())
     for (const FieldDecl *F : RD->getDefinition()->fields())
       if (mutexRule(F->getType(), Rules) && !F->getType()->isPointerType())
         return true;
@@ -270,7 +299,19 @@ LockAnalysis::heldLocally(const Stmt *S) {
       Held.push_back(M);
   };
   auto Remove = [&](const ValueDecl *M) { llvm::erase(Held, M); };
-  auto Process = [&](const Stmt *St) {
+  std::function<void(const Stmt *)> Process;
+  // The lock calls in a condition, in evaluation order.
+  std::function<void(const Stmt *)> ProcessCondition = [&](const Stmt *C) {
+    if (!C)
+      return;
+    if (const auto *Call = dyn_cast<CallExpr>(C)) {
+      Process(Call);
+      return;
+    }
+    for (const Stmt *Child : C->children())
+      ProcessCondition(Child);
+  };
+  Process = [&](const Stmt *St) {
     if (const auto *DS = dyn_cast<DeclStmt>(St)) {
       for (const Decl *D : DS->decls()) {
         const auto *VD = dyn_cast<VarDecl>(D);
@@ -299,10 +340,30 @@ LockAnalysis::heldLocally(const Stmt *S) {
       }
       return;
     }
+    if (const auto *If = dyn_cast<IfStmt>(St)) {
+      // `if (mtx_lock(&m) != thrd_success) return;`: held after the if.
+      ProcessCondition(If->getCond());
+      return;
+    }
     const auto *E = dyn_cast<Expr>(St);
     if (!E)
       return;
-    const auto *MC = dyn_cast<CXXMemberCallExpr>(ignoreWrappers(E));
+    E = ignoreWrappers(E);
+    if (const auto *VC = dyn_cast<CStyleCastExpr>(E))
+      if (VC->getType()->isVoidType())
+        E = ignoreWrappers(VC->getSubExpr()); // (void)pthread_mutex_lock(&m)
+    if (const auto *C = dyn_cast<CallExpr>(E)) {
+      bool Locks = false;
+      const Expr *Mutex = nullptr;
+      if (mutexFunctionCall(C, Rules, Locks, Mutex)) {
+        if (Locks)
+          Add(rootDecl(Mutex));
+        else
+          Remove(rootDecl(Mutex));
+        return;
+      }
+    }
+    const auto *MC = dyn_cast<CXXMemberCallExpr>(E);
     if (!MC || !MC->getMethodDecl())
       return;
     std::string Method = MC->getMethodDecl()->getNameAsString();
@@ -328,8 +389,15 @@ LockAnalysis::heldLocally(const Stmt *S) {
       }
     }
   };
-  // Each enclosing block: the statements before the one holding S, in order.
-  llvm::SmallVector<std::pair<const CompoundStmt *, const Stmt *>, 8> Blocks;
+  // Each enclosing block: the statements before the one holding S, in
+  // order; each enclosing `if` whose then-branch holds S: its condition
+  // (`if (pthread_mutex_trylock(&m) == 0) { S }`).
+  struct Level {
+    const CompoundStmt *Block = nullptr;
+    const Stmt *Child = nullptr;
+    const Expr *Condition = nullptr;
+  };
+  llvm::SmallVector<Level, 8> Levels;
   DynTypedNode N = DynTypedNode::create(*S);
   for (int Depth = 0; Depth < 256; ++Depth) {
     auto Parents = Ctx.getParents(N);
@@ -338,17 +406,27 @@ LockAnalysis::heldLocally(const Stmt *S) {
     const DynTypedNode &P = Parents[0];
     if (P.get<FunctionDecl>() || P.get<LambdaExpr>())
       break;
-    if (const auto *CS = P.get<CompoundStmt>())
-      if (const Stmt *Child = N.get<Stmt>())
-        Blocks.push_back({CS, Child});
+    const Stmt *Child = N.get<Stmt>();
+    if (const auto *CS = P.get<CompoundStmt>()) {
+      if (Child)
+        Levels.push_back({CS, Child, nullptr});
+    } else if (const auto *If = P.get<IfStmt>()) {
+      if (Child && Child == If->getThen())
+        Levels.push_back({nullptr, nullptr, If->getCond()});
+    }
     N = P;
   }
-  for (auto It = Blocks.rbegin(); It != Blocks.rend(); ++It)
-    for (const Stmt *St : It->first->body()) {
-      if (St == It->second)
+  for (auto It = Levels.rbegin(); It != Levels.rend(); ++It) {
+    if (It->Condition) {
+      ProcessCondition(It->Condition);
+      continue;
+    }
+    for (const Stmt *St : It->Block->body()) {
+      if (St == It->Child)
         break;
       Process(St);
     }
+  }
   return Held;
 }
 

@@ -35,8 +35,17 @@ struct GlobalAccess {
 
 /// True if the reference `Ref` modifies the variable or lets it be modified:
 /// assignment, increment, a non-const member call or operator, binding to a
-/// non-const reference or pointer, taking its address.
-bool isWriteAccess(const clang::Expr *Ref, clang::ASTContext &Ctx);
+/// non-const reference or pointer, taking its address. With `Rules`, using a
+/// member that synchronizes itself (`&s.mutex`, an atomic member) is not a
+/// write of the enclosing object.
+bool isWriteAccess(const clang::Expr *Ref, clang::ASTContext &Ctx,
+                   const RuleSet *Rules = nullptr);
+
+/// True if `Ref` only reaches a member that synchronizes itself (`&s.mutex`
+/// handed to pthread_mutex_lock, `s.hits` of an atomic type): not an access
+/// of the rest of the object.
+bool usesSynchronizedMember(const clang::Expr *Ref, clang::ASTContext &Ctx,
+                            const RuleSet &Rules);
 
 /// True if `Ref` is read or written through an atomic operation: a wrapping
 /// type of the rule packs' `synchronized_types` (std::atomic_ref) constructed from

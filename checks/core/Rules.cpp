@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <set>
@@ -62,6 +63,49 @@ const MutexTypeRule *RuleSet::mutexType(const std::string &Name) const {
 const LockTypeRule *RuleSet::lockType(const std::string &Name) const {
   for (const auto &R : LockTypes)
     if (qualifiedNameMatches(R.Type, Name))
+      return &R;
+  return nullptr;
+}
+
+const MutexTypeRule *RuleSet::mutexFunction(const std::string &Function,
+                                            bool &Locks) const {
+  for (const auto &R : MutexTypes) {
+    for (const std::string &F : R.LockFunctions)
+      if (qualifiedNameMatches(F, Function)) {
+        Locks = true;
+        return &R;
+      }
+    for (const std::string &F : R.UnlockFunctions)
+      if (qualifiedNameMatches(F, Function)) {
+        Locks = false;
+        return &R;
+      }
+  }
+  return nullptr;
+}
+
+const ConditionVariableRule *
+RuleSet::conditionVariableFunction(const std::string &Function,
+                                   bool &Waits) const {
+  for (const auto &R : ConditionVariables) {
+    for (const std::string &F : R.WaitFunctions)
+      if (qualifiedNameMatches(F, Function)) {
+        Waits = true;
+        return &R;
+      }
+    for (const std::string &F : R.NotifyFunctions)
+      if (qualifiedNameMatches(F, Function)) {
+        Waits = false;
+        return &R;
+      }
+  }
+  return nullptr;
+}
+
+const ThreadSpecificRule *
+RuleSet::threadSpecific(const std::string &KeyType) const {
+  for (const auto &R : ThreadSpecific)
+    if (qualifiedNameMatches(R.KeyType, KeyType))
       return &R;
   return nullptr;
 }
@@ -283,7 +327,7 @@ public:
         "tether-rules", "pack", "description", "thread_types",
         "thread_functions", "async_functions", "future_types", "executors",
         "containers", "executor_name_heuristics", "condition_variables",
-        "mutex_types", "lock_types", "queues", "observers",
+        "mutex_types", "lock_types", "thread_specific", "queues", "observers",
         "observer_name_heuristics", "throwing_functions",
         "nothrow_functions", "promise_types", "synchronized_types",
         "atomic_functions", "once_functions"};
@@ -388,6 +432,17 @@ public:
       R.Pack = Pack;
       R.Type = str(E, "type", true);
       R.Notify = strings(E, "notify");
+      R.NotifyOne = strings(E, "notify_one");
+      R.WaitFunctions = strings(E, "wait_functions");
+      R.NotifyFunctions = strings(E, "notify_functions");
+      for (const std::string &N : R.NotifyOne)
+        if (std::find(R.Notify.begin(), R.Notify.end(), N) ==
+                R.Notify.end() &&
+            std::find(R.NotifyFunctions.begin(), R.NotifyFunctions.end(),
+                      N) == R.NotifyFunctions.end())
+          failAt("notify_one", "'" + N +
+                                   "' is not one of \"notify\" or "
+                                   "\"notify_functions\"");
       if (E.contains("wait")) {
         Scope S(Path, "wait");
         const json &W = E["wait"];
@@ -404,10 +459,13 @@ public:
                               static_cast<unsigned>(It.value().get<int>()));
         }
       }
-      if (R.Notify.empty() && R.Wait.empty())
-        fail("a condition variable needs \"notify\" or \"wait\" methods");
+      if (R.Notify.empty() && R.Wait.empty() && R.WaitFunctions.empty() &&
+          R.NotifyFunctions.empty())
+        fail("a condition variable needs \"notify\" or \"wait\" methods, "
+             "or \"wait_functions\" or \"notify_functions\"");
       R.Why = str(E, "why", true);
-      allowOnly(E, {"type", "notify", "wait", "why"});
+      allowOnly(E, {"type", "notify", "wait", "notify_one", "wait_functions",
+                    "notify_functions", "why"});
       Out.ConditionVariables.push_back(std::move(R));
     });
     array(Root, "mutex_types", [&](const json &E) {
@@ -416,9 +474,24 @@ public:
       R.Type = str(E, "type", true);
       R.Lock = strings(E, "lock");
       R.Unlock = strings(E, "unlock");
+      R.LockFunctions = strings(E, "lock_functions");
+      R.UnlockFunctions = strings(E, "unlock_functions");
       R.Why = str(E, "why", true);
-      allowOnly(E, {"type", "lock", "unlock", "why"});
+      allowOnly(E, {"type", "lock", "unlock", "lock_functions",
+                    "unlock_functions", "why"});
       Out.MutexTypes.push_back(std::move(R));
+    });
+    array(Root, "thread_specific", [&](const json &E) {
+      ThreadSpecificRule R;
+      R.Pack = Pack;
+      R.KeyType = str(E, "key_type", true);
+      R.Get = strings(E, "get");
+      R.Set = strings(E, "set");
+      if (R.Get.empty() && R.Set.empty())
+        fail("a thread_specific entry needs \"get\" or \"set\" functions");
+      R.Why = str(E, "why", true);
+      allowOnly(E, {"key_type", "get", "set", "why"});
+      Out.ThreadSpecific.push_back(std::move(R));
     });
     array(Root, "lock_types", [&](const json &E) {
       LockTypeRule R;
@@ -438,8 +511,14 @@ public:
       R.Methods = strings(E, "methods");
       if (R.Methods.empty())
         failAt("methods", "a queue needs at least one method");
+      R.AllocationFailureOnly = strings(E, "allocation_failure_only");
+      for (const std::string &M : R.AllocationFailureOnly)
+        if (std::find(R.Methods.begin(), R.Methods.end(), M) ==
+            R.Methods.end())
+          failAt("allocation_failure_only",
+                 "'" + M + "' is not one of the queue's \"methods\"");
       R.Why = str(E, "why", true);
-      allowOnly(E, {"class", "methods", "why"});
+      allowOnly(E, {"class", "methods", "allocation_failure_only", "why"});
       Out.Queues.push_back(std::move(R));
     });
     array(Root, "throwing_functions", [&](const json &E) {

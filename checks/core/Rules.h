@@ -90,6 +90,16 @@ struct ConditionVariableRule {
   /// a predicate: {"wait", 1}, {"wait_for", 2}, {"wait_until", 2}. A call
   /// with more arguments passes a predicate.
   std::vector<std::pair<std::string, unsigned>> Wait;
+  /// The members of `Notify` and `NotifyFunctions` that wake a single
+  /// waiter (notify_one, pthread_cond_signal): used by
+  /// send-notify-one-multiple-conditions.
+  std::vector<std::string> NotifyOne;
+  /// C condition variables (a struct type such as pthread_cond_t): free
+  /// functions whose first argument points to the condition variable. A
+  /// waiting function takes the mutex as its second argument and never a
+  /// predicate (pthread_cond_wait, cnd_timedwait).
+  std::vector<std::string> WaitFunctions;
+  std::vector<std::string> NotifyFunctions;
   std::string Why;
   std::string Pack;
 };
@@ -99,6 +109,22 @@ struct MutexTypeRule {
   std::string Type;                  ///< e.g. "std::mutex"
   std::vector<std::string> Lock;     ///< "lock", "try_lock", ...
   std::vector<std::string> Unlock;   ///< "unlock"
+  /// C mutexes (a struct type such as pthread_mutex_t or mtx_t): free
+  /// functions that lock or unlock the mutex their first argument points
+  /// to. A lock taken in a condition (`if (mtx_lock(&m) != thrd_success)`)
+  /// is held after it.
+  std::vector<std::string> LockFunctions;
+  std::vector<std::string> UnlockFunctions;
+  std::string Why;
+  std::string Pack;
+};
+
+/// Per-thread storage reached through a key (pthread_key_t, tss_t): the key
+/// is shared, the value each thread stores under it is its own.
+struct ThreadSpecificRule {
+  std::string KeyType;             ///< e.g. "pthread_key_t"
+  std::vector<std::string> Get;    ///< "pthread_getspecific"
+  std::vector<std::string> Set;    ///< "pthread_setspecific"
   std::string Why;
   std::string Pack;
 };
@@ -122,6 +148,10 @@ struct LockTypeRule {
 struct QueueRule {
   std::string Class;                 ///< e.g. "boost::lockfree::queue"
   std::vector<std::string> Methods;  ///< e.g. "push", "bounded_push"
+  /// Members of `Methods` whose failure means only that memory ran out (an
+  /// unbounded queue's push): the item is not lost to a full or closed
+  /// queue, so ignoring the result is not reported.
+  std::vector<std::string> AllocationFailureOnly;
   std::string Why;
   std::string Pack;
 };
@@ -214,6 +244,7 @@ struct RuleSet {
   std::vector<ConditionVariableRule> ConditionVariables;
   std::vector<MutexTypeRule> MutexTypes;
   std::vector<LockTypeRule> LockTypes;
+  std::vector<ThreadSpecificRule> ThreadSpecific;
   std::vector<QueueRule> Queues;
   /// Class templates that hold elements by value (std::vector, ...): a
   /// container of threads or futures is tracked like its elements.
@@ -243,6 +274,15 @@ struct RuleSet {
   conditionVariable(const std::string &QualifiedName) const;
   const MutexTypeRule *mutexType(const std::string &QualifiedName) const;
   const LockTypeRule *lockType(const std::string &QualifiedName) const;
+  /// The C mutex whose `lock_functions` (`Locks` = true) or
+  /// `unlock_functions` name `Function`.
+  const MutexTypeRule *mutexFunction(const std::string &Function,
+                                     bool &Locks) const;
+  /// The C condition variable whose `wait_functions` (`Waits` = true) or
+  /// `notify_functions` name `Function`.
+  const ConditionVariableRule *
+  conditionVariableFunction(const std::string &Function, bool &Waits) const;
+  const ThreadSpecificRule *threadSpecific(const std::string &KeyType) const;
   const ThrowingFunctionRule *
   throwingFunction(const std::string &QualifiedName) const;
   bool isNothrowFunction(const std::string &QualifiedName) const;

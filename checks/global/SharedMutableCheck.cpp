@@ -246,12 +246,14 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     std::vector<GlobalAccess> Concurrent;
     for (const Expr *E : Exprs)
       for (const FunctionDecl *FD : TC.enclosingFunctions(E)) {
+      if (usesSynchronizedMember(E, *Ctx, rules()))
+        break; // locking `&s.mutex` is not an access of `s`'s data
       if (TC.orderedWithThreads(E, FD) || runsOnce(FD, TC))
         continue;
       GlobalAccess A;
       A.Ref = E;
       A.Function = FD;
-      A.Write = isWriteAccess(E, *Ctx);
+      A.Write = isWriteAccess(E, *Ctx, &rules());
       A.Atomic = isAtomicAccess(E, *Ctx, rules());
       A.Held = Locks.heldAt(E, FD);
       Concurrent.push_back(std::move(A));
@@ -314,8 +316,18 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
         return true;
       return During(*W, Other.Function, Other.Ref->getBeginLoc());
     };
+    // Two accesses race unless both are atomic or they hold a common lock:
+    // lock sets are compared per pair, not over all accesses.
+    auto Unordered = [](const GlobalAccess &A, const GlobalAccess &B) {
+      if (A.Atomic && B.Atomic)
+        return false;
+      for (const ValueDecl *M : A.Held)
+        if (llvm::is_contained(B.Held, M))
+          return false;
+      return true;
+    };
     // Find a write and an access in another context (or the same write on
-    // several threads running one entry).
+    // several threads running one entry) that race.
     const GlobalAccess *W = nullptr, *X = nullptr;
     const Reach *RW = nullptr, *RX = nullptr;
     for (const GlobalAccess &A : Concurrent) {
@@ -335,6 +347,8 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
             if (!TC.context(Ra.Context).isThread() &&
                 !TC.context(Rb.Context).isThread())
               continue;
+            if (!Unordered(A, B))
+              continue;
             if (Differ && !overlaps(A, Ra, B, Rb))
               continue;
             // Prefer a pair of two accesses in two contexts.
@@ -349,18 +363,15 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     }
     if (!W)
       continue;
-    // Synchronized: every concurrent access atomic, or one mutex held by all.
-    bool AllAtomic = llvm::all_of(
-        Concurrent, [](const GlobalAccess &A) { return A.Atomic; });
-    if (AllAtomic)
-      continue;
-    llvm::SmallVector<const ValueDecl *, 2> Common = Concurrent[0].Held;
-    for (const GlobalAccess &A : Concurrent)
-      llvm::erase_if(Common, [&](const ValueDecl *M) {
-        return !llvm::is_contained(A.Held, M);
-      });
-    if (!Common.empty())
-      continue;
+    // The primary location is the access that takes no lock (the write
+    // when both take none); the other is a note.
+    auto Bare = [](const GlobalAccess *A) {
+      return A->Held.empty() && !A->Atomic;
+    };
+    if (X != W && !Bare(W) && Bare(X)) {
+      std::swap(W, X);
+      std::swap(RW, RX);
+    }
 
     std::string Name = VD->getNameAsString();
     std::string Msg;
@@ -371,7 +382,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
             "race, which is undefined behaviour (lost updates, torn values); " +
             Advice.str();
     else
-      Msg = "'" + Name + "' is written here on " +
+      Msg = "'" + Name + "' is " + accessWord(W->Write) + " here on " +
             TC.context(RW->Context).Label + " and " + accessWord(X->Write) +
             " on " + TC.context(RX->Context).Label +
             " with no common lock: a data race, which is undefined "
@@ -382,8 +393,11 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     if (X->Ref != W->Ref)
       D.note(X->Ref->getBeginLoc(),
              "the conflicting " + std::string(X->Write ? "write" : "read") +
-                 " is here");
-    chainNote(D, TC, *RW, true);
+                 " is here" +
+                 (X->Held.empty() ? std::string()
+                                  : ", under a lock the other access does "
+                                    "not hold"));
+    chainNote(D, TC, *RW, W->Write);
     if (RX->Context != RW->Context)
       chainNote(D, TC, *RX, X->Write);
     Reported.insert(VD);

@@ -135,8 +135,9 @@ static bool handleEscapes(const ValueDecl *Handle, const CallExpr *Create,
       return true;
     if (Receiver && Receiver != Create) {
       const FunctionDecl *FD = Receiver->getDirectCallee();
-      // POSIX functions that take a pthread_t do not take ownership.
-      if (!FD || !FD->getName().starts_with("pthread_"))
+      // The C library's functions that take a thread handle
+      // (pthread_setname_np, thrd_equal) do not take ownership of it.
+      if (!FD || !Ctx.getSourceManager().isInSystemHeader(FD->getLocation()))
         return true;
     }
   }
