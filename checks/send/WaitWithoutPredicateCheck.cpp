@@ -20,15 +20,25 @@ void WaitWithoutPredicateCheck::registerMatchers(MatchFinder *Finder) {
   for (const auto &R : rules().ConditionVariables)
     for (const auto &[Method, Arity] : R.Wait)
       Names.push_back(Method);
-  if (Names.empty())
-    return;
-  // Filtered on the object's type in check(): the method may be declared in
-  // a base class, and the object's type spelled through an alias.
-  Finder->addMatcher(
-      cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(
-                            std::vector<StringRef>(Names.begin(), Names.end())))))
-          .bind("wait"),
-      this);
+  if (!Names.empty())
+    // Filtered on the object's type in check(): the method may be declared
+    // in a base class, and the object's type spelled through an alias.
+    Finder->addMatcher(
+        cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(std::vector<StringRef>(
+                              Names.begin(), Names.end())))))
+            .bind("wait"),
+        this);
+  // C condition variables: pthread_cond_wait(&cv, &m), cnd_wait(&cv, &m).
+  std::vector<std::string> Functions;
+  for (const auto &R : rules().ConditionVariables)
+    Functions.insert(Functions.end(), R.WaitFunctions.begin(),
+                     R.WaitFunctions.end());
+  if (!Functions.empty())
+    Finder->addMatcher(
+        callExpr(callee(functionDecl(hasAnyName(std::vector<StringRef>(
+                     Functions.begin(), Functions.end())))))
+            .bind("cwait"),
+        this);
 }
 
 namespace {
@@ -39,25 +49,98 @@ namespace {
 struct Placement {
   const Stmt *Loop = nullptr;
   const IfStmt *If = nullptr;
+  /// The statement of the loop's body that holds the wait.
+  const Stmt *InBody = nullptr;
 };
 
 Placement placementOf(const Stmt *S, ASTContext &Ctx) {
   Placement P;
   const Stmt *Child = S;
+  const Stmt *Prev = nullptr;
   for (int Depth = 0; Depth < 64; ++Depth) {
     const Stmt *Parent = enclosingStmt(Child, Ctx);
     if (!Parent || isa<LambdaExpr>(Parent))
       return P; // a function or a lambda body: its loops are not ours
     if (isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt>(Parent)) {
       P.Loop = Parent;
+      P.InBody = isa<CompoundStmt>(Child) ? Prev : Child;
       return P;
     }
     if (const auto *If = dyn_cast<IfStmt>(Parent))
       if (!P.If && If->getCond() != Child)
         P.If = If;
+    Prev = Child;
     Child = Parent;
   }
   return P;
+}
+
+const Stmt *loopBody(const Stmt *Loop) {
+  if (const auto *W = dyn_cast<WhileStmt>(Loop))
+    return W->getBody();
+  if (const auto *D = dyn_cast<DoStmt>(Loop))
+    return D->getBody();
+  if (const auto *F = dyn_cast<ForStmt>(Loop))
+    return F->getBody();
+  if (const auto *R = dyn_cast<CXXForRangeStmt>(Loop))
+    return R->getBody();
+  return nullptr;
+}
+
+/// Does a branch end by leaving the rest of the loop body (continue, break,
+/// return, throw)?
+bool endsEarly(const Stmt *S) {
+  if (const auto *CS = dyn_cast_or_null<CompoundStmt>(S))
+    return !CS->body_empty() && endsEarly(CS->body_back());
+  return isa_and_nonnull<ContinueStmt, BreakStmt, ReturnStmt, CXXThrowExpr>(S);
+}
+
+void declsIn(const Stmt *S, llvm::SmallPtrSetImpl<const Decl *> &Out) {
+  if (!S)
+    return;
+  if (const auto *DRE = dyn_cast<DeclRefExpr>(S))
+    Out.insert(DRE->getDecl());
+  if (const auto *ME = dyn_cast<MemberExpr>(S))
+    Out.insert(ME->getMemberDecl());
+  for (const Stmt *C : S->children())
+    declsIn(C, Out);
+}
+
+/// The wait sits in a loop, but under an `if` that tested the condition once
+/// (`for (;;) { if (!ready) cv.wait(lk); use(); }`): after a spurious
+/// wake-up the statements after the `if` run with the condition untested.
+/// Not so when the `if` is the last statement of the body (the loop comes
+/// back to it), when its branch leaves the body after the wait, or when a
+/// later `if` of the body tests the same variables again.
+bool loopSkipsRecheck(const Placement &P) {
+  if (!P.Loop || !P.If || !P.InBody || P.InBody != P.If)
+    return false;
+  const auto *Body = dyn_cast_or_null<CompoundStmt>(loopBody(P.Loop));
+  if (!Body)
+    return false;
+  if (endsEarly(P.If->getThen()))
+    return false;
+  llvm::SmallPtrSet<const Decl *, 4> Tested;
+  declsIn(P.If->getCond(), Tested);
+  bool After = false, Rest = false;
+  for (const Stmt *St : Body->body()) {
+    if (St == P.If) {
+      After = true;
+      continue;
+    }
+    if (!After || isa<NullStmt>(St))
+      continue;
+    if (const auto *If = dyn_cast<IfStmt>(St)) {
+      llvm::SmallPtrSet<const Decl *, 4> Again;
+      declsIn(If->getCond(), Again);
+      for (const Decl *D : Again)
+        if (Tested.count(D))
+          return false; // tested again before use
+    }
+    Rest = true;
+    break;
+  }
+  return Rest;
 }
 
 unsigned explicitArgs(const CallExpr *C) {
@@ -71,40 +154,64 @@ unsigned explicitArgs(const CallExpr *C) {
 } // namespace
 
 void WaitWithoutPredicateCheck::check(const MatchFinder::MatchResult &R) {
-  const auto *Call = R.Nodes.getNodeAs<CXXMemberCallExpr>("wait");
-  if (!Call || !Call->getMethodDecl())
-    return;
-  const Expr *Obj = Call->getImplicitObjectArgument();
-  if (!Obj)
-    return;
-  const ConditionVariableRule *Rule = conditionVariableRule(
-      Obj->IgnoreParenImpCasts()->getType(), rules());
-  if (!Rule && Call->getMethodDecl()) // a class derived from one
-    Rule = conditionVariableRule(
-        R.Context->getRecordType(Call->getMethodDecl()->getParent()), rules());
-  if (!Rule)
-    return;
-  std::string Method = calleeName(Call);
-  const unsigned *Arity = nullptr;
-  for (const auto &[M, N] : Rule->Wait)
-    if (M == Method)
-      Arity = &N;
-  if (!Arity || explicitArgs(Call) > *Arity)
-    return; // the predicate overload
+  std::string Method;
+  const CallExpr *Call = nullptr;
+  bool CFunction = false;
+  if (const auto *CW = R.Nodes.getNodeAs<CallExpr>("cwait")) {
+    bool Waits = false;
+    const Expr *Cond = nullptr;
+    if (!conditionFunctionCall(CW, rules(), Waits, Cond) || !Waits)
+      return;
+    Call = CW;
+    CFunction = true;
+    Method = calleeName(CW);
+  } else {
+    const auto *MC = R.Nodes.getNodeAs<CXXMemberCallExpr>("wait");
+    if (!MC || !MC->getMethodDecl())
+      return;
+    const Expr *Obj = MC->getImplicitObjectArgument();
+    if (!Obj)
+      return;
+    const ConditionVariableRule *Rule = conditionVariableRule(
+        Obj->IgnoreParenImpCasts()->getType(), rules());
+    if (!Rule) // a class derived from one
+      Rule = conditionVariableRule(
+          R.Context->getRecordType(MC->getMethodDecl()->getParent()), rules());
+    if (!Rule)
+      return;
+    Method = calleeName(MC);
+    const unsigned *Arity = nullptr;
+    for (const auto &[M, N] : Rule->Wait)
+      if (M == Method)
+        Arity = &N;
+    if (!Arity || explicitArgs(MC) > *Arity)
+      return; // the predicate overload
+    Call = MC;
+  }
   Placement P = placementOf(Call, *R.Context);
-  if (P.Loop)
+  bool Skips = loopSkipsRecheck(P);
+  if (P.Loop && !Skips)
     return; // the loop re-checks the condition after each wake-up
   SourceLocation Loc = Call->getExprLoc();
   if (!Reported.insert(Loc).second)
     return;
   std::string Name = Method + "()";
+  std::string Cure =
+      CFunction ? "wait in a loop that re-tests the condition, while "
+                  "(!ready) " +
+                      Method + "(&cv, &mutex);"
+                : "pass the condition as a predicate, " + Method +
+                      "(lock, ..., [&] { return ready; })";
+  std::string Where = Skips ? "in a loop that does not re-test the condition "
+                              "after waking"
+                            : "outside a loop";
   auto D = diag(Loc, Name + " on a condition variable without a predicate "
-                            "and outside a loop: it can return without a "
-                            "notify (spurious wake-up), and it blocks for "
-                            "good if the notify came before it started "
-                            "waiting (lost wake-up); pass the condition as a "
-                            "predicate, " +
-                            Method + "(lock, ..., [&] { return ready; })");
+                            "and " +
+                            Where +
+                            ": it can return without a notify (spurious "
+                            "wake-up), and it blocks for good if the notify "
+                            "came before it started waiting (lost wake-up); " +
+                            Cure);
   if (P.If)
     D.note(P.If->getBeginLoc(),
            "the condition is checked once here and not again after waking");
