@@ -10,6 +10,7 @@
 #include "DanglingCaptureCheck.h"
 #include "IgnoredDeliveryCheck.h"
 #include "LostWakeupCheck.h"
+#include "NotifyOneMultipleConditionsCheck.h"
 #include "WaitWithoutPredicateCheck.h"
 
 #include "core/CheckRegistry.h"
@@ -36,6 +37,14 @@ void registerSendModule(CheckRegistry &R) {
       "Finds condition-variable waits without a predicate outside a loop, "
       "which return on a spurious wake-up and block for good after a notify "
       "they missed.");
+  R.add<NotifyOneMultipleConditionsCheck>(
+      "send-notify-one-multiple-conditions",
+      "Finds notify_one calls on a condition variable whose waiters wait for "
+      "different conditions, so that the one woken may not be the one the "
+      "change was for and the wake-up is lost.",
+      // Conditions are compared structurally: two spellings of one
+      // condition count as two.
+      Confidence::Medium);
   R.add<IgnoredDeliveryCheck>(
       "send-ignored-delivery",
       "Finds calls that post work or a message to another thread and ignore "
