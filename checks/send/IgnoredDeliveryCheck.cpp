@@ -6,7 +6,9 @@
 #include "analysis/SpawnSites.h"
 
 #include "clang/AST/ASTContext.h"
+#include "clang/AST/DeclTemplate.h"
 #include "clang/AST/ExprCXX.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <cctype>
 
@@ -42,18 +44,60 @@ bool reportsDelivery(QualType T) {
 }
 
 /// The executor or queue rule naming `Class::Method`, if any: its pack
-/// name for the message.
+/// name for the message. `AllocationOnly` is set when the rule says the
+/// method fails only when memory runs out.
 const std::string *ruleFor(const RuleSet &Rules, const std::string &Class,
-                           const std::string &Method) {
+                           const std::string &Method, bool &AllocationOnly) {
   for (const ExecutorRule &R : Rules.Executors)
     if (qualifiedNameMatches(R.Class, Class) &&
         llvm::is_contained(R.Methods, Method))
       return &R.Pack;
   for (const QueueRule &R : Rules.Queues)
     if (qualifiedNameMatches(R.Class, Class) &&
-        llvm::is_contained(R.Methods, Method))
+        llvm::is_contained(R.Methods, Method)) {
+      AllocationOnly = llvm::is_contained(R.AllocationFailureOnly, Method);
       return &R.Pack;
+    }
   return nullptr;
+}
+
+/// The member functions of `RD` and its bases, names lower-cased without
+/// underscores.
+void methodNames(const CXXRecordDecl *RD, llvm::StringSet<> &Out,
+                 int Depth = 0) {
+  if (!RD || !RD->hasDefinition() || Depth > 8)
+    return;
+  RD = RD->getDefinition();
+  for (const Decl *D : RD->decls()) {
+    const NamedDecl *ND = dyn_cast<NamedDecl>(D);
+    if (const auto *FT = dyn_cast<FunctionTemplateDecl>(D))
+      ND = FT->getTemplatedDecl();
+    if (const auto *MD = dyn_cast_or_null<CXXMethodDecl>(ND))
+      if (MD->getIdentifier())
+        Out.insert(lowerNoUnderscore(MD->getName()));
+  }
+  for (const CXXBaseSpecifier &B : RD->bases())
+    methodNames(B.getType()->getAsCXXRecordDecl(), Out, Depth + 1);
+}
+
+/// A home-made queue whose `Method` has a `try_` twin and that cannot be
+/// closed (no close, shutdown, stop or cancel method): the twin is the
+/// operation that fails when the queue is full, so the plain one fails only
+/// when memory runs out (an unbounded lock-free queue's enqueue). Ignoring
+/// that result loses no message to a full or closed queue.
+bool failsOnlyOnAllocation(const CXXRecordDecl *RD, StringRef Method) {
+  std::string M = lowerNoUnderscore(Method);
+  if (StringRef(M).starts_with("try"))
+    return false;
+  llvm::StringSet<> Names;
+  methodNames(RD, Names);
+  if (!Names.count("try" + M))
+    return false;
+  for (const auto &N : Names)
+    for (StringRef Verb : {"close", "shutdown", "stop", "cancel"})
+      if (N.getKey().starts_with(Verb))
+        return false;
+  return true;
 }
 
 } // namespace
@@ -88,21 +132,24 @@ void IgnoredDeliveryCheck::check(const MatchFinder::MatchResult &R) {
         Classes.push_back(RD);
   }
   bool Matched = false;
+  bool AllocationOnly = false;
   std::string Why;
   for (const CXXRecordDecl *RD : Classes) {
     std::string Q = qualifiedName(RD);
-    if (const std::string *Pack = ruleFor(rules(), Q, Method)) {
+    if (const std::string *Pack = ruleFor(rules(), Q, Method, AllocationOnly)) {
       Matched = true;
       Why = "the '" + *Pack + "' rule pack";
       break;
     }
-    if (rules().ExecutorNameHeuristics && looksLikeSender(RD->getNameAsString(), Method)) {
+    if (rules().ExecutorNameHeuristics &&
+        looksLikeSender(RD->getNameAsString(), Method)) {
       Matched = true;
+      AllocationOnly = failsOnlyOnAllocation(RD, Method);
       Why = "the executor name heuristic";
       break;
     }
   }
-  if (!Matched)
+  if (!Matched || AllocationOnly)
     return;
   SourceLocation Loc = Call->getExprLoc();
   if (!Reported.insert(Loc).second)
