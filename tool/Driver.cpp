@@ -292,7 +292,7 @@ std::vector<Diagnostic> projectFindings(std::vector<TUFacts> Facts,
   if (!O.HeaderFilter.empty())
     Filter.emplace(O.HeaderFilter);
   std::vector<Diagnostic> Out;
-  for (Diagnostic &D : Model.findings(Enabled)) {
+  for (Diagnostic &D : Model.findings(Enabled, O.Options.StrictGlobals)) {
     // The same rule as per-TU findings: main files always, headers through
     // the header filter.
     if (!MainFiles.count(D.Pos.File) &&

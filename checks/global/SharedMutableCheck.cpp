@@ -3,6 +3,7 @@
 #include "SharedMutableCheck.h"
 
 #include "analysis/GlobalAccess.h"
+#include "analysis/StmtParents.h"
 
 #include "analysis/ExprUtils.h"
 #include "analysis/SharedAnalyses.h"
@@ -262,10 +263,41 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     // (started into a local, joined in the same block) runs beside other
     // code only while that stretch runs: an access of the other code
     // outside it, and outside what it calls, is ordered with the thread.
+    // An access of non-thread code that precedes, in the same function,
+    // the start of a thread, outside any loop around that start, happens
+    // before the thread runs (the start synchronizes with the thread's
+    // first statement): `init()` fills a queue, then creates its workers.
+    // Only for a function called at most once in the file.
+    auto startsAfter = [&](const GlobalAccess &Acc, const ExecContext &T) {
+      if (!T.Site || !Acc.Function || TC.callers(Acc.Function).size() > 1)
+        return false;
+      const Expr *Start = T.Site->Site;
+      auto Fns = TC.enclosingFunctions(Start);
+      if (Fns.empty() || Fns.front() != Acc.Function)
+        return false;
+      const SourceManager &SM = Ctx->getSourceManager();
+      SourceLocation AL = SM.getExpansionLoc(Acc.Ref->getBeginLoc());
+      if (!SM.isBeforeInTranslationUnit(
+              AL, SM.getExpansionLoc(Start->getBeginLoc())))
+        return false;
+      for (const Stmt *S = Start; S;) {
+        S = enclosingStmt(S, *Ctx);
+        if (!S || isa<LambdaExpr>(S))
+          break;
+        if (isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt>(S) &&
+            SM.isPointWithin(AL, SM.getExpansionLoc(S->getBeginLoc()),
+                             SM.getExpansionLoc(S->getEndLoc())))
+          return false; // the next round's access races this round's thread
+      }
+      return true;
+    };
     auto overlaps = [&](const GlobalAccess &A, const Reach &Ra,
                         const GlobalAccess &B, const Reach &Rb) {
       const ExecContext &Ca = TC.context(Ra.Context);
       const ExecContext &Cb = TC.context(Rb.Context);
+      if ((!Ca.isThread() && Cb.isThread() && startsAfter(A, Cb)) ||
+          (!Cb.isThread() && Ca.isThread() && startsAfter(B, Ca)))
+        return false;
       // The window of a thread context, when its function runs only in
       // non-thread code (sequentially, on the thread that calls main).
       auto WindowOf = [&](const ExecContext &C) -> const ScopedWindow * {

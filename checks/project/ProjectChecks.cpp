@@ -86,7 +86,8 @@ struct Context {
 } // namespace
 
 std::vector<Diagnostic>
-ProjectModel::findings(const std::set<std::string> &Enabled) const {
+ProjectModel::findings(const std::set<std::string> &Enabled,
+                       bool StrictGlobals) const {
   std::vector<Diagnostic> Out;
   auto on = [&](const char *Check) { return Enabled.count(Check) != 0; };
 
@@ -325,7 +326,13 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
   // What runs in a context: the roots and their callees, entries of other
   // contexts left out. Calls main makes before it starts any thread are
   // ordered with every thread: they do not make their callees concurrent.
-  auto reachFrom = [&](std::vector<const FunctionFact *> Roots) {
+  // Parent[I][G]: the caller through which context I first reached G
+  // (breadth first, so the chain is a shortest one).
+  std::vector<std::map<const FunctionFact *, const FunctionFact *>> Parent(
+      Contexts.size());
+  auto reachFrom = [&](std::vector<const FunctionFact *> Roots,
+                       std::map<const FunctionFact *, const FunctionFact *>
+                           &From) {
     std::set<const FunctionFact *> Seen;
     std::deque<const FunctionFact *> Work(Roots.begin(), Roots.end());
     std::set<const FunctionFact *> RootSet(Roots.begin(), Roots.end());
@@ -350,14 +357,34 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
         Next = callees(*G);
       }
       for (const FunctionFact *H : Next)
-        if (!EntrySet.count(H) || RootSet.count(H))
+        if (!EntrySet.count(H) || RootSet.count(H)) {
+          if (!Seen.count(H) && !RootSet.count(H))
+            From.try_emplace(H, G);
           Work.push_back(H);
+        }
     }
     return Seen;
   };
+  // "main -> serve -> bump", shortened in the middle past eight names.
+  auto chainTo = [&](unsigned Ctx, const FunctionFact *F) {
+    std::vector<std::string> Names;
+    for (const FunctionFact *G = F; G && Names.size() < 64;) {
+      Names.push_back(shortName(G->Name));
+      auto It = Parent[Ctx].find(G);
+      G = It == Parent[Ctx].end() ? nullptr : It->second;
+    }
+    std::reverse(Names.begin(), Names.end());
+    if (Names.size() > 8)
+      Names.erase(Names.begin() + 4, Names.end() - 3),
+          Names.insert(Names.begin() + 4, "...");
+    std::string S;
+    for (const std::string &N : Names)
+      S += (S.empty() ? "" : " -> ") + N;
+    return S;
+  };
   std::map<const FunctionFact *, std::vector<unsigned>> InContexts;
   for (unsigned I = 1; I < Contexts.size(); ++I)
-    for (const FunctionFact *G : reachFrom(Contexts[I].Entries))
+    for (const FunctionFact *G : reachFrom(Contexts[I].Entries, Parent[I]))
       InContexts[G].push_back(I);
   {
     // Other code: main, and every function nothing in the project calls.
@@ -365,7 +392,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
     for (const auto &[USR, F] : Functions)
       if (F->IsMain || (callersOf(*F).empty() && !EntrySet.count(F)))
         Roots.push_back(F);
-    for (const FunctionFact *G : reachFrom(Roots))
+    for (const FunctionFact *G : reachFrom(Roots, Parent[0]))
       InContexts[G].push_back(0);
   }
 
@@ -528,6 +555,31 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
       const GlobalFact &G = *GIt->second;
       if (G.ThreadLocal || G.Synchronized || SafeClasses.count(G.Class))
         continue;
+      // Does the program treat the global as shared somewhere (a lock or an
+      // atomic operation at one of its accesses)? Then a race with an
+      // unsynchronized access is inconsistent synchronization, the
+      // strongest evidence (as RacerD and Eraser use it).
+      bool SyncedSomewhere = std::any_of(Uses.begin(), Uses.end(), [&](auto &U) {
+        return U.A->Atomic || !locksOf(*U.A).empty();
+      });
+      // Otherwise, the thread must reach the access through a short chain:
+      // the reach is path-insensitive, and a long chain through the
+      // project's call graph (an I/O thread reaching a command handler
+      // through a branch it never takes) is more often a guess than a race.
+      auto depth = [&](const Use &U) {
+        unsigned D = 0;
+        for (const FunctionFact *F = U.F; D < 64; ++D) {
+          auto It = Parent[U.Ctx].find(F);
+          if (It == Parent[U.Ctx].end())
+            break;
+          F = It->second;
+        }
+        return D;
+      };
+      auto nearThread = [&](const Use &U) {
+        return !Contexts[U.Ctx].Thread || depth(U) <= MaxRaceDepth;
+      };
+      bool Evidence = StrictGlobals || SyncedSomewhere;
       // The first write (in file order) racing with another access.
       const Use *W = nullptr, *X = nullptr;
       for (const Use &A : Uses) {
@@ -552,6 +604,8 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
           // not to).
           if (!needsProject(A, B))
             continue;
+          if (!Evidence && (!nearThread(A) || !nearThread(B)))
+            continue;
           W = &A;
           X = &B;
           if (Differ)
@@ -561,7 +615,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
       if (!W)
         continue;
       std::string Name = shortName(G.Name);
-      const Context &CW = Contexts[W->Ctx], &CX = Contexts[X->Ctx];
+      const Context &CW = Contexts[W->Ctx];
       std::string Msg =
           W->Ctx == X->Ctx
               ? "'" + Name + "' is written on every thread running " +
@@ -578,18 +632,24 @@ ProjectModel::findings(const std::set<std::string> &Enabled) const {
                                    (X->A->Write ? "write" : "read") +
                                    " is here, in '" + shortName(X->F->Name) +
                                    "'"));
-      auto ctxNote = [&](const Context &C, const FunctionFact *F) {
+      auto ctxNote = [&](unsigned I, const FunctionFact *F) {
+        const Context &C = Contexts[I];
+        std::string Chain = chainTo(I, F);
+        std::string Through =
+            Chain.find(" -> ") == std::string::npos ? "" : " through " + Chain;
         if (C.Thread)
           D.Notes.push_back(note(C.Start, C.Label + " is started here; it "
                                                     "reaches '" +
-                                              shortName(F->Name) + "'"));
+                                              shortName(F->Name) + "'" +
+                                              Through));
         else
           D.Notes.push_back(note(F->Pos, "'" + shortName(F->Name) +
-                                             "' runs in " + C.Label));
+                                             "' runs in " + C.Label +
+                                             Through));
       };
-      ctxNote(CW, W->F);
+      ctxNote(W->Ctx, W->F);
       if (X->Ctx != W->Ctx)
-        ctxNote(CX, X->F);
+        ctxNote(X->Ctx, X->F);
       D.Notes.push_back(note(G.Pos, "fix: give the state one owner (a "
                                     "tether::server that holds it and "
                                     "answers calls), or guard every access "

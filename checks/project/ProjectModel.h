@@ -77,8 +77,13 @@ public:
 
   /// The findings that need the whole project, for the enabled checks
   /// (`Enabled` holds check names), without those a per-TU check already
-  /// reported.
-  std::vector<Diagnostic> findings(const std::set<std::string> &Enabled) const;
+  /// reported. A race whose thread reaches the access only through a long
+  /// call chain (more than `MaxRaceDepth` calls below the entry) is
+  /// reported only when the program synchronizes some access of that
+  /// global (it treats it as shared) or when `StrictGlobals` is set.
+  std::vector<Diagnostic> findings(const std::set<std::string> &Enabled,
+                                   bool StrictGlobals = false) const;
+  static constexpr unsigned MaxRaceDepth = 3;
 
   /// The per-TU findings and tool errors carried by the facts.
   const std::vector<TUFacts> &units() const { return TUs; }

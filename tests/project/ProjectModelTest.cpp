@@ -111,10 +111,11 @@ std::vector<Diagnostic> run(std::vector<TUFacts> TUs,
                             std::set<std::string> Checks = {
                                 "spawn-detached-thread", "spawn-unjoined-thread",
                                 "global-shared-mutable",
-                                "supervision-escaping-exception"}) {
+                                "supervision-escaping-exception"},
+                            bool Strict = false) {
   RuleSet None;
   ProjectModel M(std::move(TUs), None);
-  return M.findings(Checks);
+  return M.findings(Checks, Strict);
 }
 
 } // namespace
@@ -209,6 +210,40 @@ std::vector<TUFacts> racyProgram(bool Locked, bool WriteBeforeStart) {
   return {Main, Worker, Counter};
 }
 
+/// racyProgram, with the worker reaching bump() through `Depth` helpers
+/// (worker -> step1 -> ... -> stepN -> bump), and, when `LockedElsewhere`,
+/// a third access of the global (in main, after the start) under a lock.
+std::vector<TUFacts> deepRace(unsigned Depth, bool LockedElsewhere) {
+  auto TUs = racyProgram(false, false);
+  TUFacts &Worker = TUs[1];
+  std::string Prev = "c:worker";
+  for (unsigned I = 1; I <= Depth; ++I) {
+    std::string U = "c:step" + std::to_string(I);
+    FunctionFact F = fn(U, "step" + std::to_string(I), "worker.cpp", 10 + I);
+    for (FunctionFact &G : Worker.Functions)
+      if (G.USR == Prev)
+        G.Calls = {call(U, "worker.cpp", 10 + I)};
+    Worker.Functions.push_back(F);
+    Prev = U;
+  }
+  for (FunctionFact &G : Worker.Functions)
+    if (G.USR == Prev)
+      G.Calls = {call("c:bump", "worker.cpp", 30)};
+  if (LockedElsewhere) {
+    FunctionFact R = fn("c:report", "report", "counter.cpp", 9);
+    AccessFact A;
+    A.Var = "c:@hits";
+    A.Pos = at("counter.cpp", 10);
+    A.Locks = {"c:@mu"};
+    R.Accesses.push_back(A);
+    TUs[2].Functions.push_back(R);
+    for (FunctionFact &M : TUs[0].Functions)
+      if (M.IsMain)
+        M.Calls.push_back(call("c:report", "main.cpp", 6, 60));
+  }
+  return TUs;
+}
+
 } // namespace
 
 TEST(ProjectModel, GlobalRacedThroughThreeFilesIsReported) {
@@ -223,6 +258,27 @@ TEST(ProjectModel, GlobalUnderOneLockOrWrittenBeforeTheThreadIsSilent) {
   // main's only call of bump() comes before the thread starts; the worker's
   // own call is still concurrent with nothing else.
   EXPECT_TRUE(run(racyProgram(false, true)).empty());
+}
+
+TEST(ProjectModel, ARaceReachedThroughALongChainNeedsEvidence) {
+  // Within ProjectModel::MaxRaceDepth calls below the entry: reported.
+  EXPECT_EQ(run(deepRace(ProjectModel::MaxRaceDepth - 1, false)).size(), 1u);
+  // Deeper, and nothing synchronizes the global anywhere: a path-insensitive
+  // guess, left out unless --strict-globals asks for it.
+  EXPECT_TRUE(run(deepRace(ProjectModel::MaxRaceDepth + 2, false)).empty());
+  EXPECT_EQ(run(deepRace(ProjectModel::MaxRaceDepth + 2, false),
+                {"global-shared-mutable"}, /*Strict=*/true)
+                .size(),
+            1u);
+  // Deeper, but another access takes a lock: the program treats the global
+  // as shared, and the unlocked access is inconsistent synchronization.
+  auto D = run(deepRace(ProjectModel::MaxRaceDepth + 2, true));
+  ASSERT_EQ(D.size(), 1u);
+  bool Chain = std::any_of(D[0].Notes.begin(), D[0].Notes.end(), [](auto &N) {
+    return N.Message.find("through worker -> step1 -> step2 -> step3 -> step4 -> step5 -> bump") !=
+           std::string::npos;
+  });
+  EXPECT_TRUE(Chain) << "the note names the call chain from the entry";
 }
 
 TEST(ProjectModel, PerTUFindingOfTheSameGlobalIsNotRepeated) {
