@@ -163,6 +163,12 @@ const Expr *ignoreWrappers(const Expr *E) {
       if (FC->getCastKind() == CK_ConstructorConversion ||
           FC->getCastKind() == CK_NoOp)
         E = FC->getSubExpr();
+    // The copy or move that C++11/14 write around a temporary (a lambda
+    // converted to a std::function parameter is moved once more); C++17
+    // guarantees its elision and the AST has no such node.
+    if (const auto *CE = dyn_cast<CXXConstructExpr>(E))
+      if (CE->isElidable() && CE->getNumArgs() >= 1)
+        E = CE->getArg(0);
     if (E == Prev)
       return E;
   }
