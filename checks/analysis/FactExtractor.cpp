@@ -661,6 +661,17 @@ void Extractor::visitGlobalRef(const Expr *E, const VarDecl *VD) {
     }
     A.Pos = pos(E->getBeginLoc());
     A.Seq = seq(E);
+    // Before every thread start of the function (init, then start).
+    bool AnyStart = false;
+    A.BeforeStarts = true;
+    for (const SpawnSite &S : TC.sites()) {
+      auto Fns = TC.enclosingFunctions(S.Site);
+      if (Fns.empty() || Fns.front() != FD)
+        continue;
+      AnyStart = true;
+      A.BeforeStarts &= precedesThreadStart(E, FD, S.Site, TC, Ctx);
+    }
+    A.BeforeStarts &= AnyStart;
     functionFact(FD).Accesses.push_back(std::move(A));
   }
 }

@@ -3,12 +3,14 @@
 #include "GlobalAccess.h"
 
 #include "analysis/ExprUtils.h"
+#include "analysis/StmtParents.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ParentMapContext.h"
 #include "clang/AST/StmtCXX.h"
+#include "clang/Basic/SourceManager.h"
 
 #include <algorithm>
 #include <functional>
@@ -208,6 +210,68 @@ bool isWriteAccess(const Expr *Ref, ASTContext &Ctx, const RuleSet *Rules) {
     return false;
   }
   return false;
+}
+
+llvm::SmallVector<const FieldDecl *, 2> memberPath(const Expr *Ref,
+                                                   ASTContext &Ctx) {
+  llvm::SmallVector<const FieldDecl *, 2> Path;
+  const Expr *Cur = Ref;
+  for (int Depth = 0; Depth < 32; ++Depth) {
+    auto Parents = Ctx.getParents(*Cur);
+    const auto *P = Parents.empty() ? nullptr : Parents[0].get<Expr>();
+    if (!P)
+      break;
+    if (const auto *ME = dyn_cast<MemberExpr>(P)) {
+      const auto *F = dyn_cast<FieldDecl>(ME->getMemberDecl());
+      if (ME->isArrow() || !F)
+        break;
+      Path.push_back(F);
+    } else if (const auto *ASE = dyn_cast<ArraySubscriptExpr>(P)) {
+      if (ASE->getBase()->IgnoreParenImpCasts() != Cur->IgnoreParenImpCasts())
+        break; // the index, not the array
+    } else if (const auto *IC = dyn_cast<ImplicitCastExpr>(P)) {
+      if (IC->getCastKind() == CK_LValueToRValue)
+        break;
+    } else if (!isa<ParenExpr>(P)) {
+      break;
+    }
+    Cur = P;
+  }
+  return Path;
+}
+
+/// Two bit-fields of one record with nothing but non-zero-width bit-fields
+/// between them share a memory location.
+static bool sameBitFieldRun(const FieldDecl *A, const FieldDecl *B) {
+  if (!A->isBitField() || !B->isBitField() || A->getParent() != B->getParent())
+    return false;
+  bool Inside = false;
+  for (const FieldDecl *F : A->getParent()->fields()) {
+    bool End = F == A || F == B;
+    if (Inside && !End && (!F->isBitField() || F->isZeroLengthBitField(
+                                                   F->getASTContext())))
+      return false;
+    if (End) {
+      if (Inside)
+        return true;
+      Inside = true;
+    }
+  }
+  return false;
+}
+
+bool samePlace(llvm::ArrayRef<const FieldDecl *> A,
+               llvm::ArrayRef<const FieldDecl *> B) {
+  for (size_t I = 0; I < A.size() && I < B.size(); ++I) {
+    if (A[I] == B[I])
+      continue;
+    // Members of a union overlap.
+    if (A[I]->getParent() == B[I]->getParent() &&
+        A[I]->getParent()->isUnion())
+      return true;
+    return sameBitFieldRun(A[I], B[I]);
+  }
+  return true; // one is a prefix of the other
 }
 
 bool usesSynchronizedMember(const Expr *Ref, ASTContext &Ctx,
@@ -474,6 +538,31 @@ LockAnalysis::heldAt(const Stmt *S, const FunctionDecl *FD) {
     if (!llvm::is_contained(H, M))
       H.push_back(M);
   return H;
+}
+
+bool precedesThreadStart(const Expr *Access, const FunctionDecl *FD,
+                         const Expr *Start, const ThreadContext &TC,
+                         ASTContext &Ctx) {
+  if (!Access || !FD || !Start)
+    return false;
+  auto Fns = TC.enclosingFunctions(Start);
+  if (Fns.empty() || Fns.front() != FD)
+    return false;
+  const SourceManager &SM = Ctx.getSourceManager();
+  SourceLocation AL = SM.getExpansionLoc(Access->getBeginLoc());
+  if (!SM.isBeforeInTranslationUnit(AL,
+                                    SM.getExpansionLoc(Start->getBeginLoc())))
+    return false;
+  for (const Stmt *S = Start; S;) {
+    S = enclosingStmt(S, Ctx);
+    if (!S || isa<LambdaExpr>(S))
+      break;
+    if (isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt>(S) &&
+        SM.isPointWithin(AL, SM.getExpansionLoc(S->getBeginLoc()),
+                         SM.getExpansionLoc(S->getEndLoc())))
+      return false; // the next round's access races this round's thread
+  }
+  return true;
 }
 
 std::string contextLabel(const ThreadContext &TC, const Reach &R) {

@@ -17,6 +17,7 @@
 
 namespace clang {
 class ASTContext;
+class FieldDecl;
 class ValueDecl;
 class VarDecl;
 } // namespace clang
@@ -31,7 +32,21 @@ struct GlobalAccess {
   bool Atomic = false; ///< through std::atomic_ref or an atomic builtin
   /// Mutexes (variables or fields) held around the access.
   llvm::SmallVector<const clang::ValueDecl *, 2> Held;
+  /// The members selected from the variable (`g.stats.hits`: stats, hits);
+  /// empty when the access reaches the whole object.
+  llvm::SmallVector<const clang::FieldDecl *, 2> Path;
 };
+
+/// The members `Ref` selects from the variable it names, outermost first,
+/// through `.`, array elements and parentheses (not through `->`).
+llvm::SmallVector<const clang::FieldDecl *, 2>
+memberPath(const clang::Expr *Ref, clang::ASTContext &Ctx);
+
+/// Can accesses through `A` and `B` touch the same memory location? One
+/// path is a prefix of the other, or they part at two bit-fields of one
+/// run of adjacent bit-fields (C11 3.14, [intro.memory]).
+bool samePlace(llvm::ArrayRef<const clang::FieldDecl *> A,
+               llvm::ArrayRef<const clang::FieldDecl *> B);
 
 /// True if the reference `Ref` modifies the variable or lets it be modified:
 /// assignment, increment, a non-const member call or operator, binding to a
@@ -82,6 +97,14 @@ private:
                  llvm::SmallVector<const clang::ValueDecl *, 2>>
       EntryCache;
 };
+
+/// True if `Access`, in `FD`, precedes the thread start `Start` of the same
+/// function outside any loop around that start: it happens before the
+/// thread runs (creating a thread synchronizes with its first statement).
+bool precedesThreadStart(const clang::Expr *Access,
+                         const clang::FunctionDecl *FD,
+                         const clang::Expr *Start, const ThreadContext &TC,
+                         clang::ASTContext &Ctx);
 
 /// "thread entry 'worker' (std::thread, line 12)" or "main and other code".
 std::string contextLabel(const ThreadContext &TC, const Reach &R);

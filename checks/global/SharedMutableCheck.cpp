@@ -257,6 +257,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
       A.Write = isWriteAccess(E, *Ctx, &rules());
       A.Atomic = isAtomicAccess(E, *Ctx, rules());
       A.Held = Locks.heldAt(E, FD);
+      A.Path = memberPath(E, *Ctx);
       Concurrent.push_back(std::move(A));
     }
     // A thread whose lifetime is scoped to one stretch of one function
@@ -269,27 +270,9 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     // first statement): `init()` fills a queue, then creates its workers.
     // Only for a function called at most once in the file.
     auto startsAfter = [&](const GlobalAccess &Acc, const ExecContext &T) {
-      if (!T.Site || !Acc.Function || TC.callers(Acc.Function).size() > 1)
-        return false;
-      const Expr *Start = T.Site->Site;
-      auto Fns = TC.enclosingFunctions(Start);
-      if (Fns.empty() || Fns.front() != Acc.Function)
-        return false;
-      const SourceManager &SM = Ctx->getSourceManager();
-      SourceLocation AL = SM.getExpansionLoc(Acc.Ref->getBeginLoc());
-      if (!SM.isBeforeInTranslationUnit(
-              AL, SM.getExpansionLoc(Start->getBeginLoc())))
-        return false;
-      for (const Stmt *S = Start; S;) {
-        S = enclosingStmt(S, *Ctx);
-        if (!S || isa<LambdaExpr>(S))
-          break;
-        if (isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt>(S) &&
-            SM.isPointWithin(AL, SM.getExpansionLoc(S->getBeginLoc()),
-                             SM.getExpansionLoc(S->getEndLoc())))
-          return false; // the next round's access races this round's thread
-      }
-      return true;
+      return T.Site && TC.callers(Acc.Function).size() <= 1 &&
+             precedesThreadStart(Acc.Ref, Acc.Function, T.Site->Site, TC,
+                                 *Ctx);
     };
     auto overlaps = [&](const GlobalAccess &A, const Reach &Ra,
                         const GlobalAccess &B, const Reach &Rb) {
@@ -353,6 +336,9 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     auto Unordered = [](const GlobalAccess &A, const GlobalAccess &B) {
       if (A.Atomic && B.Atomic)
         return false;
+      // Different members are different memory locations.
+      if (!samePlace(A.Path, B.Path))
+        return false;
       for (const ValueDecl *M : A.Held)
         if (llvm::is_contained(B.Held, M))
           return false;
@@ -405,7 +391,13 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
       std::swap(RW, RX);
     }
 
-    std::string Name = VD->getNameAsString();
+    std::string Var = VD->getNameAsString();
+    // The memory location both touch: `stats.bytes` when both select it.
+    std::string Name = Var;
+    for (size_t I = 0; I < W->Path.size() && I < X->Path.size() &&
+                       W->Path[I] == X->Path[I];
+         ++I)
+      Name += "." + W->Path[I]->getNameAsString();
     std::string Msg;
     if (RW->Context == RX->Context)
       Msg = "'" + Name + "' is written here by every thread that runs " +
@@ -421,7 +413,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
             "behaviour (lost updates, torn values); " +
             Advice.str();
     DiagBuilder D = diag(W->Ref->getBeginLoc(), Msg);
-    D.note(VD->getLocation(), "'" + Name + "' is declared here");
+    D.note(VD->getLocation(), "'" + Var + "' is declared here");
     if (X->Ref != W->Ref)
       D.note(X->Ref->getBeginLoc(),
              "the conflicting " + std::string(X->Write ? "write" : "read") +

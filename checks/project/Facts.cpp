@@ -91,7 +91,7 @@ static void from_json(const json &J, FactPos &P) {
       X(RefLocals)
 #define TETHER_FIELDS_GUARD(X) X(Class) X(Target)
 #define TETHER_FIELDS_ACCESS(X)                                               \
-  X(Var) X(Write) X(Atomic) X(Locks) X(Guards) X(Pos) X(Seq)
+  X(Var) X(Write) X(Atomic) X(Locks) X(Guards) X(Pos) X(Seq) X(BeforeStarts)
 #define TETHER_FIELDS_THROW(X) X(What) X(Pos)
 #define TETHER_FIELDS_METHODUSE(X) X(Name) X(Pos)
 #define TETHER_FIELDS_OBJECT(X)                                               \

@@ -28,7 +28,7 @@ namespace tether {
 
 /// Bumped whenever the meaning or layout of a field changes; facts of another
 /// version are rejected with a clear error (and ignored by the cache).
-constexpr int FactsVersion = 1;
+constexpr int FactsVersion = 2;
 
 /// A position, as the diagnostics print it.
 struct FactPos {
@@ -115,6 +115,9 @@ struct AccessFact {
   std::vector<GuardFact> Guards;   ///< guards of project classes in scope
   FactPos Pos;
   unsigned Seq = 0;
+  /// The access precedes, outside any loop around them, every thread start
+  /// of its function: it happens before those threads run.
+  bool BeforeStarts = false;
 };
 
 /// An exception that the per-TU throw analysis sees leave a body.

@@ -81,6 +81,8 @@ struct Context {
   /// it.
   bool Inferred = false;
   std::vector<const FunctionFact *> Entries;
+  /// The function that starts it.
+  const FunctionFact *Starter = nullptr;
 };
 
 } // namespace
@@ -209,6 +211,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       C.Thread = true;
       C.Entries = entries(S.Entries);
       C.Start = S.Pos;
+      C.Starter = F;
       C.Label = label(C.Entries, S.Spawner);
       C.Multi = S.InLoop || calledOften(*F) ||
                 S.Kind == SpawnFactKind::Executor;
@@ -222,6 +225,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       C.Thread = true;
       C.Entries = entries(H.Entries);
       C.Start = H.Pos;
+      C.Starter = F;
       C.Label = label(C.Entries, It->second->Class + "::" +
                                      shortName(function(H.Method)
                                                    ? function(H.Method)->Name
@@ -238,6 +242,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       C.Thread = true;
       C.Entries = entries(O.CtorEntries);
       C.Start = O.Pos;
+      C.Starter = F;
       C.Label = label(C.Entries, It->second->Rule.Type);
       C.Multi = calledOften(*F);
       C.Inferred = true;
@@ -283,29 +288,54 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       }
     }
   }
-  std::map<const FunctionFact *, unsigned> FirstStart; // main -> Seq
+  // The sequential spine: main, and every function called only from the
+  // spine at or before the caller's first thread start (main -> init ->
+  // init_io, which starts the I/O threads after init_queues). In such a
+  // function, what comes before its own first start runs before any thread
+  // of the program exists. FirstStart maps each to that first start.
+  std::map<const FunctionFact *, unsigned> FirstStart;
   std::set<const FunctionFact *> PreThread;
-  for (const auto &[USR, F] : Functions) {
-    if (!F->IsMain)
-      continue;
+  auto firstStartOf = [&](const FunctionFact &F) {
     unsigned First = ~0u;
-    for (const CallFact &C : F->Calls)
+    for (const CallFact &C : F.Calls)
       if (const FunctionFact *G = function(C.Callee))
         if (Starting.count(G))
           First = std::min(First, C.Seq);
-    for (const HandoffFact &H : F->Handoffs)
+    for (const HandoffFact &H : F.Handoffs)
       if (ExecutorMethods.count(H.Method))
         First = std::min(First, H.Seq);
-    for (const SpawnFact &S : F->Spawns)
+    for (const SpawnFact &S : F.Spawns)
       First = std::min(First, S.Seq);
-    FirstStart[F] = First;
+    return First;
+  };
+  for (const auto &[USR, F] : Functions)
+    if (F->IsMain)
+      FirstStart[F] = firstStartOf(*F);
+  for (bool Changed = !FirstStart.empty(); Changed;) {
+    Changed = false;
+    for (const auto &[USR, F] : Functions) {
+      if (FirstStart.count(F) || EntrySet.count(F))
+        continue;
+      auto Cs = callersOf(*F);
+      if (Cs.empty())
+        continue;
+      bool OnSpine = std::all_of(Cs.begin(), Cs.end(), [&](const auto &C) {
+        auto M = FirstStart.find(C.first);
+        return M != FirstStart.end() && C.second->Seq <= M->second &&
+               !C.second->InLoop;
+      });
+      if (OnSpine) {
+        FirstStart[F] = firstStartOf(*F);
+        Changed = true;
+      }
+    }
   }
   {
     bool Changed = true;
     while (Changed) {
       Changed = false;
       for (const auto &[USR, F] : Functions) {
-        if (PreThread.count(F) || F->IsMain || Starting.count(F))
+        if (PreThread.count(F) || FirstStart.count(F) || Starting.count(F))
           continue;
         auto Cs = callersOf(*F);
         if (Cs.empty())
@@ -592,6 +622,13 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
           if (!Differ && !Contexts[A.Ctx].Multi)
             continue;
           if (!Contexts[A.Ctx].Thread && !Contexts[B.Ctx].Thread)
+            continue;
+          // Set up before the function starts the thread that reads it.
+          auto setUpBefore = [&](const Use &N, const Use &T) {
+            return !Contexts[N.Ctx].Thread && Contexts[T.Ctx].Thread &&
+                   Contexts[T.Ctx].Starter == N.F && N.A->BeforeStarts;
+          };
+          if (setUpBefore(A, B) || setUpBefore(B, A))
             continue;
           std::set<std::string> LA = locksOf(*A.A), LB = locksOf(*B.A);
           bool Common = std::any_of(LA.begin(), LA.end(), [&](auto &L) {
