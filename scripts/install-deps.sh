@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   cmake make g++
   llvm-19-dev libclang-19-dev libclang-cpp19-dev clang-19
+  libclang-rt-19-dev
   nlohmann-json3-dev libcli11-dev googletest libgtest-dev
   git python3 python3-jsonschema pre-commit
 )

@@ -27,7 +27,8 @@ void writeBaseline(const std::vector<Diagnostic> &Findings, std::ostream &OS) {
                     {"line", D.Pos.Line},
                     {"message", D.Message}});
   Doc["findings"] = List;
-  OS << Doc.dump(2) << "\n";
+  OS << Doc.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+     << "\n";
 }
 
 bool readBaseline(const std::string &Path, std::vector<BaselineEntry> &Out,
@@ -44,6 +45,9 @@ bool readBaseline(const std::string &Path, std::vector<BaselineEntry> &Out,
   try {
     Doc = nlohmann::json::parse(Text);
   } catch (const nlohmann::json::parse_error &E) {
+    Error = Path + ": invalid JSON: " + E.what();
+    return false;
+  } catch (const nlohmann::json::exception &E) {
     Error = Path + ": invalid JSON: " + E.what();
     return false;
   }

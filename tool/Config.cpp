@@ -168,6 +168,10 @@ const ConfigResolver::Raw *ConfigResolver::load(const std::string &Path,
             ": invalid JSON: " +
             (Pos == std::string::npos ? What : What.substr(Pos));
     return nullptr;
+  } catch (const nlohmann::json::exception &E) {
+    // Valid syntax that the library cannot represent (a number too large).
+    Error = Path + ": invalid JSON: " + E.what();
+    return nullptr;
   }
   auto Fail = [&](const std::vector<std::string> &Where,
                   const std::string &Problem) -> const Raw * {
@@ -343,6 +347,26 @@ ConfigResolver::forFile(const std::string &Path, std::string &Error) {
     C->StrictGlobals = true;
   Final[Key] = C;
   return C;
+}
+
+bool loadRulePackFileChecked(const std::string &Path, RuleSet &Out,
+                             std::string &Error) {
+  try {
+    return loadRulePackFile(Path, Out, Error);
+  } catch (const std::exception &E) {
+    Error = Path + ": invalid rule pack: " + E.what();
+    return false;
+  }
+}
+
+bool loadRulePackChecked(const std::string &Text, const std::string &FileName,
+                         RuleSet &Out, std::string &Error) {
+  try {
+    return loadRulePack(Text, FileName, Out, Error);
+  } catch (const std::exception &E) {
+    Error = FileName + ": invalid rule pack: " + E.what();
+    return false;
+  }
 }
 
 } // namespace tether

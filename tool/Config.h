@@ -93,6 +93,16 @@ private:
   std::map<std::string, std::shared_ptr<Raw>> Files;
 };
 
+struct RuleSet;
+
+/// loadRulePackFile and loadRulePack (core/Rules.h), with what the JSON
+/// library throws on valid syntax it cannot represent (a number too large
+/// for a double: "1e999999") turned into an error naming the file.
+bool loadRulePackFileChecked(const std::string &Path, RuleSet &Out,
+                             std::string &Error);
+bool loadRulePackChecked(const std::string &Text, const std::string &FileName,
+                         RuleSet &Out, std::string &Error);
+
 } // namespace tether
 
 #endif

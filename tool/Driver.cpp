@@ -6,6 +6,7 @@
 
 #include "analysis/FactExtractor.h"
 #include "core/Check.h"
+#include "core/Glob.h"
 #include "project/ProjectModel.h"
 
 #include "clang/AST/ASTConsumer.h"
@@ -24,12 +25,17 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/VirtualFileSystem.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/thread.h"
 
 #include <algorithm>
 #include <atomic>
-#include <set>
+#include <chrono>
+#include <cstring>
 #include <mutex>
+#include <new>
+#include <set>
 #include <thread>
+#include <tuple>
 
 using namespace clang;
 using namespace clang::tooling;
@@ -39,6 +45,62 @@ namespace tether {
 const char *clangResourceDir() { return TETHER_CLANG_RESOURCE_DIR; }
 
 namespace {
+
+std::mutex NotificationsMutex;
+std::vector<ToolNotification> Notifications; // guarded by NotificationsMutex
+
+void notify(ToolNotification N) {
+  std::lock_guard<std::mutex> Lock(NotificationsMutex);
+  Notifications.push_back(std::move(N));
+}
+
+const char *const InjectKinds[] = {"crash",     "abort",  "stack-overflow",
+                                   "bad-alloc", "memory", "hang",
+                                   "slow-check"};
+
+/// The fault --debug-inject asks for in `File` (absolute or displayed, or
+/// its name), or "".
+std::string injectedFault(const DriverOptions &O, const std::string &Abs,
+                          const std::string &Display) {
+  for (const std::string &Spec : O.DebugInject) {
+    size_t Colon = Spec.find(':');
+    std::string Glob = Spec.substr(Colon + 1);
+    if (globMatch(Glob, Abs) || globMatch(Glob, Display) ||
+        globMatch(Glob, llvm::sys::path::filename(Abs).str()))
+      return Spec.substr(0, Colon);
+  }
+  return "";
+}
+
+[[gnu::noinline]] int overflowStack(volatile char *Prev) {
+  volatile char Pad[1024];
+  Pad[0] = static_cast<char>(Prev ? Prev[0] + 1 : 0);
+  int R = overflowStack(Pad);
+  return R + Pad[1];
+}
+
+/// Runs the injected fault; "hang" and "slow-check" wait until interrupted.
+void runInjectedFault(const std::string &Kind) {
+  if (Kind == "crash") {
+    volatile int *Null = nullptr;
+    *Null = 42;
+  } else if (Kind == "abort") {
+    std::abort(); // what a failed assert() does
+  } else if (Kind == "stack-overflow") {
+    overflowStack(nullptr);
+  } else if (Kind == "bad-alloc") {
+    throw std::bad_alloc();
+  } else if (Kind == "memory") {
+    std::vector<std::unique_ptr<char[]>> Hog;
+    for (;;) {
+      Hog.emplace_back(new char[1 << 20]);
+      std::memset(Hog.back().get(), 1, 1 << 20);
+    }
+  } else if (Kind == "hang" || Kind == "slow-check") {
+    for (;;)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
 
 /// Keeps the compiler's errors (not its warnings: tether is not a compiler)
 /// as clang prints them, for the report of a file that could not be parsed.
@@ -84,20 +146,30 @@ private:
   bool InError = false;
 };
 
+/// What the checks of one translation unit skipped (--check-timeout).
+struct SkippedChecks {
+  std::vector<Stopped> Checks;
+};
+
 /// Per-TU consumer: sets up the CheckContext, restricts traversal to the
-/// declarations outside system headers and runs the matchers.
+/// declarations outside system headers and runs the matchers. Each check
+/// has a MatchFinder of its own and runs under its time budget: the report
+/// of a crash names the check, and a check past its budget is skipped
+/// alone (its findings in this unit are dropped, the others' kept).
 class TetherConsumer : public ASTConsumer {
 public:
-  TetherConsumer(const DriverOptions &O, std::string MainDisplay,
-                 TUFacts &Out)
-      : Out(Out), Project(O.Project), ParseOnly(O.ParseOnly),
+  TetherConsumer(const DriverOptions &O, std::string MainDisplay, TUFacts &Out,
+                 std::string Inject, SkippedChecks &Skipped)
+      : Out(Out), Project(O.Project), ParseOnly(O.ParseOnly), Limit(O.Limits),
+        Inject(std::move(Inject)), Skipped(Skipped),
         Ctx(O.Rules, O.Options, std::move(MainDisplay),
             O.HeaderFilter.empty()
                 ? std::nullopt
                 : std::optional<llvm::Regex>(llvm::Regex(O.HeaderFilter))) {
     for (const CheckDescriptor *D : O.Checks) {
       Checks.push_back(D->Create(Ctx));
-      Checks.back()->registerMatchers(&Finder);
+      Finders.push_back(std::make_unique<ast_matchers::MatchFinder>());
+      Checks.back()->registerMatchers(Finders.back().get());
     }
   }
 
@@ -113,17 +185,32 @@ public:
       if (!SM.isInSystemHeader(SM.getFileLoc(D->getLocation())))
         Scope.push_back(D);
     AST.setTraversalScope(Scope);
-    Finder.matchAST(AST);
+    if (Inject == "hang") {
+      setPhase("parsing");
+      runInjectedFault(Inject);
+    }
+    if (!Inject.empty() && Inject != "hang")
+      if (!runCheck("tether-debug-inject", [&] { runInjectedFault(Inject); }))
+        Inject.clear();
+    std::set<std::string> SkippedNames;
+    for (size_t I = 0; I < Checks.size(); ++I)
+      if (!runCheck(Checks[I]->name().str(),
+                    [&] { Finders[I]->matchAST(AST); }))
+        SkippedNames.insert(Checks[I]->name().str());
     // The same parse yields the project facts, on the analyses the checks
     // built.
     if (Project) {
       std::string Main = Out.MainFile, Display = Out.DisplayFile;
-      Out = extractFacts(Ctx);
+      TUFacts Facts;
+      if (runCheck("fact extraction", [&] { Facts = extractFacts(Ctx); }))
+        Out = std::move(Facts);
       Out.MainFile = std::move(Main);
       Out.DisplayFile = std::move(Display);
     }
+    setPhase("collecting the results");
     for (Diagnostic &D : Ctx.takeDiagnostics())
-      Out.Diagnostics.push_back(std::move(D));
+      if (!SkippedNames.count(D.Check))
+        Out.Diagnostics.push_back(std::move(D));
     // Every file the translation unit read, for the result cache.
     for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
       llvm::SmallString<256> P(It->first.getName());
@@ -138,45 +225,79 @@ public:
   }
 
 private:
+  /// Runs one check under its budget; false when it was skipped.
+  bool runCheck(const std::string &Name, llvm::function_ref<void()> Fn) {
+    Stopped S = runGuardedCheck(Fn, Limit, Name);
+    if (S.Reason == StopReason::None)
+      return true;
+    Skipped.Checks.push_back(std::move(S));
+    return false;
+  }
+
   TUFacts &Out;
   bool Project;
   bool ParseOnly;
+  tether::Limits Limit;
+  std::string Inject;
+  SkippedChecks &Skipped;
   CheckContext Ctx;
-  ast_matchers::MatchFinder Finder;
+  std::vector<std::unique_ptr<ast_matchers::MatchFinder>> Finders;
   std::vector<std::unique_ptr<Check>> Checks;
+};
+
+/// What a consumer needs besides the options.
+struct UnitContext {
+  std::string MainDisplay;
+  TUFacts &Out;
+  std::string Inject;
+  SkippedChecks &Skipped;
 };
 
 class TetherAction : public ASTFrontendAction {
 public:
-  TetherAction(const DriverOptions &O, std::string MainDisplay, TUFacts &Out)
-      : Opts(O), MainDisplay(std::move(MainDisplay)), Out(Out) {}
+  TetherAction(const DriverOptions &O, UnitContext &U) : Opts(O), U(U) {}
 
 protected:
   std::unique_ptr<ASTConsumer> CreateASTConsumer(CompilerInstance &,
                                                  StringRef) override {
-    return std::make_unique<TetherConsumer>(Opts, MainDisplay, Out);
+    return std::make_unique<TetherConsumer>(Opts, U.MainDisplay, U.Out,
+                                            U.Inject, U.Skipped);
   }
 
 private:
   const DriverOptions &Opts;
-  std::string MainDisplay;
-  TUFacts &Out;
+  UnitContext &U;
 };
 
 class TetherActionFactory : public FrontendActionFactory {
 public:
-  TetherActionFactory(const DriverOptions &O, std::string MainDisplay,
-                      TUFacts &Out)
-      : Opts(O), MainDisplay(std::move(MainDisplay)), Out(Out) {}
+  TetherActionFactory(const DriverOptions &O, UnitContext &U) : Opts(O), U(U) {}
   std::unique_ptr<FrontendAction> create() override {
-    return std::make_unique<TetherAction>(Opts, MainDisplay, Out);
+    return std::make_unique<TetherAction>(Opts, U);
   }
 
 private:
   const DriverOptions &Opts;
-  std::string MainDisplay;
-  TUFacts &Out;
+  UnitContext &U;
 };
+
+const char *kindName(StopReason R) {
+  switch (R) {
+  case StopReason::Crash:
+    return "crash";
+  case StopReason::Exception:
+    return "exception";
+  case StopReason::Timeout:
+    return "timeout";
+  case StopReason::Memory:
+    return "memory-limit";
+  case StopReason::CheckTimeout:
+    return "check-timeout";
+  case StopReason::None:
+    break;
+  }
+  return "";
+}
 
 struct Job {
   std::string Display;  ///< as given
@@ -258,9 +379,36 @@ JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
       });
   ErrorCollector Errors;
   Tool.setDiagnosticConsumer(&Errors);
-  TetherActionFactory Factory(O, J.Display, R);
-  int Ret = Tool.run(&Factory);
-  if (Ret != 0 || Errors.getNumErrors() > 0) {
+  SkippedChecks Skipped;
+  UnitContext U{J.Display, R, injectedFault(O, J.Absolute, J.Display), Skipped};
+  TetherActionFactory Factory(O, U);
+  int Ret = 0;
+  // A crash or a limit leaves the parse half done: what it allocated is
+  // leaked, not destroyed (Recovery.h).
+  Stopped Stop = runGuardedUnit([&] { Ret = Tool.run(&Factory); }, O.Limits);
+  for (const Stopped &S : Skipped.Checks) {
+    std::string Msg = "check '" + S.Phase + "' skipped on this file: " + S.What;
+    notify({"warning", kindName(S.Reason), J.Display, S.Phase, Msg, S.Stack});
+  }
+  if (Stop.Reason != StopReason::None) {
+    std::string Where = Stop.Phase == "parsing" ||
+                                Stop.Phase == "fact extraction" ||
+                                Stop.Phase == "collecting the results"
+                            ? "while " + Stop.Phase
+                            : "in check '" + Stop.Phase + "'";
+    std::string Msg =
+        Stop.Reason == StopReason::Timeout || Stop.Reason == StopReason::Memory
+            ? "analysis stopped " + Where + ": " + Stop.What
+            : "tether crashed on this file " + Where + ": " + Stop.What +
+                  "; the other files are analyzed";
+    std::string Main = R.MainFile, Display = R.DisplayFile;
+    R = JobResult();
+    R.MainFile = std::move(Main);
+    R.DisplayFile = std::move(Display);
+    notify({"error", kindName(Stop.Reason), J.Display, Stop.Phase, Msg,
+            Stop.Stack});
+    fail(R, ToolError{J.Display, Msg, Stop.Stack});
+  } else if (Ret != 0 || Errors.getNumErrors() > 0) {
     std::string First = Errors.FirstError.empty()
                             ? std::string("the compiler could not run")
                             : Errors.FirstError;
@@ -270,13 +418,39 @@ JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
     R.DisplayFile = std::move(Display);
     fail(R, ToolError{J.Display, "could not analyze this file: " + First,
                       Errors.text()});
-  } else if (Cache && !R.Files.empty()) {
+  } else if (Cache && !R.Files.empty() && Skipped.Checks.empty()) {
     Cache->store(Key, R, R.Files);
   }
   return R;
 }
 
 } // namespace
+
+std::vector<ToolNotification> takeToolNotifications() {
+  std::lock_guard<std::mutex> Lock(NotificationsMutex);
+  std::vector<ToolNotification> Out = std::move(Notifications);
+  Notifications.clear();
+  std::stable_sort(Out.begin(), Out.end(),
+                   [](const ToolNotification &A, const ToolNotification &B) {
+                     return std::tie(A.File, A.Level) <
+                            std::tie(B.File, B.Level);
+                   });
+  return Out;
+}
+
+std::string checkDebugInject(const std::string &Spec) {
+  size_t Colon = Spec.find(':');
+  std::string Kind = Spec.substr(0, Colon);
+  bool Known = false;
+  for (const char *K : InjectKinds)
+    Known = Known || Kind == K;
+  if (Colon == std::string::npos || !Known || Colon + 1 == Spec.size())
+    return "--debug-inject: expected <kind>:<file-glob> with kind crash, "
+           "abort, stack-overflow, bad-alloc, memory, hang or slow-check, "
+           "got '" +
+           Spec + "'";
+  return "";
+}
 
 std::vector<Diagnostic> projectFindings(std::vector<TUFacts> Facts,
                                         const DriverOptions &O,
@@ -404,6 +578,7 @@ runAnalysis(const DriverOptions &O, std::vector<TUFacts> *FactsOut,
   std::mutex ProgressMutex;
   size_t Done = 0; // guarded by ProgressMutex
   auto Worker = [&] {
+    WorkerScope Scope;
     for (size_t I = Next++; I < Jobs.size(); I = Next++) {
       Results[I] = runOne(O, *DB, Jobs[I], Cache.get());
       if (O.OnFileDone) {
@@ -413,12 +588,16 @@ runAnalysis(const DriverOptions &O, std::vector<TUFacts> *FactsOut,
     }
   };
   unsigned N = std::max(1u, std::min<unsigned>(O.Jobs, Jobs.size()));
-  if (N == 1) {
-    Worker();
-  } else {
-    std::vector<std::thread> Pool;
+  // Workers run on threads with a stack of known size, also with -j1, and
+  // each translation unit in a crash recovery context (Recovery.h).
+  enableCrashRecovery();
+  std::optional<Watchdog> Dog;
+  if (O.Limits.TUTimeoutSeconds > 0 || O.Limits.CheckTimeoutSeconds > 0)
+    Dog.emplace();
+  {
+    std::vector<llvm::thread> Pool;
     for (unsigned K = 0; K < N; ++K)
-      Pool.emplace_back(Worker);
+      Pool.emplace_back(std::optional<unsigned>(WorkerStackBytes), Worker);
     for (auto &T : Pool)
       T.join();
   }

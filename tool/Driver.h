@@ -16,6 +16,9 @@
 #include "core/Rules.h"
 #include "project/Facts.h"
 
+#include "Notifications.h"
+#include "Recovery.h"
+
 #include <functional>
 #include <optional>
 #include <variant>
@@ -62,6 +65,13 @@ struct DriverOptions {
   /// --shard K/N: analyze only the translation units whose index in the
   /// sorted list is K-1 modulo N (1-based K; N = 0: no sharding).
   unsigned ShardIndex = 0, ShardCount = 0;
+  /// Time and memory limits per translation unit and per check
+  /// (docs/robustness.md).
+  tether::Limits Limits;
+  /// Test-only (--debug-inject): "kind:glob" injects a fault into the
+  /// translation units whose path matches; kinds: crash, abort,
+  /// stack-overflow, bad-alloc, memory, hang, slow-check.
+  std::vector<std::string> DebugInject;
 };
 
 /// What the project step adds to a run.
@@ -99,6 +109,13 @@ RunResult reportFromFacts(std::vector<TUFacts> Facts, const DriverOptions &O,
 std::vector<Diagnostic> projectFindings(std::vector<TUFacts> Facts,
                                         const DriverOptions &O,
                                         ProjectOutput *Project = nullptr);
+
+/// The crashes, limits hit and skipped checks recorded since the last call
+/// (by every runAnalysis of the process), sorted by file.
+std::vector<ToolNotification> takeToolNotifications();
+
+/// Checks a --debug-inject value; returns an error message, or "".
+std::string checkDebugInject(const std::string &Spec);
 
 /// The -resource-dir of the clang this tool was built against.
 const char *clangResourceDir();

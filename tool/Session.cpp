@@ -109,7 +109,7 @@ runSession(const SessionOptions &S) {
     if (!S.NoDefaultRules && !loadBuiltinRules(O.Rules, Err))
       return DriverSetupError{Err};
     for (const std::string &F : G.Config->Rules)
-      if (!loadRulePackFile(F, O.Rules, Err))
+      if (!loadRulePackFileChecked(F, O.Rules, Err))
         return DriverSetupError{Err};
     O.Options.StrictGlobals = G.Config->StrictGlobals;
     O.Options.Values = G.Config->CheckOptions;
@@ -167,8 +167,21 @@ runSession(const SessionOptions &S) {
     std::vector<TUFacts> Copy;
     if (S.KeepFacts)
       Copy = AllFacts;
-    for (Diagnostic &D :
-         projectFindings(std::move(AllFacts), *ProjectOptions, S.Project))
+    // A crash in the project step costs its findings, not the per-TU ones.
+    std::vector<Diagnostic> ProjectDiags;
+    Stopped Stop = runGuardedUnit(
+        [&] {
+          ProjectDiags =
+              projectFindings(std::move(AllFacts), *ProjectOptions, S.Project);
+        },
+        Limits{0, 0, 0});
+    if (Stop.Reason != StopReason::None)
+      Out.Run.Errors.push_back(
+          {"",
+           "tether crashed in the project step (cross-file checks): " +
+               Stop.What + "; the per-file findings are reported",
+           Stop.Stack});
+    for (Diagnostic &D : ProjectDiags)
       Out.Run.Diagnostics.push_back(std::move(D));
     if (S.KeepFacts)
       Out.Facts = std::move(Copy);

@@ -247,6 +247,8 @@ int main(int argc, char **argv) {
   unsigned Jobs = std::max(1u, std::thread::hardware_concurrency());
   std::string ConfigFile, DumpConfigFor, WarningsAsErrors, BaselinePath,
       WriteBaselinePath;
+  Limits Limit;
+  std::vector<std::string> DebugInject;
 
   App.add_option("files", Files, "Source files to analyze");
   App.add_option("-p,--build-path", BuildPath,
@@ -346,6 +348,25 @@ int main(int argc, char **argv) {
   App.add_option("--shard", Shard,
                  "K/N: analyze only the K-th of N shards of the translation "
                  "units (with --facts-out, for a sharded CI merged later)");
+  App.add_option("--tu-timeout", Limit.TUTimeoutSeconds,
+                 "Stop analyzing a translation unit after this many seconds "
+                 "and report it as not analyzed (0: no limit; default 600)")
+      ->check(CLI::Range(0.0, 1e7));
+  App.add_option("--tu-memory", Limit.TUMemoryMiB,
+                 "Stop analyzing a translation unit that allocates more than "
+                 "this many MiB and report it as not analyzed (0: no limit; "
+                 "default 8192)")
+      ->check(CLI::Range(uint64_t(0), uint64_t(1) << 30));
+  App.add_option("--check-timeout", Limit.CheckTimeoutSeconds,
+                 "Skip a check on a translation unit after this many seconds "
+                 "(reported as skipped; 0: no limit; default 120)")
+      ->check(CLI::Range(0.0, 1e7));
+  // Test-only fault injection (docs/robustness.md), not in --help.
+  App.add_option("--debug-inject", DebugInject)
+      ->group("")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   App.add_flag("--version", Version, "Print the version and exit");
 
   try {
@@ -365,6 +386,10 @@ int main(int argc, char **argv) {
               << "built with LLVM " << LLVM_VERSION_STRING << "\n";
     return ExitClean;
   }
+
+  for (const std::string &Spec : DebugInject)
+    if (std::string E = checkDebugInject(Spec); !E.empty())
+      return fail(E);
 
   CheckRegistry Registry;
   registerAllChecks(Registry);
@@ -395,7 +420,9 @@ int main(int argc, char **argv) {
     auto C = Configs.forFile(std::string(For), Err);
     if (!C)
       return fail(Err);
-    std::cout << C->toJson().dump(2) << "\n";
+    std::cout << C->toJson().dump(2, ' ', false,
+                                  nlohmann::json::error_handler_t::replace)
+              << "\n";
     return ExitClean;
   }
   // The checks of the working directory's configuration and --checks;
@@ -427,7 +454,7 @@ int main(int argc, char **argv) {
   if (!NoDefaultRules && !loadBuiltinRules(O.Rules, Err))
     return fail(Err);
   for (const std::string &F : RuleFiles)
-    if (!loadRulePackFile(F, O.Rules, Err))
+    if (!loadRulePackFileChecked(F, O.Rules, Err))
       return fail(Err);
 
   if (Files.empty() && BuildPath.empty() && MergeInputs.empty())
@@ -514,6 +541,8 @@ int main(int argc, char **argv) {
   O.ExtraArgs = ExtraArgs;
   O.ExtraArgsBefore = ExtraArgsBefore;
   O.Jobs = Jobs;
+  O.Limits = Limit;
+  O.DebugInject = DebugInject;
   O.HeaderFilter = HeaderFilter;
   O.Options.StrictGlobals = StrictGlobals;
   O.Checks = Enabled;
@@ -649,6 +678,7 @@ int main(int argc, char **argv) {
   if (!llvm::sys::fs::current_path(Cwd))
     Info.WorkingDir = std::string(Cwd);
   Info.Checks = Session.Checks;
+  Info.Notifications = takeToolNotifications();
 
   if (!WriteBaselinePath.empty()) {
     writeBaseline(R.Diagnostics, BaselineOut.stream());
@@ -672,6 +702,12 @@ int main(int argc, char **argv) {
     return fail(Err);
 
   writeErrorsText(R, std::cerr, ErrColor);
+  size_t SkippedChecks = 0;
+  for (const ToolNotification &N : Info.Notifications)
+    if (N.Level == "warning") {
+      ++SkippedChecks;
+      std::cerr << N.File << ": warning: " << N.Message << "\n";
+    }
   if (!Quiet) {
     std::set<std::string> FilesWithFindings;
     for (const Diagnostic &D : R.Diagnostics)
@@ -685,6 +721,10 @@ int main(int argc, char **argv) {
       std::cerr << " (" << R.FromCache << " from the cache)";
     if (!R.Errors.empty())
       std::cerr << ", " << R.Errors.size() << " could not be analyzed";
+    if (SkippedChecks)
+      std::cerr << "; " << SkippedChecks
+                << (SkippedChecks == 1 ? " check" : " checks")
+                << " skipped on a file (--check-timeout)";
     auto [Suppressed, Baselined] = countHidden(R);
     if (Suppressed)
       std::cerr << "; " << Suppressed << " suppressed by NOLINT";

@@ -35,7 +35,8 @@ void writeCodeClimate(const RunResult &R, const OutputInfo &Info,
     I["location"] = {{"path", Path}, {"lines", {{"begin", D.Pos.Line}}}};
     Issues.push_back(I);
   }
-  OS << Issues.dump(2) << "\n";
+  OS << Issues.dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+     << "\n";
 }
 
 } // namespace tether

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace tether {
@@ -35,6 +36,36 @@ std::string pathToUri(const std::string &Path) {
     }
   }
   return Out;
+}
+
+/// Dumps with invalid UTF-8 (a file name, a source line, a compiler
+/// message in another encoding) replaced by U+FFFD: the output must stay
+/// valid JSON whatever the input bytes are.
+static std::string dumpJson(const ordered &Doc) {
+  return Doc.dump(2, ' ', false, ordered::error_handler_t::replace);
+}
+
+/// The notification that details a tool error of `File`, if any.
+static const ToolNotification *detailsOf(const OutputInfo &Info,
+                                         const std::string &File) {
+  for (const ToolNotification &N : Info.Notifications)
+    if (N.Level == "error" && N.File == File)
+      return &N;
+  return nullptr;
+}
+
+static ordered stackLines(const std::string &Stack) {
+  ordered Lines = ordered::array();
+  size_t Start = 0;
+  while (Start < Stack.size()) {
+    size_t End = Stack.find('\n', Start);
+    if (End == std::string::npos)
+      End = Stack.size();
+    if (End > Start)
+      Lines.push_back(Stack.substr(Start, End - Start));
+    Start = End + 1;
+  }
+  return Lines;
 }
 
 static ordered pos(const SourcePos &P) {
@@ -89,17 +120,34 @@ void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
   }
   Doc["diagnostics"] = Diags;
   ordered Errors = ordered::array();
-  for (const ToolError &E : R.Errors)
-    Errors.push_back(
-        {{"file", E.File}, {"message", E.Message}, {"details", E.Details}});
+  for (const ToolError &E : R.Errors) {
+    ordered J = {{"file", E.File},
+                 {"message", E.Message},
+                 {"details", E.Details},
+                 {"kind", "error"}};
+    if (const ToolNotification *N = detailsOf(Info, E.File)) {
+      J["kind"] = N->Kind;
+      J["check"] = N->Check;
+      J["stack"] = stackLines(N->Stack);
+    }
+    Errors.push_back(J);
+  }
   Doc["errors"] = Errors;
+  ordered Skipped = ordered::array();
+  for (const ToolNotification &N : Info.Notifications)
+    if (N.Level == "warning")
+      Skipped.push_back({{"file", N.File},
+                         {"check", N.Check},
+                         {"kind", N.Kind},
+                         {"message", N.Message},
+                         {"stack", stackLines(N.Stack)}});
+  Doc["skipped"] = Skipped;
   auto [Suppressed, Baselined] = countHidden(R);
-  Doc["summary"] = {{"files_analyzed", R.FilesAnalyzed},
-                    {"findings", R.Diagnostics.size()},
-                    {"errors", R.Errors.size()},
-                    {"suppressed", Suppressed},
-                    {"baselined", Baselined}};
-  OS << Doc.dump(2) << "\n";
+  Doc["summary"] = {
+      {"files_analyzed", R.FilesAnalyzed}, {"findings", R.Diagnostics.size()},
+      {"errors", R.Errors.size()},         {"skipped_checks", Skipped.size()},
+      {"suppressed", Suppressed},          {"baselined", Baselined}};
+  OS << dumpJson(Doc) << "\n";
 }
 
 static std::string relativeUri(const std::string &Abs, const std::string &Cwd,
@@ -195,14 +243,37 @@ void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
   for (const Diagnostic &D : R.Hidden)
     AddResult(D);
   ordered Notifications = ordered::array();
-  for (const ToolError &E : R.Errors) {
-    ordered N = {{"level", "error"}, {"message", {{"text", E.Message}}}};
-    if (!E.File.empty())
+  auto Notify = [&](const std::string &Level, const std::string &File,
+                    const std::string &Message,
+                    const ToolNotification *Detail) {
+    ordered N = {{"level", Level}, {"message", {{"text", Message}}}};
+    if (!File.empty())
       N["locations"] = ordered::array(
           {{{"physicalLocation",
-             {{"artifactLocation", {{"uri", pathToUri(E.File)}}}}}}});
+             {{"artifactLocation", {{"uri", pathToUri(File)}}}}}}});
+    if (Detail) {
+      N["descriptor"] = {{"id", "tether-" + Detail->Kind}};
+      if (std::any_of(Info.Checks.begin(), Info.Checks.end(),
+                      [&](const CheckDescriptor *C) {
+                        return C->Name == Detail->Check;
+                      }))
+        N["associatedRule"] = {{"id", Detail->Check}};
+      ordered Frames = ordered::array();
+      for (const auto &Line : stackLines(Detail->Stack))
+        Frames.push_back({{"location", {{"message", {{"text", Line}}}}}});
+      if (!Frames.empty())
+        N["exception"] = {{"kind", Detail->Kind},
+                          {"message", Message},
+                          {"stack", {{"frames", Frames}}}};
+      N["properties"] = {{"kind", Detail->Kind}, {"check", Detail->Check}};
+    }
     Notifications.push_back(N);
-  }
+  };
+  for (const ToolError &E : R.Errors)
+    Notify("error", E.File, E.Message, detailsOf(Info, E.File));
+  for (const ToolNotification &N : Info.Notifications)
+    if (N.Level == "warning")
+      Notify("warning", N.File, N.Message, &N);
   ordered Run;
   Run["tool"] = {{"driver",
                   {{"name", "tether"},
@@ -222,7 +293,7 @@ void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
   Doc["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
   Doc["version"] = "2.1.0";
   Doc["runs"] = ordered::array({Run});
-  OS << Doc.dump(2) << "\n";
+  OS << dumpJson(Doc) << "\n";
 }
 
 } // namespace tether

@@ -10,6 +10,8 @@
 #include "core/CheckRegistry.h"
 #include "core/Diagnostic.h"
 
+#include "Notifications.h"
+
 #include <ostream>
 #include <string>
 #include <vector>
@@ -22,6 +24,9 @@ struct OutputInfo {
   std::string DocsBaseUri;   ///< helpUri = DocsBaseUri + name + ".md"
   std::string WorkingDir;    ///< absolute, for relative SARIF URIs
   std::vector<const CheckDescriptor *> Checks; ///< the enabled checks
+  /// Crashes, limits hit and skipped checks (JSON `errors` details and
+  /// `skipped`, SARIF toolExecutionNotifications).
+  std::vector<ToolNotification> Notifications;
 };
 
 /// clang's style: "file:line:col: warning: message [check]", the source line
