@@ -741,6 +741,10 @@ bool loadRulePack(const std::string &Text, const std::string &FileName,
     Error = FileName + ":" + std::to_string(L) + ":" + std::to_string(C) +
             ": invalid JSON: " + Problem;
     return false;
+  } catch (const json::exception &E) {
+    // A number too large for a double (1e999999) and the like.
+    Error = FileName + ": invalid JSON: " + E.what();
+    return false;
   }
   std::string Base = FileName;
   if (auto Slash = Base.find_last_of('/'); Slash != std::string::npos)
@@ -756,6 +760,9 @@ bool loadRulePack(const std::string &Text, const std::string &FileName,
     auto [L, C] = lineCol(Text, Loc.locate(E.Path));
     Error = FileName + ":" + std::to_string(L) + ":" + std::to_string(C) +
             ": " + pointer(E.Path) + ": " + E.Problem;
+    return false;
+  } catch (const json::exception &E) {
+    Error = FileName + ": invalid rule pack: " + E.what();
     return false;
   }
   Out = std::move(Copy);

@@ -75,6 +75,36 @@ TEST(Rules, ErrorsNamePositionAndProblem) {
             "\"terminate\", \"detach\" or \"join\"");
   std::string Syntax = loadError("{\n\"tether-rules\": 1,,\n}");
   EXPECT_EQ(Syntax.rfind("x.json:2:19: invalid JSON", 0), 0u) << Syntax;
+  // A number no double holds is an error, not an escaping exception.
+  std::string Huge = loadError("{\"tether-rules\": 1e999999}");
+  EXPECT_EQ(Huge.rfind("x.json: invalid JSON", 0), 0u) << Huge;
+}
+
+TEST(Rules, C11AndPosixPacksDescribeCSynchronization) {
+  RuleSet R;
+  std::string Err;
+  ASSERT_TRUE(loadBuiltinRules(R, Err)) << Err;
+  bool Locks = false, Waits = true;
+  const MutexTypeRule *M = R.mutexFunction("mtx_lock", Locks);
+  ASSERT_NE(M, nullptr);
+  EXPECT_TRUE(Locks);
+  EXPECT_EQ(M->Type, "mtx_t");
+  ASSERT_NE(R.mutexFunction("pthread_mutex_unlock", Locks), nullptr);
+  EXPECT_FALSE(Locks);
+  const ConditionVariableRule *C =
+      R.conditionVariableFunction("pthread_cond_signal", Waits);
+  ASSERT_NE(C, nullptr);
+  EXPECT_FALSE(Waits);
+  EXPECT_EQ(C->NotifyOne, std::vector<std::string>{"pthread_cond_signal"});
+  ASSERT_NE(R.conditionVariableFunction("cnd_timedwait", Waits), nullptr);
+  EXPECT_TRUE(Waits);
+  EXPECT_NE(R.threadFunction("thrd_create"), nullptr);
+  EXPECT_NE(R.threadSpecific("tss_t"), nullptr);
+  EXPECT_EQ(loadError("{\"tether-rules\": 1, \"condition_variables\": "
+                      "[{\"type\": \"T\", \"notify\": [\"wake\"], \"notify_one\": "
+                      "[\"ring\"], \"why\": \"w\"}]}"),
+            "x.json:1:93: /condition_variables/0/notify_one: 'ring' is not "
+            "one of \"notify\" or \"notify_functions\"");
 }
 
 TEST(Rules, UserPackMerges) {
