@@ -158,6 +158,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -457,9 +458,14 @@ struct cast_msg {
 };
 /// A message for handle_info: a monitor's down, a trapped exit, or a timer /
 /// send() payload of Impl::info_type.
+/// Boxed: info messages are rare, and a down or an exit_message is large;
+/// the mailbox's envelope stays as small as a call or cast.
 template <class U>
 struct info_msg {
-  std::variant<down, exit_message, U> v;
+  using payload = std::variant<down, exit_message, U>;
+  template <class X>
+  explicit info_msg(X&& x) : v(std::make_unique<payload>(std::forward<X>(x))) {}
+  std::unique_ptr<payload> v;
 };
 
 template <class Impl, class Calls, class Casts>
@@ -525,6 +531,7 @@ class server_state final : public process_core {
       std::unique_lock lk(mu_);
       if (auto e = admit(lk, [&] { return deadline; }, "call")) return std::move(*e);
       mailbox_.push_back(call_msg<Req, R>{std::move(req), slot});
+      queued_hint_.store(true, std::memory_order_relaxed);
       wake = std::exchange(waiting_, false);
     }
     if (wake) not_empty_.notify_one();
@@ -544,6 +551,7 @@ class server_state final : public process_core {
       std::unique_lock lk(mu_);
       if (auto e = admit(lk, [&] { return deadline_after(opts_.send_timeout); }, "cast")) return std::move(*e);
       mailbox_.push_back(cast_msg<C>{std::move(msg)});
+      queued_hint_.store(true, std::memory_order_relaxed);
       wake = std::exchange(waiting_, false);
     }
     if (wake) not_empty_.notify_one();
@@ -748,9 +756,21 @@ class server_state final : public process_core {
     while (outcome) {
       {
         std::unique_lock lk(mu_);
-        for (;;) {
+        for (int idle = 0;; ++idle) {
           if (stop_requested() || !system_.empty() || !mailbox_.empty()) break;
           if (!timers_.empty() && timers_.begin()->first.first <= clock::now()) break;
+          if (idle == 0) {
+            // Before sleeping, give a busy sender a few scheduler turns to
+            // queue more (watching a hint, without the lock): a sleeping
+            // server costs a sender a futex wake and the server a context
+            // switch per wake-up, which dominated cast throughput (see
+            // docs/runtime/benchmarks.md).
+            lk.unlock();
+            for (int k = 0; k < idle_yields && !queued_hint_.load(std::memory_order_relaxed); ++k)
+              std::this_thread::yield();
+            lk.lock();
+            continue;
+          }
           waiting_ = true;
           if (timers_.empty()) {
             not_empty_.wait(lk);
@@ -767,6 +787,7 @@ class server_state final : public process_core {
           const bool was_full = mailbox_.size() - infos_queued_ >= opts_.mailbox_capacity;
           batch.swap(mailbox_);
           infos_queued_ = 0;
+          queued_hint_.store(false, std::memory_order_relaxed);
           if (was_full) not_full_.notify_all();
           // Expired timers go after the messages taken with them, in
           // deadline order (equal deadlines: in the order they were set).
@@ -914,7 +935,7 @@ class server_state final : public process_core {
                                          std::is_same_v<V, down> ? "down" : "info");
             }
           },
-          m.v);
+          *m.v);
     } catch (...) {
       outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_info threw");
     }
@@ -924,6 +945,7 @@ class server_state final : public process_core {
   void push_info_locked(info m) {
     mailbox_.push_back(std::move(m));
     ++infos_queued_;
+    queued_hint_.store(true, std::memory_order_relaxed);
     if (std::exchange(waiting_, false)) not_empty_.notify_one();
   }
 
@@ -1024,6 +1046,7 @@ class server_state final : public process_core {
     std::function<void(const error&)> fail_;
   };
 
+  static constexpr int idle_yields = 64;
   server_options opts_;
   mutable std::mutex mu_;
   std::condition_variable not_empty_;
@@ -1035,6 +1058,9 @@ class server_state final : public process_core {
   bool self_open_ = false;           // guarded by mu_: timers, monitors, info (from the start of init)
   std::optional<error> closed_with_; // guarded by mu_: what senders waiting at the exit get
   bool waiting_ = false;             // guarded by mu_
+  // Written under mu_ (true on every enqueue, false when the server takes
+  // the mailbox); read without it only as a hint by the idle server.
+  std::atomic<bool> queued_hint_{false};
   std::uint64_t late_replies_ = 0;   // guarded by mu_
   std::map<std::pair<clock::time_point, std::uint64_t>, info_t> timers_;  // guarded by mu_
   std::map<std::uint64_t, clock::time_point> timer_at_;                   // guarded by mu_: id -> deadline
