@@ -344,8 +344,16 @@ TEST_F(ServerInfoTest, ContinueRunsBeforeAnyOtherMessageEvenOnesSentDuringInit) 
   ASSERT_TRUE(s) << s.error().describe();
   ASSERT_TRUE((*s)->ref().cast("after-start"));
   ASSERT_TRUE(log->until(4));
-  EXPECT_EQ(log->get(), (std::vector<std::string>{"continue:warm-up", "tick:sent-in-init", "tick:timer-in-init",
-                                                  "cast:after-start"}));
+  auto got = log->get();
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0], "continue:warm-up");
+  EXPECT_EQ(got[1], "tick:sent-in-init");  // queued before the cast
+  // The timer expired during init, but the server notices an expiry only
+  // when it takes its mailbox: the cast may already be queued by then
+  // (documented: an expired timer goes after the messages queued before
+  // the server noticed it).
+  EXPECT_TRUE((got[2] == "tick:timer-in-init" && got[3] == "cast:after-start") ||
+              (got[2] == "cast:after-start" && got[3] == "tick:timer-in-init"));
 }
 
 TEST_F(ServerInfoTest, StartReturnsBeforeTheContinueFinishes) {
