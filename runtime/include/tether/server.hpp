@@ -531,7 +531,7 @@ class server_state final : public process_core {
       std::unique_lock lk(mu_);
       if (auto e = admit(lk, [&] { return deadline; }, "call")) return std::move(*e);
       mailbox_.push_back(call_msg<Req, R>{std::move(req), slot});
-      queued_hint_.store(true, std::memory_order_relaxed);
+      note_queued();
       wake = std::exchange(waiting_, false);
     }
     if (wake) not_empty_.notify_one();
@@ -551,7 +551,7 @@ class server_state final : public process_core {
       std::unique_lock lk(mu_);
       if (auto e = admit(lk, [&] { return deadline_after(opts_.send_timeout); }, "cast")) return std::move(*e);
       mailbox_.push_back(cast_msg<C>{std::move(msg)});
-      queued_hint_.store(true, std::memory_order_relaxed);
+      note_queued();
       wake = std::exchange(waiting_, false);
     }
     if (wake) not_empty_.notify_one();
@@ -941,11 +941,17 @@ class server_state final : public process_core {
     }
   }
 
+  // Requires mu_ held. Writes the hint only when it changes, so a stream of
+  // sends does not keep taking its cache line from the polling server.
+  void note_queued() {
+    if (!queued_hint_.load(std::memory_order_relaxed)) queued_hint_.store(true, std::memory_order_relaxed);
+  }
+
   // Requires mu_ held.
   void push_info_locked(info m) {
     mailbox_.push_back(std::move(m));
     ++infos_queued_;
-    queued_hint_.store(true, std::memory_order_relaxed);
+    note_queued();
     if (std::exchange(waiting_, false)) not_empty_.notify_one();
   }
 
@@ -1060,7 +1066,9 @@ class server_state final : public process_core {
   bool waiting_ = false;             // guarded by mu_
   // Written under mu_ (true on every enqueue, false when the server takes
   // the mailbox); read without it only as a hint by the idle server.
-  std::atomic<bool> queued_hint_{false};
+  // On its own cache line: the idle server polls it without pulling the
+  // line of mu_ and the mailbox away from senders.
+  alignas(64) std::atomic<bool> queued_hint_{false};
   std::uint64_t late_replies_ = 0;   // guarded by mu_
   std::map<std::pair<clock::time_point, std::uint64_t>, info_t> timers_;  // guarded by mu_
   std::map<std::uint64_t, clock::time_point> timer_at_;                   // guarded by mu_: id -> deadline
