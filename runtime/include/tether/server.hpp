@@ -134,8 +134,10 @@
 // Blocking behaviour
 //   call blocks up to its timeout; cast blocks only under the block policy
 //   with a full mailbox (up to send_timeout); inspect blocks up to its
-//   timeout. The server thread blocks on its mailbox when idle and wakes on
-//   a message or on its stop request.
+//   timeout. The server thread blocks on its mailbox when idle (after up to
+//   64 std::this_thread::yield() calls watching a lock-free "something was
+//   queued" hint, which spares busy senders a futex wake per message) and
+//   wakes on a message, on its stop request or at its earliest timer.
 //
 // Memory ordering
 //   Everything a client did before call/cast happens-before the handler sees
