@@ -1,17 +1,37 @@
-// tether_runtime_bench - each runtime measurement next to a raw baseline
-// measured in the same run, with the ratio, the goal and PASS/MISS.
-//   cast throughput   vs a mutex+condition_variable queue between two threads   goal >= 0.5x
-//   call round trip   vs a raw two-queue ping-pong                              goal <= 2x
-//   task start+await  vs std::thread create+join                                goal < 1x (faster)
-//   restart latency   vs raw join + std::thread re-create                       reported
-// Usage: tether_runtime_bench [scale-percent]   (default 100; a run takes < 30 s)
+// tether_runtime_bench - each runtime operation against the best simple
+// hand-written equivalent, measured in the same process, interleaved.
+//
+//   cast throughput   tether cast              vs a batched mutex+condvar queue (the consumer swaps
+//                                                 the whole deque under the lock; the producer
+//                                                 notifies only on empty -> non-empty)   goal >= 0.8x
+//   call round trip   tether call              vs request/reply over two such queues   goal <= 1.5x
+//   task start+await  task_supervisor::async   vs one worker thread running std::packaged_task's
+//                     + await                     from such a queue, future::get()     goal <= 1.5x
+//   restart latency   supervisor restarts a    vs a hand-written loop that joins a thread that
+//                     child that threw            exited with an exception and spawns a new one
+//                                                                                      goal <= 3x
+// Every benchmark runs --warmup untimed rounds of both sides, then --reps
+// timed rounds in which baseline and tether alternate (odd rounds start
+// with tether). It prints the median and the spread (min, max) of each side
+// and the ratio tether median / baseline median (for throughput higher is
+// better, for times lower is better: see the goal column).
+// Usage: tether_runtime_bench --help
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <cstdlib>
+#include <cstring>
 #include <deque>
+#include <functional>
+#include <future>
 #include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include <tether/tether.hpp>
 
@@ -22,28 +42,31 @@ namespace {
 
 double secs(clk::duration d) { return std::chrono::duration<double>(d).count(); }
 
+/// The baseline queue: push notifies only when the queue goes from empty to
+/// non-empty; the consumer takes everything queued in one swap.
 template <class T>
-class raw_queue {
+class batched_queue {
  public:
   void push(T v) {
+    bool was_empty;
     {
       std::lock_guard lk(mu_);
+      was_empty = q_.empty();
       q_.push_back(std::move(v));
     }
-    cv_.notify_one();
+    if (was_empty) cv_.notify_one();
   }
-  T pop() {
+  /// Blocks until non-empty, then moves every queued item into `out` (empty on entry).
+  void pop_all(std::deque<T>& out) {
     std::unique_lock lk(mu_);
     cv_.wait(lk, [&] { return !q_.empty(); });
-    T v = std::move(q_.front());
-    q_.pop_front();
-    return v;
+    out.swap(q_);
   }
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<T> q_;
+  std::deque<T> q_;  // guarded by mu_
 };
 
 struct Sink {
@@ -55,143 +78,368 @@ struct Sink {
   void handle_cast(int x) { sum += x; }
 };
 
-void line(const char* what, double tether_v, double base_v, const char* unit, double ratio, const char* goal,
-          bool pass) {
-  std::printf("%-18s tether %12.1f %-8s baseline %12.1f %-8s ratio %6.2fx  goal %-8s %s\n", what, tether_v, unit,
-              base_v, unit, ratio, goal, pass ? "PASS" : "MISS");
+tether::supervisor_options quiet() {
+  tether::supervisor_options o;
+  o.on_report = [](const tether::supervisor_report&) {};
+  return o;
+}
+
+[[noreturn]] void die(const char* what) {
+  std::fprintf(stderr, "tether_runtime_bench: %s\n", what);
+  std::exit(3);
+}
+
+// ---- 1. cast throughput (messages per second) -------------------------------
+
+double base_cast(long n) {
+  batched_queue<int> q;
+  long sum = 0;
+  std::thread consumer([&] {
+    std::deque<int> batch;
+    long got = 0;
+    while (got < n) {
+      q.pop_all(batch);
+      for (int v : batch) sum += v;
+      got += static_cast<long>(batch.size());
+      batch.clear();
+    }
+  });
+  const auto t0 = clk::now();
+  for (long i = 0; i < n; ++i) q.push(1);
+  consumer.join();
+  const double s = secs(clk::now() - t0);
+  if (sum != n) die("baseline cast lost messages");
+  return n / s;
+}
+
+double tether_cast(const tether::server_ref<Sink>& ref, long n) {
+  const long before = *ref.call(0, tether::infinity);
+  const auto t0 = clk::now();
+  for (long i = 0; i < n; ++i)
+    if (!ref.cast(1)) die("cast failed");
+  auto total = ref.call(0, tether::infinity);  // FIFO: every cast before it was handled
+  const double s = secs(clk::now() - t0);
+  if (!total || *total != before + n) die("tether cast lost messages");
+  return n / s;
+}
+
+// ---- 2. call round trip (microseconds) --------------------------------------
+
+double base_call(long n) {
+  batched_queue<int> req;
+  batched_queue<long> rep;
+  std::thread server([&] {
+    std::deque<int> batch;
+    long served = 0;
+    while (served < n) {
+      req.pop_all(batch);
+      for (int v : batch) rep.push(v + 1L);
+      served += static_cast<long>(batch.size());
+      batch.clear();
+    }
+  });
+  std::deque<long> got;
+  const auto t0 = clk::now();
+  for (long i = 0; i < n; ++i) {
+    req.push(1);
+    rep.pop_all(got);
+    if (got.size() != 1 || got.front() != 2) die("baseline call got a wrong reply");
+    got.clear();
+  }
+  const double s = secs(clk::now() - t0);
+  server.join();
+  return s / n * 1e6;
+}
+
+double tether_call(const tether::server_ref<Sink>& ref, long n) {
+  const auto t0 = clk::now();
+  for (long i = 0; i < n; ++i)
+    if (!ref.call(1)) die("call failed");
+  return secs(clk::now() - t0) / n * 1e6;
+}
+
+// ---- 3. task start + await (microseconds) -----------------------------------
+
+/// A worker thread running packaged tasks from a batched queue.
+class packaged_worker {
+ public:
+  packaged_worker()
+      : thread_([this] {
+          std::deque<std::packaged_task<long()>> batch;
+          for (;;) {
+            q_.pop_all(batch);
+            for (auto& t : batch) {
+              if (!t.valid()) return;  // the stop marker
+              t();
+            }
+            batch.clear();
+          }
+        }) {}
+  ~packaged_worker() {
+    q_.push(std::packaged_task<long()>());
+    thread_.join();
+  }
+  std::future<long> submit(std::packaged_task<long()> t) {
+    auto f = t.get_future();
+    q_.push(std::move(t));
+    return f;
+  }
+
+ private:
+  batched_queue<std::packaged_task<long()>> q_;
+  std::thread thread_;
+};
+
+double base_task(packaged_worker& w, long n) {
+  const auto t0 = clk::now();
+  for (long i = 0; i < n; ++i) {
+    auto f = w.submit(std::packaged_task<long()>([i] { return i; }));
+    if (f.get() != i) die("baseline task returned a wrong value");
+  }
+  return secs(clk::now() - t0) / n * 1e6;
+}
+
+double tether_task(tether::task_supervisor& ts, long n) {
+  const auto t0 = clk::now();
+  for (long i = 0; i < n; ++i) {
+    auto r = ts.async([i] { return i; }).await(tether::infinity);
+    if (!r || *r != i) die("tether task returned a wrong value");
+  }
+  return secs(clk::now() - t0) / n * 1e6;
+}
+
+// ---- 4. restart latency (microseconds) --------------------------------------
+// Both sides: a worker announces its start, waits for the crash flag, and
+// throws. The measured time runs from setting the flag to the next
+// incarnation's announcement.
+
+struct crash_signal {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  long started = 0;    // guarded by mu
+  bool crash = false;  // guarded by mu
+  void announce() {
+    std::lock_guard lk(mu);
+    ++started;
+    cv.notify_all();
+  }
+  /// Worker side: returns normally on stop, throws on crash.
+  void wait_and_maybe_throw(std::stop_token st) {
+    std::unique_lock lk(mu);
+    cv.wait(lk, st, [&] { return crash; });
+    if (crash) {
+      crash = false;
+      throw std::runtime_error("crash");
+    }
+  }
+  /// Driver side: crashes the current incarnation `r` times, timing each.
+  double drive(long r) {
+    std::unique_lock lk(mu);
+    double total = 0;
+    cv.wait(lk, [&] { return started >= 1; });
+    for (long i = 0; i < r; ++i) {
+      const long cur = started;
+      const auto c0 = clk::now();
+      crash = true;
+      cv.notify_all();
+      cv.wait(lk, [&] { return started == cur + 1; });
+      total += secs(clk::now() - c0);
+    }
+    return total / r * 1e6;
+  }
+};
+
+double base_restart(long r) {
+  crash_signal sig;
+  std::stop_source stop;
+  // The hand-written supervisor: run the worker on a thread, join it when it
+  // exits (an exception is caught at its top), spawn the next one.
+  std::thread respawner([&] {
+    while (!stop.stop_requested()) {
+      std::thread w([&] {
+        try {
+          sig.announce();
+          sig.wait_and_maybe_throw(stop.get_token());
+        } catch (const std::exception&) {
+          (void)0;  // the failure is what triggers the respawn
+        }
+      });
+      w.join();
+    }
+  });
+  const double us = sig.drive(r);
+  stop.request_stop();
+  respawner.join();
+  return us;
+}
+
+double tether_restart(long r) {
+  crash_signal sig;
+  tether::supervisor sup({tether::strategy::one_for_one, 1'000'000'000, 1000ms},
+                         {tether::worker("crashy", [&](std::stop_token st) {
+                           sig.announce();
+                           sig.wait_and_maybe_throw(st);
+                         })},
+                         quiet());
+  if (!sup.start()) die("supervisor did not start");
+  const double us = sig.drive(r);
+  sup.stop();
+  return us;
+}
+
+// ---- statistics and output ----------------------------------------------------
+
+struct stats {
+  double median, min, max;
+};
+stats summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  const double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  return {med, v.front(), v.back()};
+}
+
+struct options {
+  int reps = 11;
+  int warmup = 1;
+  long scale = 100;  // percent of the default sizes
+  std::string only;  // empty: all
+};
+
+void usage(std::FILE* f) {
+  std::fprintf(f,
+               "usage: tether_runtime_bench [--reps N] [--warmup N] [--scale PERCENT] [--only NAME]\n"
+               "  --reps N         timed rounds per side, interleaved (default 11)\n"
+               "  --warmup N       untimed rounds per side first (default 1)\n"
+               "  --scale PERCENT  operations per round, percent of the defaults (default 100:\n"
+               "                   200000 casts, 20000 calls, 5000 tasks, 300 restarts)\n"
+               "  --only NAME      one of cast, call, task, restart\n"
+               "  --help           this text\n"
+               "Prints median [min..max] of each side and tether/baseline of the medians,\n"
+               "with the goal. Exit status 0 (goals are reported, not enforced), 2 on bad usage.\n");
+}
+
+template <class T>
+bool parse_number(std::string_view s, T& out, T lo, T hi) {
+  T v{};
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty() || v < lo || v > hi) return false;
+  out = v;
+  return true;
+}
+
+std::optional<options> parse(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view a = argv[i];
+    if (a == "--help" || a == "-h") {
+      usage(stdout);
+      std::exit(0);
+    }
+    auto value = [&]() -> std::optional<std::string_view> {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "tether_runtime_bench: %s needs a value\n", argv[i]);
+        return std::nullopt;
+      }
+      return std::string_view(argv[++i]);
+    };
+    bool ok = false;
+    if (a == "--reps") {
+      auto v = value();
+      ok = v && parse_number(*v, o.reps, 1, 1000);
+    } else if (a == "--warmup") {
+      auto v = value();
+      ok = v && parse_number(*v, o.warmup, 0, 1000);
+    } else if (a == "--scale") {
+      auto v = value();
+      ok = v && parse_number(*v, o.scale, 1L, 100000L);
+    } else if (a == "--only") {
+      auto v = value();
+      ok = v && (*v == "cast" || *v == "call" || *v == "task" || *v == "restart");
+      if (ok) o.only = std::string(*v);
+    } else {
+      std::fprintf(stderr, "tether_runtime_bench: unknown argument '%s'\n", argv[i]);
+      usage(stderr);
+      return std::nullopt;
+    }
+    if (!ok) {
+      std::fprintf(stderr, "tether_runtime_bench: bad value for %s (a whole number in range, or a known name)\n",
+                   std::string(a).c_str());
+      return std::nullopt;
+    }
+  }
+  return o;
+}
+
+/// Runs warm-up then interleaved timed rounds; returns {baseline, tether}.
+std::pair<stats, stats> run_pair(const options& o, const std::function<double()>& base,
+                                 const std::function<double()>& mine) {
+  for (int i = 0; i < o.warmup; ++i) {
+    (void)base();
+    (void)mine();
+  }
+  std::vector<double> b, t;
+  for (int i = 0; i < o.reps; ++i) {
+    if (i % 2 == 0) {
+      b.push_back(base());
+      t.push_back(mine());
+    } else {
+      t.push_back(mine());
+      b.push_back(base());
+    }
+  }
+  return {summarize(b), summarize(t)};
+}
+
+void line(const char* what, const char* unit, std::pair<stats, stats> r, bool higher_is_better, double goal) {
+  const auto& [b, t] = r;
+  const double ratio = t.median / b.median;
+  const bool met = higher_is_better ? ratio >= goal : ratio <= goal;
+  std::printf("%-17s %-7s baseline %10.3f [%9.3f..%9.3f]  tether %10.3f [%9.3f..%9.3f]  ratio %5.2fx  goal %s%.1fx %s\n",
+              what, unit, b.median, b.min, b.max, t.median, t.min, t.max, ratio, higher_is_better ? ">=" : "<=",
+              goal, met ? "met" : "MISSED");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const long scale = argc > 1 ? std::strtol(argv[1], nullptr, 10) : 100;
-  auto n_of = [&](long n) { return std::max(1L, n * scale / 100); };
-  tether::supervisor_options quiet;
-  quiet.on_report = [](const tether::supervisor_report&) {};
+  auto parsed = parse(argc, argv);
+  if (!parsed) return 2;
+  const options o = *parsed;
+  auto n_of = [&](long n) { return std::max(1L, n * o.scale / 100); };
+  auto want = [&](const char* name) { return o.only.empty() || o.only == name; };
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
-  std::printf("tether runtime bench (%u hardware threads)\n", std::thread::hardware_concurrency());
+  std::printf("tether runtime bench: %u hardware threads, %d warm-up + %d interleaved rounds per side, scale %ld%%\n",
+              std::thread::hardware_concurrency(), o.warmup, o.reps, o.scale);
+  std::printf("median [min..max] per side; ratio = tether median / baseline median\n");
 
-  // 1. cast throughput
-  {
-    const long N = n_of(1'000'000);
-    raw_queue<int> q;
-    auto t0 = clk::now();
-    std::thread consumer([&] {
-      long sum = 0;
-      for (long i = 0; i < N; ++i) sum += q.pop();
-      if (sum < 0) std::puts("");
-    });
-    for (long i = 0; i < N; ++i) q.push(1);
-    consumer.join();
-    double base = N / secs(clk::now() - t0);
-
-    auto srv = tether::server<Sink>::start([](tether::child_context&) { return Sink{}; }, {}, quiet);
-    if (!srv) return 1;
+  if (want("cast")) {
+    const long n = n_of(200'000);
+    auto srv = tether::server<Sink>::start([](tether::child_context&) { return Sink{}; }, {}, quiet());
+    if (!srv) die("server did not start");
     auto ref = (*srv)->ref();
-    t0 = clk::now();
-    for (long i = 0; i < N; ++i)
-      if (!ref.cast(1)) return 2;
-    auto total = ref.call(0, 60s);  // FIFO: every cast before it was handled
-    double mine = N / secs(clk::now() - t0);
-    if (!total || *total != N) return 3;
-    double ratio = mine / base;
-    line("cast throughput", mine / 1e6, base / 1e6, "M msg/s", ratio, ">=0.5x", ratio >= 0.5);
+    auto r = run_pair(o, [&] { return base_cast(n) / 1e6; }, [&] { return tether_cast(ref, n) / 1e6; });
+    line("cast throughput", "M msg/s", r, true, 0.8);
   }
-
-  // 2. call round trip
-  {
-    const long M = n_of(100'000);
-    raw_queue<int> req, rep;
-    std::thread server([&] {
-      for (long i = 0; i < M; ++i) rep.push(req.pop() + 1);
-    });
-    auto t0 = clk::now();
-    for (long i = 0; i < M; ++i) {
-      req.push(1);
-      (void)rep.pop();
-    }
-    double base = secs(clk::now() - t0) / M * 1e6;
-    server.join();
-
-    auto srv = tether::server<Sink>::start([](tether::child_context&) { return Sink{}; }, {}, quiet);
-    if (!srv) return 4;
+  if (want("call")) {
+    const long n = n_of(20'000);
+    auto srv = tether::server<Sink>::start([](tether::child_context&) { return Sink{}; }, {}, quiet());
+    if (!srv) die("server did not start");
     auto ref = (*srv)->ref();
-    t0 = clk::now();
-    for (long i = 0; i < M; ++i)
-      if (!ref.call(1)) return 5;
-    double mine = secs(clk::now() - t0) / M * 1e6;
-    double ratio = mine / base;
-    line("call round trip", mine, base, "us", ratio, "<=2x", ratio <= 2.0);
+    auto r = run_pair(o, [&] { return base_call(n); }, [&] { return tether_call(ref, n); });
+    line("call round trip", "us", r, false, 1.5);
   }
-
-  // 3. task start+await vs std::thread create+join
-  {
-    const long K = n_of(20'000);
-    auto t0 = clk::now();
-    for (long i = 0; i < K; ++i) {
-      long v = 0;
-      std::thread t([&v, i] { v = i; });
-      t.join();
-      if (v != i) return 6;
-    }
-    double base = secs(clk::now() - t0) / K * 1e6;
-    tether::task_supervisor tasks;
-    t0 = clk::now();
-    for (long i = 0; i < K; ++i) {
-      auto r = tasks.async([i] { return i; }).await();
-      if (!r || *r != i) return 7;
-    }
-    double mine = secs(clk::now() - t0) / K * 1e6;
-    double ratio = mine / base;
-    line("task start+await", mine, base, "us", ratio, "<1x", ratio < 1.0);
+  if (want("task")) {
+    const long n = n_of(5'000);
+    packaged_worker w;
+    tether::task_supervisor ts;
+    auto r = run_pair(o, [&] { return base_task(w, n); }, [&] { return tether_task(ts, n); });
+    line("task start+await", "us", r, false, 1.5);
   }
-
-  // 4. restart latency of a crashed child
-  {
-    const long R = n_of(2'000);
-    // baseline: notice a thread ended (join) and create its replacement
-    std::mutex m;
-    std::condition_variable_any cv;  // stop-token aware: the worker must wake on shutdown
-    long started = 0;
-    auto t0 = clk::now();
-    for (long i = 0; i < R; ++i) {
-      std::thread t([&] {
-        std::lock_guard lk(m);
-        ++started;
-        cv.notify_all();
-      });
-      t.join();
-    }
-    double base = secs(clk::now() - t0) / R * 1e6;
-
-    started = 0;
-    auto crash = std::make_shared<std::atomic<bool>>(false);
-    tether::supervisor sup({tether::strategy::one_for_one, 1'000'000'000, 1000ms},
-                           {tether::worker("crashy", [&](std::stop_token st) {
-                             {
-                               std::lock_guard lk(m);
-                               ++started;
-                               cv.notify_all();
-                             }
-                             std::unique_lock lk(m);
-                             cv.wait(lk, st, [&] { return crash->load(); });
-                             if (crash->exchange(false)) throw std::runtime_error("crash");
-                           })},
-                           quiet);
-    if (!sup.start()) return 8;
-    double total = 0;
-    for (long i = 0; i < R; ++i) {
-      std::unique_lock lk(m);
-      cv.wait(lk, [&] { return started == i + 1; });
-      auto c0 = clk::now();
-      crash->store(true);
-      cv.notify_all();
-      cv.wait(lk, [&] { return started == i + 2; });
-      total += secs(clk::now() - c0);
-    }
-    sup.stop();
-    double mine = total / R * 1e6;
-    line("restart latency", mine, base, "us", mine / base, "report", true);
+  if (want("restart")) {
+    const long n = n_of(300);
+    auto r = run_pair(o, [&] { return base_restart(n); }, [&] { return tether_restart(n); });
+    line("restart latency", "us", r, false, 3.0);
   }
   return 0;
 }

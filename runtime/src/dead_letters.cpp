@@ -11,6 +11,7 @@ std::string_view to_string(dead_letter_reason r) noexcept {
     case dead_letter_reason::late_reply: return "late_reply";
     case dead_letter_reason::shutdown: return "shutdown";
     case dead_letter_reason::telemetry_overflow: return "telemetry_overflow";
+    case dead_letter_reason::unhandled: return "unhandled";
     case dead_letter_reason::count_: break;
   }
   return "unknown";

@@ -23,6 +23,8 @@ std::string_view to_string(errc code) noexcept {
     case errc::io_error: return "io_error";
     case errc::corrupt: return "corrupt";
     case errc::bad_type: return "bad_type";
+    case errc::running: return "running";
+    case errc::already_present: return "already_present";
   }
   return "unknown";
 }
@@ -49,6 +51,8 @@ const char* meaning(errc code) noexcept {
     case errc::io_error: return "an operating-system I/O call failed";
     case errc::corrupt: return "stored data failed its checksum or framing check";
     case errc::bad_type: return "not of the requested server or supervisor type";
+    case errc::running: return "the child is running";
+    case errc::already_present: return "a terminated child with this id is still present";
   }
   return "unknown tether error";
 }

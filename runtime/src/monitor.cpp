@@ -88,8 +88,13 @@ result<void> link(const process_ref& a, const process_ref& b) {
   auto make = [](const process_ref& from, const process_ref& to) {
     std::weak_ptr<detail::process_core> wto = detail::core_access::of(to);
     return detail::core_access::of(from)->add_watcher([wto](const detail::process_core& c, const exit_reason& r) {
+      auto t = wto.lock();
+      if (t && t->trap_exit(r, c.pid(), c.name())) {  // a trapping peer takes it as a message
+        t->take_link(c.pid());
+        return;
+      }
       if (r.kind == exit_kind::normal) return;
-      if (auto t = wto.lock()) {
+      if (t) {
         t->take_link(c.pid());
         t->exit_signal(r, c.pid(), c.name());
       }

@@ -25,6 +25,15 @@ std::string_view to_string(strategy s) noexcept {
   return "unknown";
 }
 
+std::string_view to_string(auto_shutdown a) noexcept {
+  switch (a) {
+    case auto_shutdown::never: return "never";
+    case auto_shutdown::any_significant: return "any_significant";
+    case auto_shutdown::all_significant: return "all_significant";
+  }
+  return "unknown";
+}
+
 std::string_view to_string(report_kind k) noexcept {
   switch (k) {
     case report_kind::child_exited: return "child_exited";
@@ -34,6 +43,7 @@ std::string_view to_string(report_kind k) noexcept {
     case report_kind::straggler_exited: return "straggler_exited";
     case report_kind::intensity_exceeded: return "intensity_exceeded";
     case report_kind::escalated: return "escalated";
+    case report_kind::auto_shutdown: return "auto_shutdown";
   }
   return "unknown";
 }
@@ -137,6 +147,32 @@ bool supervisor_core::push_request(std::function<void(bool)> fn) {
   }
   ev_cv_.notify_all();
   return true;
+}
+
+std::optional<error> supervisor_core::invalid_spec(const child_spec& spec) const {
+  if (spec.id.empty() || !spec.start)
+    return error(errc::invalid_argument, "supervisor '" + name() + "': a child spec needs an id and a start function ('" +
+                                             spec.id + "')");
+  if (spec.significant && spec.restart == restart_type::permanent)
+    return error(errc::invalid_argument,
+                 "supervisor '" + name() + "': child '" + spec.id + "' is significant and permanent (OTP forbids it)");
+  if (spec.significant && (dynamic_ || flags_.auto_shutdown == auto_shutdown::never))
+    return error(errc::invalid_argument, "supervisor '" + name() + "': child '" + spec.id +
+                                             "' is significant but the supervisor's auto_shutdown is never");
+  return std::nullopt;
+}
+
+void supervisor_core::check_auto_shutdown(const child_spec& spec, const exit_reason& r) {
+  if (!spec.significant || flags_.auto_shutdown == auto_shutdown::never) return;
+  if (flags_.auto_shutdown == auto_shutdown::all_significant) {
+    for (auto& c : children_)
+      if (c->spec.significant && c->core) return;  // another significant child still runs
+  }
+  report(report_kind::auto_shutdown, spec.id, r,
+         "significant child exited (auto_shutdown " + std::string(to_string(flags_.auto_shutdown)) + ")");
+  auto_exit_ = exit_reason::shutdown(error(
+      errc::shutdown, "supervisor '" + name() + "' shut down: significant child '" + spec.id + "' exited (" +
+                          r.describe() + "; auto_shutdown " + std::string(to_string(flags_.auto_shutdown)) + ")"));
 }
 
 std::size_t supervisor_core::find(const std::string& id) const {
@@ -316,7 +352,9 @@ result<void> supervisor_core::handle_exit(std::uint64_t pid, const exit_reason& 
   if (restart) return restart_from(i);
   // Finished for good: its state scope goes with it.
   (void)env_.store->erase_scope(scope_of(rec.spec.id));
+  const child_spec spec = rec.spec;
   if (dynamic_ || rec.spec.restart == restart_type::temporary) children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(i));
+  check_auto_shutdown(spec, r);
   return ok();
 }
 
@@ -327,14 +365,15 @@ result<void> supervisor_core::run(const std::function<void()>& on_ready) {
   }
   std::set<std::string> ids;
   for (auto& c : children_) {
-    if (c->spec.id.empty() || !c->spec.start || !ids.insert(c->spec.id).second) {
+    std::optional<error> bad = invalid_spec(c->spec);
+    if (!bad && !ids.insert(c->spec.id).second)
+      bad = error(errc::invalid_argument, "supervisor '" + name() + "': duplicate child id '" + c->spec.id + "'");
+    if (bad) {
       {
         std::lock_guard lk(ev_mu_);
         closed_ = true;
       }
-      return error(errc::invalid_argument,
-                   "supervisor '" + name() + "': empty or duplicate child id, or empty start ('" +
-                       c->spec.id + "')");
+      return std::move(*bad);
     }
   }
   for (std::size_t i = 0; i < children_.size(); ++i) {
@@ -366,7 +405,7 @@ result<void> supervisor_core::run(const std::function<void()>& on_ready) {
       continue;
     }
     outcome = ev.retry.empty() ? handle_exit(ev.pid, ev.reason) : restart_group(ev.retry);
-    if (!outcome) break;
+    if (!outcome || auto_exit_) break;
   }
   terminate_all();
   std::deque<event> rest;
@@ -382,6 +421,7 @@ result<void> supervisor_core::run(const std::function<void()>& on_ready) {
   // reason shutdown (the cause attached), so a transient or temporary
   // parent does not restart it; a permanent one does.
   if (!outcome) exit_as(exit_reason::shutdown(outcome.error()));
+  if (outcome && auto_exit_) exit_as(*auto_exit_);  // OTP: auto_shutdown exits with reason shutdown
   return outcome;
 }
 
@@ -390,7 +430,7 @@ std::vector<child_info> supervisor_core::which_children() {
     std::vector<child_info> out;
     for (auto& c : children_)
       out.push_back({c->spec.id, c->spec.type, c->spec.restart, c->core != nullptr,
-                     process_ref(c->core), c->restarts});
+                     process_ref(c->core), c->restarts, c->spec.significant});
     return out;
   });
   return r ? std::move(*r) : std::vector<child_info>{};
@@ -410,7 +450,7 @@ result<void> supervisor_core::terminate_child(const std::string& id) {
     auto i = find(id);
     if (i == children_.size()) return error(errc::not_found, "no child '" + id + "'");
     terminate_record(*children_[i]);
-    if (dynamic_) {
+    if (dynamic_ || children_[i]->spec.restart == restart_type::temporary) {  // OTP: a temporary spec goes
       (void)env_.store->erase_scope(scope_of(id));
       children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(i));
     }
@@ -423,17 +463,44 @@ result<process_ref> supervisor_core::restart_child(const std::string& id) {
     auto i = find(id);
     if (i == children_.size()) return error(errc::not_found, "no child '" + id + "'");
     auto& rec = *children_[i];
-    if (rec.core) return error(errc::already_started, "child '" + id + "' is running");
+    if (rec.core) return error(errc::running, "child '" + id + "' is running");
     auto r = start_record(rec);
     if (!r) return std::move(r).error();
     return process_ref(rec.core);
   });
 }
 
+result<void> supervisor_core::delete_child(const std::string& id) {
+  return request<void>([this, &id]() -> result<void> {
+    auto i = find(id);
+    if (i == children_.size()) return error(errc::not_found, "no child '" + id + "'");
+    if (children_[i]->core) return error(errc::running, "child '" + id + "' is running; terminate it first");
+    (void)env_.store->erase_scope(scope_of(id));
+    children_.erase(children_.begin() + static_cast<std::ptrdiff_t>(i));
+    return ok();
+  });
+}
+
 result<process_ref> supervisor_core::start_child(child_spec spec) {
-  if (spec.id.empty() || !spec.start)
-    return error(errc::invalid_argument, "child spec needs an id and a start function");
+  if (auto bad = invalid_spec(spec)) return std::move(*bad);
   auto holder = std::make_shared<child_spec>(std::move(spec));
+  if (!dynamic_) {
+    return request<process_ref>([this, holder]() -> result<process_ref> {
+      auto i = find(holder->id);
+      if (i != children_.size())
+        return children_[i]->core
+                   ? error(errc::already_started, "child '" + holder->id + "' is running")
+                   : error(errc::already_present, "child '" + holder->id + "' is terminated but its spec is kept");
+      children_.push_back(std::make_unique<child_record>());
+      children_.back()->spec = std::move(*holder);
+      auto r = start_record(*children_.back());
+      if (!r) {  // OTP: a child whose start fails is not added
+        children_.pop_back();
+        return std::move(r).error();
+      }
+      return process_ref(children_.back()->core);
+    });
+  }
   return request<process_ref>([this, holder]() -> result<process_ref> {
     std::size_t running = 0;
     for (auto& c : children_) running += c->core ? 1 : 0;
@@ -562,6 +629,15 @@ result<process_ref> supervisor_ref::whereis(const std::string& id) const {
 result<void> supervisor_ref::terminate_child(const std::string& id) const {
   if (!core_) return error(errc::no_process, "empty supervisor_ref");
   return core_->terminate_child(id);
+}
+result<process_ref> supervisor_ref::start_child(child_spec spec) const {
+  if (!core_) return error(errc::no_process, "empty supervisor_ref");
+  return core_->start_child(std::move(spec));
+}
+result<void> supervisor_ref::delete_child(const std::string& id) const {
+  if (!core_) return error(errc::no_process, "empty supervisor_ref");
+  if (core_->dynamic()) return error(errc::invalid_argument, "delete_child on a dynamic supervisor");
+  return core_->delete_child(id);
 }
 result<process_ref> supervisor_ref::restart_child(const std::string& id) const {
   if (!core_) return error(errc::no_process, "empty supervisor_ref");

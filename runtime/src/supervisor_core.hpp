@@ -9,6 +9,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -105,6 +106,7 @@ class supervisor_core : public process_core {
   result<void> terminate_child(const std::string& id);
   result<process_ref> restart_child(const std::string& id);
   result<process_ref> start_child(child_spec spec);
+  result<void> delete_child(const std::string& id);
   child_counts count_children();
 
   template <class R>
@@ -135,6 +137,10 @@ class supervisor_core : public process_core {
   result<void> restart_from(std::size_t index);
   result<void> restart_group(const std::vector<std::string>& ids);
   std::size_t find(const std::string& id) const;
+  std::optional<error> invalid_spec(const child_spec& spec) const;
+  // After a child exited by itself without a restart: sets auto_exit_ if
+  // its significance shuts the supervisor down.
+  void check_auto_shutdown(const child_spec& spec, const exit_reason& r);
   std::string scope_of(const std::string& id) const { return env_.scope + "/" + id; }
 
   const supervisor_flags flags_;
@@ -153,6 +159,7 @@ class supervisor_core : public process_core {
   // Supervisor-thread only (no lock):
   std::vector<std::unique_ptr<child_record>> children_;
   std::deque<std::chrono::steady_clock::time_point> restart_times_;
+  std::optional<exit_reason> auto_exit_;  // set when auto_shutdown triggered
 };
 
 template <class R>

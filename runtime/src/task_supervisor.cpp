@@ -90,6 +90,13 @@ class task_pool {
     std::lock_guard lk(mu_);
     return running_.size();
   }
+  child_counts counts() const {
+    std::lock_guard lk(mu_);
+    child_counts n;
+    n.active = running_.size();
+    n.specs = n.workers = running_.size() + queue_.size();
+    return n;
+  }
 
  private:
   void report(const task_report& r) {
@@ -153,6 +160,7 @@ task_supervisor::~task_supervisor() { pool_->shutdown(); }
 void task_supervisor::shutdown() { pool_->shutdown(); }
 std::size_t task_supervisor::threads() const { return pool_->threads(); }
 std::size_t task_supervisor::running() const { return pool_->running(); }
+child_counts task_supervisor::count_children() const { return pool_->counts(); }
 const std::shared_ptr<dead_letter_office>& task_supervisor::dead_letters() const noexcept {
   return pool_->dead_letters();
 }

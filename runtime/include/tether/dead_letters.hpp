@@ -53,6 +53,8 @@ enum class dead_letter_reason : std::uint8_t {
                        ///< server messages queued when it was stopped, tasks submitted after or
                        ///< still queued at task-supervisor shutdown
   telemetry_overflow,  ///< telemetry event dropped because the dispatch queue was full
+  unhandled,           ///< a server got an info message (a down, an exit, an info_type payload) it
+                       ///< has no handle_info for; dropped, as OTP's default handle_info does
   count_               ///< number of reasons (not a reason)
 };
 

@@ -67,6 +67,9 @@ enum class errc : std::uint8_t {
   io_error,             ///< an operating-system I/O call failed (errno in the message)
   corrupt,              ///< stored data failed its checksum or framing check
   bad_type,             ///< a registry entry or child is not of the requested server type
+  running,              ///< the child is running (delete_child / restart_child need a terminated child)
+  already_present,      ///< start_child on a static supervisor: the id names a terminated child
+                        ///< whose spec is kept (restart_child or delete_child it first)
 };
 
 /// Stable lower-case name of a code, e.g. "no_process".

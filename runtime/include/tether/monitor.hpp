@@ -62,6 +62,7 @@ struct down {
   std::uint64_t pid = 0;
   std::string name;
   exit_reason reason;
+  std::uint64_t ref = 0;  ///< for a server's monitor: the monitor_ref id (server.hpp); 0 otherwise
 };
 
 class monitor {

@@ -80,6 +80,15 @@ class process_core : public std::enable_shared_from_this<process_core> {
   void exit_signal(const exit_reason& from, std::uint64_t from_pid, std::string_view from_name);
   /// The exit reason a received exit signal imposes, if one was received.
   std::optional<exit_reason> exit_signal_reason() const;
+  /// Offered every exit of a linked process (normal exits too) before it
+  /// becomes an exit signal: a process that traps exits (a server with
+  /// server_options::trap_exits) takes it as a message and returns true; the
+  /// default returns false (normal exits are then ignored, others become
+  /// exit_signal). Called on the exiting peer's thread; must not block.
+  virtual bool trap_exit(const exit_reason& from, std::uint64_t from_pid, std::string_view from_name) {
+    (void)from, (void)from_pid, (void)from_name;
+    return false;
+  }
   /// Called by the body before it returns: exit with `r` instead of the
   /// reason run_process would derive from the returned result (used by
   /// supervisors, which exit with shutdown(intensity_exceeded) when they

@@ -14,11 +14,59 @@
 //                                   nullopt = reply later via the handle
 //   ref.cast(msg)                   handle_cast(msg)                handle_cast/2, cast/2
 //   ref.inspect(f, timeout)         f(Impl&) on the system lane     sys:get_state/2
+//   ref.send(info)                  handle_info(info_type)          Pid ! Msg, handle_info/2
+//   ref.send_after(delay, info)     handle_info(info_type)          erlang:send_after/3
+//   ref.cancel_timer(t) -> bool                                     erlang:cancel_timer/1
+//   ref.monitor(target)             handle_info(const down&)        monitor/2, {'DOWN', ...}
+//   ref.demonitor(m) -> bool                                        demonitor/1
+//   server_options::trap_exits      handle_info(const exit_message&) process_flag(trap_exit), {'EXIT', ...}
+//   make returns with_continue(impl, arg)  handle_continue(arg)     {ok, S, {continue, A}}, handle_continue/2
 //   supervisor stops it             terminate(const exit_reason&)   terminate/2
 //
-//   Impl must declare `using call_type`, `using reply_type` and may declare
-//   `using cast_type` (default std::monostate). handle_cast is required only
-//   if cast_type is declared; terminate is optional.
+// Protocol
+//   Single type: Impl declares `using call_type`, `using reply_type` and may
+//   declare `using cast_type`. Typed protocol: Impl declares `using
+//   call_types = std::tuple<Req...>` and one handle_call overload per
+//   request type; the reply type of Req is Req::reply_type if declared, else
+//   what handle_call(Req) returns (server_ref<Impl>::reply_of<Req>);
+//   ref.call(Req{...}) selects the overload by the request's exact (decayed)
+//   type and returns result<reply_of<Req>>. `using cast_types =
+//   std::tuple<C...>` likewise selects handle_cast overloads. A request or
+//   cast type the server does not list fails to compile (static_assert
+//   "the server does not handle this request type"); so does a listed type
+//   without a handler. Any request type may use a deferred reply. handle_cast
+//   is required only if casts are declared; handle_info, handle_continue and
+//   terminate are optional.
+//
+// Info messages (OTP handle_info)
+//   Timer messages, send(), monitor downs and trapped link exits go to the
+//   same mailbox as calls and casts, in arrival order, and are handled by an
+//   overload of handle_info: handle_info(info_type) (Impl declares `using
+//   info_type`), handle_info(const down&), handle_info(const exit_message&).
+//   They are not subject to the mailbox capacity (they never block nor fail
+//   with mailbox_full; their number is bounded by the timers and monitors
+//   armed). An info message without a matching handle_info is dropped and
+//   recorded as dead letter `unhandled` (OTP's default handle_info logs it).
+//   Ordering: messages from one sender arrive in send order; a down arrives
+//   after every message its process queued before exiting; an expired timer
+//   is handled after the messages queued before the server noticed the
+//   expiry, timers in deadline order, equal deadlines in the order they were
+//   set, never before their deadline. Timers are owned by the server (no
+//   timer thread): the server thread sleeps until the earliest deadline.
+//   When the server exits, pending timers are cancelled (payloads destroyed
+//   before the thread is joined), monitors removed, and queued info messages
+//   become dead letters like casts; handle_info is never called after
+//   terminate. handle_info / handle_continue throwing crashes the server as
+//   handle_cast does.
+//
+// Continue (OTP handle_continue)
+//   The factory may return with_continue(impl, arg): the server acknowledges
+//   its start (start_child / server::start return), then runs
+//   impl.handle_continue(arg) before any message - also before messages sent
+//   or timers that expired during init. The factory may take a second
+//   parameter server_ref<Impl> (its own ref) to arm timers, monitor or send
+//   to itself during init. Divergence from OTP: only init can ask for a
+//   continue (handlers cannot return {continue, A}).
 //
 // Outcomes of call(request, timeout) (default timeout 5000 ms, as OTP;
 // tether::infinity waits forever; call(request, deadline) takes a
@@ -86,8 +134,10 @@
 // Blocking behaviour
 //   call blocks up to its timeout; cast blocks only under the block policy
 //   with a full mailbox (up to send_timeout); inspect blocks up to its
-//   timeout. The server thread blocks on its mailbox when idle and wakes on
-//   a message or on its stop request.
+//   timeout. The server thread blocks on its mailbox when idle (after up to
+//   64 std::this_thread::yield() calls watching a lock-free "something was
+//   queued" hint, which spares busy senders a futex wake per message) and
+//   wakes on a message, on its stop request or at its earliest timer.
 //
 // Memory ordering
 //   Everything a client did before call/cast happens-before the handler sees
@@ -96,6 +146,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <concepts>
 #include <condition_variable>
@@ -103,10 +154,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -114,6 +169,7 @@
 
 #include "tether/dynamic_supervisor.hpp"
 #include "tether/error.hpp"
+#include "tether/monitor.hpp"
 #include "tether/process.hpp"
 #include "tether/supervisor.hpp"
 
@@ -137,20 +193,17 @@ struct server_options {
   std::string name;
   /// Default: the supervisor tree's office.
   std::shared_ptr<dead_letter_office> dead_letters;
+  /// OTP's process_flag(trap_exit, true): exit signals from linked processes
+  /// (normal exits included) arrive as handle_info(const exit_message&)
+  /// instead of stopping the server. Requires that handler (init fails with
+  /// invalid_argument otherwise). Default false. A stop request from the
+  /// supervisor always stops the server.
+  bool trap_exits = false;
 };
 
 namespace detail {
 /// Registers p under name (see registry.hpp). Defined in registry.cpp.
 result<void> registry_register(registry& reg, const std::string& name, const process_ref& p);
-
-template <class I, class = void>
-struct cast_type_of {
-  using type = std::monostate;
-};
-template <class I>
-struct cast_type_of<I, std::void_t<typename I::cast_type>> {
-  using type = typename I::cast_type;
-};
 
 /// One call's reply: written once (value or error) by the server or by a
 /// reply_handle, read by the caller; abandoned when the caller timed out.
@@ -243,29 +296,223 @@ class reply_handle {
   std::shared_ptr<shared> s_;
 };
 
+/// OTP's {'EXIT', Pid, Reason}: a linked process exited. Delivered to
+/// handle_info(const exit_message&) only by a server started with
+/// server_options::trap_exits (otherwise a non-normal exit of a linked
+/// process stops the server, see monitor.hpp). Normal exits are delivered
+/// too, as in OTP.
+struct exit_message {
+  std::uint64_t pid = 0;  ///< the linked process that exited
+  std::string name;
+  exit_reason reason;
+};
+
+/// A timer set by server_ref::send_after. Identifies one timer across all
+/// servers (ids are never reused); a default-constructed ref is empty.
+struct timer_ref {
+  std::uint64_t id = 0;
+  bool valid() const noexcept { return id != 0; }
+  friend bool operator==(const timer_ref&, const timer_ref&) = default;
+};
+
+/// A monitor set by server_ref::monitor (OTP's monitor reference); its down
+/// arrives as handle_info(const down&) with down::ref == id.
+struct monitor_ref {
+  std::uint64_t id = 0;
+  bool valid() const noexcept { return id != 0; }
+  friend bool operator==(const monitor_ref&, const monitor_ref&) = default;
+};
+
+/// What a server factory returns to ask for a post-init step (OTP's
+/// {ok, State, {continue, Arg}}): the server acknowledges its start, then
+/// calls impl.handle_continue(arg) on its own thread before it handles any
+/// message - including messages sent during init or while the continue runs.
+/// Build it with with_continue().
+template <class Impl, class C>
+struct init_with_continue {
+  std::unique_ptr<Impl> impl;
+  C arg;
+};
+/// `return tether::with_continue(Impl{...}, arg);` from a server factory.
+template <class Impl, class C>
+init_with_continue<Impl, std::decay_t<C>> with_continue(Impl impl, C&& arg) {
+  return {std::make_unique<Impl>(std::move(impl)), std::forward<C>(arg)};
+}
+template <class Impl, class C>
+init_with_continue<Impl, std::decay_t<C>> with_continue(std::unique_ptr<Impl> impl, C&& arg) {
+  return {std::move(impl), std::forward<C>(arg)};
+}
+
+template <class Impl>
+class server_ref;
+
 namespace detail {
+
+/// Placeholder parameter type of the API an Impl does not have (the
+/// single-type call/cast of a typed protocol, send_after without info_type).
+/// Cannot be constructed by users.
+struct not_declared {
+ private:
+  not_declared() = default;
+};
+
+template <class T, class Tuple>
+struct tuple_contains;
+template <class T, class... Ts>
+struct tuple_contains<T, std::tuple<Ts...>> : std::bool_constant<(std::is_same_v<T, Ts> || ...)> {};
+
+template <class Tuple>
+struct tuple_unique;
+template <>
+struct tuple_unique<std::tuple<>> : std::true_type {};
+template <class T, class... Ts>
+struct tuple_unique<std::tuple<T, Ts...>>
+    : std::bool_constant<!(std::is_same_v<T, Ts> || ...) && tuple_unique<std::tuple<Ts...>>::value> {};
+
+template <class I>
+concept single_call_type = requires { typename I::call_type; };
+template <class I>
+concept typed_calls = requires { typename I::call_types; };
+template <class I>
+concept single_cast_type = requires { typename I::cast_type; };
+template <class I>
+concept typed_casts = requires { typename I::cast_types; };
+template <class I>
+concept has_info_type = requires { typename I::info_type; };
+
+/// The request types of Impl: {call_type} or call_types (a std::tuple).
+template <class I>
+auto pick_calls() {
+  if constexpr (single_call_type<I>) return std::type_identity<std::tuple<typename I::call_type>>{};
+  else if constexpr (typed_calls<I>) return std::type_identity<typename I::call_types>{};
+  else return std::type_identity<std::tuple<>>{};
+}
+template <class I>
+auto pick_casts() {
+  if constexpr (single_cast_type<I>) return std::type_identity<std::tuple<typename I::cast_type>>{};
+  else if constexpr (typed_casts<I>) return std::type_identity<typename I::cast_types>{};
+  else return std::type_identity<std::tuple<>>{};
+}
+template <class I>
+using calls_of = typename decltype(pick_calls<I>())::type;
+template <class I>
+using casts_of = typename decltype(pick_casts<I>())::type;
+
+/// The reply type of request Req: Impl::reply_type for a single call_type;
+/// for call_types, Req::reply_type if declared, else what handle_call(Req)
+/// returns.
+template <class I, class Req>
+auto pick_reply() {
+  if constexpr (single_call_type<I>) {
+    return std::type_identity<typename I::reply_type>{};
+  } else if constexpr (requires { typename Req::reply_type; }) {
+    return std::type_identity<typename Req::reply_type>{};
+  } else if constexpr (requires(I& i, Req r) { i.handle_call(std::move(r)); }) {
+    return std::type_identity<std::decay_t<decltype(std::declval<I&>().handle_call(std::declval<Req>()))>>{};
+  } else {
+    return std::type_identity<not_declared>{};
+  }
+}
+template <class I, class Req>
+using reply_of = typename decltype(pick_reply<I, Req>())::type;
+
+template <class I>
+auto pick_info() {
+  if constexpr (has_info_type<I>) return std::type_identity<typename I::info_type>{};
+  else return std::type_identity<not_declared>{};
+}
+template <class I>
+using info_of = typename decltype(pick_info<I>())::type;
 
 template <class Impl, class C, class R>
 concept deferred_call_handler = requires(Impl& i, C c, reply_handle<R> h) {
   { i.handle_call(std::move(c), h) } -> std::same_as<std::optional<R>>;
 };
+template <class Impl, class C, class R>
+concept direct_call_handler = requires(Impl& i, C c) {
+  { i.handle_call(std::move(c)) } -> std::convertible_to<R>;
+};
+template <class Impl, class M>
+concept info_handler = requires(Impl& i, M m) { i.handle_info(std::move(m)); };
+template <class Impl, class C>
+concept cast_handler = requires(Impl& i, C c) { i.handle_cast(std::move(c)); };
+
+template <class Impl, class Calls>
+struct all_calls_handled;
+template <class Impl, class... Rs>
+struct all_calls_handled<Impl, std::tuple<Rs...>>
+    : std::bool_constant<((deferred_call_handler<Impl, Rs, reply_of<Impl, Rs>> ||
+                           direct_call_handler<Impl, Rs, reply_of<Impl, Rs>>) && ...)> {};
+template <class Impl, class Casts>
+struct all_casts_handled;
+template <class Impl, class... Cs>
+struct all_casts_handled<Impl, std::tuple<Cs...>>
+    : std::bool_constant<(cast_handler<Impl, Cs> && ...)> {};
+
+template <class Req, class R>
+struct call_msg {
+  Req req;
+  std::shared_ptr<reply_slot<R>> slot;
+};
+template <class C>
+struct cast_msg {
+  C msg;
+};
+/// A message for handle_info: a monitor's down, a trapped exit, or a timer /
+/// send() payload of Impl::info_type.
+/// Boxed: info messages are rare, and a down or an exit_message is large;
+/// the mailbox's envelope stays as small as a call or cast.
+template <class U>
+struct info_msg {
+  using payload = std::variant<down, exit_message, U>;
+  template <class X>
+  explicit info_msg(X&& x) : v(std::make_unique<payload>(std::forward<X>(x))) {}
+  std::unique_ptr<payload> v;
+};
+
+template <class Impl, class Calls, class Casts>
+struct envelope_of;
+template <class Impl, class... Rs, class... Cs>
+struct envelope_of<Impl, std::tuple<Rs...>, std::tuple<Cs...>> {
+  using type = std::variant<call_msg<Rs, reply_of<Impl, Rs>>..., cast_msg<Cs>..., info_msg<info_of<Impl>>>;
+};
+
+template <class T>
+struct is_init_with_continue : std::false_type {};
+template <class I, class C>
+struct is_init_with_continue<init_with_continue<I, C>> : std::true_type {};
+
+/// Process-wide id source for timer and monitor refs (identity only).
+inline std::uint64_t next_server_ref_id() noexcept {
+  static std::atomic<std::uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
 
 template <class Impl>
 class server_state final : public process_core {
  public:
-  using call_t = typename Impl::call_type;
-  using reply_t = typename Impl::reply_type;
-  using cast_t = typename cast_type_of<Impl>::type;
-  using reply_slot = detail::reply_slot<reply_t>;
+  using calls = calls_of<Impl>;
+  using casts = casts_of<Impl>;
+  using info_t = info_of<Impl>;
+  using info = info_msg<info_t>;
+  using envelope = typename envelope_of<Impl, calls, casts>::type;
+  using clock = std::chrono::steady_clock;
 
-  struct call_msg {
-    call_t req;
-    std::shared_ptr<reply_slot> slot;
-  };
-  struct cast_msg {
-    cast_t msg;
-  };
-  using envelope = std::variant<call_msg, cast_msg>;
+  static_assert(!(single_call_type<Impl> && typed_calls<Impl>),
+                "tether::server: Impl declares both call_type and call_types; declare one");
+  static_assert(!(single_cast_type<Impl> && typed_casts<Impl>),
+                "tether::server: Impl declares both cast_type and cast_types; declare one");
+  static_assert(tuple_unique<calls>::value, "tether::server: Impl::call_types lists a type twice");
+  static_assert(tuple_unique<casts>::value, "tether::server: Impl::cast_types lists a type twice");
+  static_assert(all_calls_handled<Impl, calls>::value,
+                "tether::server: Impl has no handle_call(Req) -> reply (or deferred "
+                "handle_call(Req, reply_handle<reply>) -> std::optional<reply>) for one of its call types");
+  static_assert(all_casts_handled<Impl, casts>::value,
+                "tether::server: Impl has no handle_cast(C) for one of its cast types");
+  static_assert(!std::is_same_v<info_t, down> && !std::is_same_v<info_t, exit_message>,
+                "tether::server: Impl::info_type must not be tether::down or tether::exit_message "
+                "(those arrive at handle_info without being declared)");
+
   /// System-lane message: called with the state, or with nullptr and the
   /// error its sender gets (shutdown / no_process) if the server exits
   /// before serving it.
@@ -276,35 +523,147 @@ class server_state final : public process_core {
   }
 
   // ---- client side ----
-  result<reply_t> call(call_t req, clock::time_point deadline) {
-    auto slot = std::make_shared<reply_slot>();
+  template <class Req>
+  result<reply_of<Impl, Req>> call(Req req, clock::time_point deadline) {
+    using R = reply_of<Impl, Req>;
+    using slot_t = reply_slot<R>;
+    auto slot = std::make_shared<slot_t>();
     bool wake = false;
     {
       std::unique_lock lk(mu_);
       if (auto e = admit(lk, [&] { return deadline; }, "call")) return std::move(*e);
-      mailbox_.push_back(call_msg{std::move(req), slot});
+      mailbox_.push_back(call_msg<Req, R>{std::move(req), slot});
+      note_queued();
       wake = std::exchange(waiting_, false);
     }
     if (wake) not_empty_.notify_one();
     std::unique_lock sl(slot->mu);
-    if (!detail::wait_until(slot->cv, sl, deadline, [&] { return slot->state != reply_slot::st::pending; })) {
-      slot->state = reply_slot::st::abandoned;
+    if (!detail::wait_until(slot->cv, sl, deadline, [&] { return slot->state != slot_t::st::pending; })) {
+      slot->state = slot_t::st::abandoned;
       return error(errc::timeout, "call to '" + name() + "' timed out (no reply before its deadline)");
     }
     if (slot->value) return std::move(*slot->value);
     return *slot->err;
   }
 
-  result<void> cast(cast_t msg) {
+  template <class C>
+  result<void> cast(C msg) {
     bool wake = false;
     {
       std::unique_lock lk(mu_);
       if (auto e = admit(lk, [&] { return deadline_after(opts_.send_timeout); }, "cast")) return std::move(*e);
-      mailbox_.push_back(cast_msg{std::move(msg)});
+      mailbox_.push_back(cast_msg<C>{std::move(msg)});
+      note_queued();
       wake = std::exchange(waiting_, false);
     }
     if (wake) not_empty_.notify_one();
     return ok();
+  }
+
+  /// Queues an info message now (not subject to the capacity).
+  /// Errors: no_process (the server is not running).
+  result<void> send_info(info m, const char* what) {
+    {
+      std::lock_guard lk(mu_);
+      if (!self_open_) {
+        opts_.dead_letters->record(dead_letter_reason::no_process, name(), what);
+        return error(errc::no_process, "server '" + name() + "' is not running");
+      }
+      push_info_locked(std::move(m));
+    }
+    return ok();
+  }
+
+  /// Arms a timer. Errors: no_process.
+  result<timer_ref> send_after(std::chrono::milliseconds delay, info_t msg) {
+    const auto at = deadline_after(delay);
+    const std::uint64_t id = next_server_ref_id();
+    bool wake = false;
+    {
+      std::lock_guard lk(mu_);
+      if (!self_open_) return error(errc::no_process, "server '" + name() + "' is not running");
+      const bool earliest = timers_.empty() || at < timers_.begin()->first.first;
+      timers_.emplace(std::make_pair(at, id), std::move(msg));
+      timer_at_.emplace(id, at);
+      // The server thread sleeps until the earliest deadline: wake it if
+      // this timer is now the earliest.
+      wake = earliest && std::exchange(waiting_, false);
+    }
+    if (wake) not_empty_.notify_one();
+    return timer_ref{id};
+  }
+
+  /// True if the timer was still pending (its message will never be
+  /// handled); false if it already expired (its message is queued or was
+  /// handled), was cancelled, belongs to another server, or the server exited.
+  bool cancel_timer(timer_ref t) {
+    std::lock_guard lk(mu_);
+    auto it = timer_at_.find(t.id);
+    if (it == timer_at_.end()) return false;
+    timers_.erase(std::make_pair(it->second, it->first));
+    timer_at_.erase(it);
+    return true;
+  }
+
+  std::size_t timers_pending() const {
+    std::lock_guard lk(mu_);
+    return timers_.size();
+  }
+
+  /// Monitors `target`; its down arrives as an info message. Errors:
+  /// no_process (this server is not running).
+  result<monitor_ref> monitor(const process_ref& target) {
+    const std::uint64_t id = next_server_ref_id();
+    auto tcore = core_access::of(target);
+    {
+      std::lock_guard lk(mu_);
+      if (!self_open_) return error(errc::no_process, "server '" + name() + "' is not running");
+      if (!tcore) {  // OTP: monitoring a nonexistent process yields an immediate DOWN (noproc)
+        push_info_locked(info{down{0, "", exit_reason::failure(error(errc::no_process, "monitor of an empty process_ref")), id}});
+        return monitor_ref{id};
+      }
+      monitors_.emplace(id, monitor_entry{tcore, 0});
+    }
+    std::weak_ptr<server_state> self = std::static_pointer_cast<server_state>(shared_from_this());
+    // May run at once on this thread if the target already exited.
+    const std::uint64_t wid = tcore->add_watcher([self, id](const process_core& c, const exit_reason& r) {
+      if (auto s = self.lock()) s->monitor_fired(id, down{c.pid(), c.name(), r, id});
+    });
+    bool stale = false;
+    {
+      std::lock_guard lk(mu_);
+      auto it = monitors_.find(id);
+      if (it != monitors_.end()) it->second.watcher = wid;
+      else stale = wid != 0;  // demonitored (or the server exited) meanwhile
+    }
+    if (stale) tcore->remove_watcher(wid);
+    return monitor_ref{id};
+  }
+
+  /// True if the monitor was active (no down will arrive); false if its
+  /// down was already queued or handled, or it is unknown.
+  bool demonitor(monitor_ref m) {
+    monitor_entry e;
+    {
+      std::lock_guard lk(mu_);
+      auto it = monitors_.find(m.id);
+      if (it == monitors_.end()) return false;
+      e = std::move(it->second);
+      monitors_.erase(it);
+    }
+    if (e.watcher) e.target->remove_watcher(e.watcher);
+    return true;
+  }
+
+  /// Exit signals from links: taken as messages when trapping exits.
+  bool trap_exit(const exit_reason& from, std::uint64_t from_pid, std::string_view from_name) override {
+    if constexpr (info_handler<Impl, exit_message>) {
+      if (!opts_.trap_exits) return false;
+      (void)send_info(info{exit_message{from_pid, std::string(from_name), from}}, "exit message");
+      return true;
+    } else {
+      return false;
+    }
   }
 
   /// Pushes onto the system lane (ignores capacity). Errors: no_process.
@@ -337,11 +696,39 @@ class server_state final : public process_core {
   // ---- server side (runs on the child thread) ----
   template <class Factory>
   result<void> serve(child_context& ctx, Factory& make) {
+    {
+      std::lock_guard lk(mu_);
+      self_open_ = true;  // init may already arm timers, monitor, send to itself
+    }
+    struct close_at_exit {  // timers and monitors never outlive serve()
+      server_state* self;
+      ~close_at_exit() { self->close_self(); }
+    } closer{this};
+    if (opts_.trap_exits && !info_handler<Impl, exit_message>)
+      return error(errc::invalid_argument, "server '" + name() +
+                                               "': trap_exits needs handle_info(const tether::exit_message&)");
     std::unique_ptr<Impl> impl;
-    if constexpr (std::is_convertible_v<std::invoke_result_t<Factory&, child_context&>, std::unique_ptr<Impl>>) {
-      impl = make(ctx);
+    std::function<void(Impl&)> cont;
+    auto invoke_make = [&]() -> decltype(auto) {
+      if constexpr (std::is_invocable_v<Factory&, child_context&, server_ref<Impl>>) {
+        return make(ctx, server_ref<Impl>(std::static_pointer_cast<server_state>(shared_from_this())));
+      } else {
+        return make(ctx);
+      }
+    };
+    using made_t = std::decay_t<decltype(invoke_make())>;
+    if constexpr (is_init_with_continue<made_t>::value) {
+      static_assert(requires(Impl& i, decltype(std::declval<made_t>().arg) a) { i.handle_continue(std::move(a)); },
+                    "tether::server: the factory asks for a continue but Impl has no handle_continue(arg)");
+      auto made = invoke_make();
+      impl = std::move(made.impl);
+      cont = [arg = std::make_shared<decltype(made.arg)>(std::move(made.arg))](Impl& i) {
+        i.handle_continue(std::move(*arg));
+      };
+    } else if constexpr (std::is_convertible_v<made_t, std::unique_ptr<Impl>>) {
+      impl = invoke_make();
     } else {
-      impl = std::make_unique<Impl>(make(ctx));
+      impl = std::make_unique<Impl>(invoke_make());
     }
     if (!impl) return error(errc::start_failed, "server '" + name() + "': factory returned null");
     if (opts_.registry && !opts_.name.empty()) {
@@ -359,14 +746,39 @@ class server_state final : public process_core {
       not_empty_.notify_all();
     });
     result<void> outcome = ok();
+    if (cont) {  // OTP handle_continue: before any message, even ones sent during init
+      try {
+        cont(*impl);
+      } catch (...) {
+        outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_continue threw");
+      }
+    }
     std::deque<envelope> batch;
     std::deque<sys_msg> sys;
     while (outcome) {
       {
         std::unique_lock lk(mu_);
-        while (!stop_requested() && system_.empty() && mailbox_.empty()) {
+        for (int idle = 0;; ++idle) {
+          if (stop_requested() || !system_.empty() || !mailbox_.empty()) break;
+          if (!timers_.empty() && timers_.begin()->first.first <= clock::now()) break;
+          if (idle == 0) {
+            // Before sleeping, give a busy sender a few scheduler turns to
+            // queue more (watching a hint, without the lock): a sleeping
+            // server costs a sender a futex wake and the server a context
+            // switch per wake-up, which dominated cast throughput (see
+            // docs/runtime/benchmarks.md).
+            lk.unlock();
+            for (int k = 0; k < idle_yields && !queued_hint_.load(std::memory_order_relaxed); ++k)
+              std::this_thread::yield();
+            lk.lock();
+            continue;
+          }
           waiting_ = true;
-          not_empty_.wait(lk);
+          if (timers_.empty()) {
+            not_empty_.wait(lk);
+          } else {
+            not_empty_.wait_until(lk, timers_.begin()->first.first);
+          }
         }
         waiting_ = false;
         if (stop_requested()) break;
@@ -374,9 +786,19 @@ class server_state final : public process_core {
         if (sys.empty()) {
           // Take the whole mailbox in O(1); the server holds at most one
           // such batch besides the (bounded) mailbox.
-          const bool was_full = mailbox_.size() >= opts_.mailbox_capacity;
+          const bool was_full = mailbox_.size() - infos_queued_ >= opts_.mailbox_capacity;
           batch.swap(mailbox_);
+          infos_queued_ = 0;
+          queued_hint_.store(false, std::memory_order_relaxed);
           if (was_full) not_full_.notify_all();
+          // Expired timers go after the messages taken with them, in
+          // deadline order (equal deadlines: in the order they were set).
+          const auto now = clock::now();
+          while (!timers_.empty() && timers_.begin()->first.first <= now) {
+            auto node = timers_.extract(timers_.begin());
+            timer_at_.erase(node.key().second);
+            batch.push_back(info{std::move(node.mapped())});
+          }
         }
       }
       while (!sys.empty() && outcome) {
@@ -390,33 +812,7 @@ class server_state final : public process_core {
       }
       std::size_t done = 0;
       for (; done < batch.size() && outcome && !stop_requested(); ++done) {
-        envelope& env = batch[done];
-        if (auto* c = std::get_if<call_msg>(&env)) {
-          try {
-            if constexpr (deferred_call_handler<Impl, call_t, reply_t>) {
-              reply_handle<reply_t> from(std::make_shared<typename reply_handle<reply_t>::shared>(c->slot, late_sink()));
-              std::optional<reply_t> rep = impl->handle_call(std::move(c->req), from);
-              if (rep) {
-                (void)from.reply(std::move(*rep));
-              } else {
-                remember_deferred(c->slot);
-              }
-            } else {
-              reply_t rep = impl->handle_call(std::move(c->req));
-              deliver(*c->slot, std::move(rep));
-            }
-          } catch (...) {
-            auto e = current_exception_error(errc::crashed, "server '" + name() + "' handle_call threw");
-            fail(*c->slot, e);
-            outcome = std::move(e);
-          }
-        } else if constexpr (!std::is_same_v<cast_t, std::monostate>) {
-          try {
-            impl->handle_cast(std::move(std::get<cast_msg>(env).msg));
-          } catch (...) {
-            outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_cast threw");
-          }
-        }
+        std::visit([&](auto& m) { handle_one(*impl, m, outcome); }, batch[done]);
       }
       if (done == batch.size()) {
         batch.clear();
@@ -444,17 +840,26 @@ class server_state final : public process_core {
       closed_with_ = dropped;
       for (auto& e : mailbox_) batch.push_back(std::move(e));
       mailbox_.clear();
+      infos_queued_ = 0;
       for (auto& m : system_) sys.push_back(std::move(m));
       system_.clear();
     }
+    close_self();  // no timer fires and no down arrives from now on
     not_full_.notify_all();
     for (auto& e : batch) {
-      if (auto* c = std::get_if<call_msg>(&e)) {
-        opts_.dead_letters->record(letter, name(), "call");
-        fail(*c->slot, dropped);
-      } else {
-        opts_.dead_letters->record(letter, name(), "cast");
-      }
+      std::visit(
+          [&](auto& m) {
+            using M = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<M, info>) {
+              opts_.dead_letters->record(letter, name(), "info");
+            } else if constexpr (requires { m.slot; }) {
+              opts_.dead_letters->record(letter, name(), "call");
+              (void)m.slot->put(std::nullopt, error(dropped));
+            } else {
+              opts_.dead_letters->record(letter, name(), "cast");
+            }
+          },
+          e);
     }
     for (auto& m : sys) {
       opts_.dead_letters->record(letter, name(), "system message");
@@ -468,8 +873,7 @@ class server_state final : public process_core {
       server_state* self;
       const error& why;
       ~fail_deferred_at_exit() {
-        for (auto& w : self->deferred_)
-          if (auto s = w.lock()) (void)s->put(std::nullopt, error(why));
+        for (auto& f : self->deferred_) f(why);
         self->deferred_.clear();
       }
     } fail_deferred{this, dropped};
@@ -484,6 +888,97 @@ class server_state final : public process_core {
   }
 
  private:
+  struct monitor_entry {
+    std::shared_ptr<process_core> target;
+    std::uint64_t watcher = 0;
+  };
+
+  template <class Req, class R>
+  void handle_one(Impl& impl, call_msg<Req, R>& c, result<void>& outcome) {
+    try {
+      if constexpr (deferred_call_handler<Impl, Req, R>) {
+        reply_handle<R> from(std::make_shared<typename reply_handle<R>::shared>(c.slot, late_sink()));
+        std::optional<R> rep = impl.handle_call(std::move(c.req), from);
+        if (rep) {
+          (void)from.reply(std::move(*rep));
+        } else {
+          remember_deferred(c.slot);
+        }
+      } else {
+        R rep = impl.handle_call(std::move(c.req));
+        if (c.slot->put(std::move(rep), std::nullopt) == reply_slot<R>::put_outcome::late) note_late_reply();
+      }
+    } catch (...) {
+      auto e = current_exception_error(errc::crashed, "server '" + name() + "' handle_call threw");
+      (void)c.slot->put(std::nullopt, error(e));
+      outcome = std::move(e);
+    }
+  }
+
+  template <class C>
+  void handle_one(Impl& impl, cast_msg<C>& c, result<void>& outcome) {
+    try {
+      impl.handle_cast(std::move(c.msg));
+    } catch (...) {
+      outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_cast threw");
+    }
+  }
+
+  void handle_one(Impl& impl, info& m, result<void>& outcome) {
+    try {
+      std::visit(
+          [&](auto& v) {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (info_handler<Impl, V>) {
+              impl.handle_info(std::move(v));
+            } else {
+              // OTP's default handle_info logs and drops the message.
+              opts_.dead_letters->record(dead_letter_reason::unhandled, name(),
+                                         std::is_same_v<V, down> ? "down" : "info");
+            }
+          },
+          *m.v);
+    } catch (...) {
+      outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_info threw");
+    }
+  }
+
+  // Requires mu_ held. Writes the hint only when it changes, so a stream of
+  // sends does not keep taking its cache line from the polling server.
+  void note_queued() {
+    if (!queued_hint_.load(std::memory_order_relaxed)) queued_hint_.store(true, std::memory_order_relaxed);
+  }
+
+  // Requires mu_ held.
+  void push_info_locked(info m) {
+    mailbox_.push_back(std::move(m));
+    ++infos_queued_;
+    note_queued();
+    if (std::exchange(waiting_, false)) not_empty_.notify_one();
+  }
+
+  void monitor_fired(std::uint64_t id, down d) {
+    std::lock_guard lk(mu_);
+    if (monitors_.erase(id) == 0 || !self_open_) return;  // demonitored, or the server exited
+    push_info_locked(info{std::move(d)});
+  }
+
+  // Drops every timer and monitor; later send_after / monitor / send fail
+  // with no_process. Idempotent.
+  void close_self() {
+    std::map<std::uint64_t, monitor_entry> ms;
+    std::map<std::pair<clock::time_point, std::uint64_t>, info_t> ts;
+    {
+      std::lock_guard lk(mu_);
+      self_open_ = false;
+      ms.swap(monitors_);
+      ts.swap(timers_);
+      timer_at_.clear();
+    }
+    for (auto& [id, e] : ms)
+      if (e.watcher) e.target->remove_watcher(e.watcher);
+  }  // the timers' payloads are destroyed here, outside mu_
+
   // Requires lk held. Returns an error if the message cannot be enqueued.
   template <class DeadlineFn>
   std::optional<error> admit(std::unique_lock<std::mutex>& lk, DeadlineFn deadline_fn, const char* what) {
@@ -491,14 +986,15 @@ class server_state final : public process_core {
       opts_.dead_letters->record(dead_letter_reason::no_process, name(), what);
       return error(errc::no_process, "server '" + name() + "' is not running");
     }
-    if (mailbox_.size() < opts_.mailbox_capacity) return std::nullopt;
+    if (mailbox_.size() - infos_queued_ < opts_.mailbox_capacity) return std::nullopt;
     if (opts_.overflow == overflow_policy::reject) {
       opts_.dead_letters->record(dead_letter_reason::mailbox_full, name(), what);
       return error(errc::mailbox_full, "mailbox of '" + name() + "' is full (" +
                                            std::to_string(opts_.mailbox_capacity) + ")");
     }
-    if (!detail::wait_until(not_full_, lk, deadline_fn(),
-                            [&] { return !accepting_ || mailbox_.size() < opts_.mailbox_capacity; })) {
+    if (!detail::wait_until(not_full_, lk, deadline_fn(), [&] {
+          return !accepting_ || mailbox_.size() - infos_queued_ < opts_.mailbox_capacity;
+        })) {
       opts_.dead_letters->record(dead_letter_reason::mailbox_full, name(), what);
       return error(errc::timeout, "mailbox of '" + name() + "' stayed full until the deadline");
     }
@@ -519,12 +1015,6 @@ class server_state final : public process_core {
     opts_.dead_letters->record(dead_letter_reason::late_reply, name(), "reply");
   }
 
-  void deliver(reply_slot& s, reply_t&& v) {
-    if (s.put(std::move(v), std::nullopt) == reply_slot::put_outcome::late) note_late_reply();
-  }
-
-  void fail(reply_slot& s, error e) { (void)s.put(std::nullopt, std::move(e)); }
-
   // For reply handles: counts a late reply on this server while it exists,
   // and records the dead letter in its office even after it is gone.
   std::function<void()> late_sink() {
@@ -539,25 +1029,53 @@ class server_state final : public process_core {
   }
 
   // Server thread only: slots whose reply was deferred, failed at exit.
-  void remember_deferred(const std::shared_ptr<reply_slot>& s) {
+  template <class R>
+  void remember_deferred(const std::shared_ptr<reply_slot<R>>& s) {
     if (deferred_.size() >= deferred_prune_at_) {
-      std::erase_if(deferred_, [](const std::weak_ptr<reply_slot>& w) { return w.expired(); });
+      std::erase_if(deferred_, [](const deferred_entry& d) { return d.expired(); });
       deferred_prune_at_ = std::max<std::size_t>(64, 2 * deferred_.size());
     }
-    deferred_.push_back(s);
+    deferred_.push_back(deferred_entry(std::weak_ptr<reply_slot<R>>(s)));
   }
+  // A weak reference to one deferred reply slot of any reply type.
+  class deferred_entry {
+   public:
+    template <class R>
+    explicit deferred_entry(std::weak_ptr<reply_slot<R>> w)
+        : expired_([w] { return w.expired(); }),
+          fail_([w](const error& e) {
+            if (auto s = w.lock()) (void)s->put(std::nullopt, error(e));
+          }) {}
+    bool expired() const { return expired_(); }
+    void operator()(const error& e) const { fail_(e); }
 
+   private:
+    std::function<bool()> expired_;
+    std::function<void(const error&)> fail_;
+  };
+
+  static constexpr int idle_yields = 64;
   server_options opts_;
   mutable std::mutex mu_;
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
   std::deque<envelope> mailbox_;     // guarded by mu_
+  std::size_t infos_queued_ = 0;     // guarded by mu_: info messages in mailbox_ (not subject to the capacity)
   std::deque<sys_msg> system_;       // guarded by mu_
-  bool accepting_ = false;           // guarded by mu_
+  bool accepting_ = false;           // guarded by mu_: calls, casts, system messages
+  bool self_open_ = false;           // guarded by mu_: timers, monitors, info (from the start of init)
   std::optional<error> closed_with_; // guarded by mu_: what senders waiting at the exit get
   bool waiting_ = false;             // guarded by mu_
+  // Written under mu_ (true on every enqueue, false when the server takes
+  // the mailbox); read without it only as a hint by the idle server.
+  // On its own cache line: the idle server polls it without pulling the
+  // line of mu_ and the mailbox away from senders.
+  alignas(64) std::atomic<bool> queued_hint_{false};
   std::uint64_t late_replies_ = 0;   // guarded by mu_
-  std::vector<std::weak_ptr<reply_slot>> deferred_;  // server thread only
+  std::map<std::pair<clock::time_point, std::uint64_t>, info_t> timers_;  // guarded by mu_
+  std::map<std::uint64_t, clock::time_point> timer_at_;                   // guarded by mu_: id -> deadline
+  std::map<std::uint64_t, monitor_entry> monitors_;                       // guarded by mu_
+  std::vector<deferred_entry> deferred_;             // server thread only
   std::size_t deferred_prune_at_ = 64;               // server thread only
 };
 
@@ -568,9 +1086,20 @@ template <class Impl>
 class server_ref {
  public:
   using state_type = detail::server_state<Impl>;
-  using call_type = typename state_type::call_t;
-  using reply_type = typename state_type::reply_t;
-  using cast_type = typename state_type::cast_t;
+  /// The request types the server handles (a std::tuple): {Impl::call_type}
+  /// or Impl::call_types.
+  using call_types = typename state_type::calls;
+  using cast_types = typename state_type::casts;
+  /// Single-type API: Impl::call_type / reply_type / cast_type. For a typed
+  /// protocol (call_types) these name a type nobody can construct.
+  using call_type = std::conditional_t<detail::single_call_type<Impl>, std::tuple_element_t<0, std::conditional_t<detail::single_call_type<Impl>, call_types, std::tuple<detail::not_declared>>>, detail::not_declared>;
+  using reply_type = std::conditional_t<detail::single_call_type<Impl>, detail::reply_of<Impl, call_type>, detail::not_declared>;
+  using cast_type = std::conditional_t<detail::single_cast_type<Impl>, std::tuple_element_t<0, std::conditional_t<detail::single_cast_type<Impl>, cast_types, std::tuple<std::monostate>>>,
+                                       std::conditional_t<detail::typed_casts<Impl>, detail::not_declared, std::monostate>>;
+  /// The reply type of request type Req.
+  template <class Req>
+  using reply_of = detail::reply_of<Impl, Req>;
+  using info_type = typename state_type::info_t;
 
   server_ref() = default;
   explicit server_ref(std::shared_ptr<state_type> s) : s_(std::move(s)) {}
@@ -583,26 +1112,115 @@ class server_ref {
     return server_ref(std::move(s));
   }
 
-  /// See the header comment for every outcome. `timeout` may be
-  /// tether::infinity (wait forever); any timeout saturates (timeout.hpp).
-  result<reply_type> call(call_type req, std::chrono::milliseconds timeout = default_call_timeout) const {
+  /// Single-type API (Impl declares call_type). See the header comment for
+  /// every outcome. `timeout` may be tether::infinity (wait forever); any
+  /// timeout saturates (timeout.hpp).
+  result<reply_type> call(call_type req, std::chrono::milliseconds timeout = default_call_timeout) const
+    requires detail::single_call_type<Impl>
+  {
     if (!s_) return error(errc::no_process, "empty server_ref");
     return s_->call(std::move(req), detail::deadline_after(timeout));
   }
   /// As call(req, timeout) with an absolute deadline
   /// (steady_clock::time_point::max(): no deadline).
-  result<reply_type> call(call_type req, std::chrono::steady_clock::time_point deadline) const {
+  result<reply_type> call(call_type req, std::chrono::steady_clock::time_point deadline) const
+    requires detail::single_call_type<Impl>
+  {
     if (!s_) return error(errc::no_process, "empty server_ref");
     return s_->call(std::move(req), deadline);
   }
-  /// See the header comment for every outcome.
-  result<void> cast(cast_type msg) const {
+  /// Typed protocol (Impl declares call_types): the request's type selects
+  /// the handle_call overload and the reply type (reply_of<Req>). Same
+  /// outcomes as the single-type call. A request type that is not in
+  /// Impl::call_types does not compile.
+  template <class Req>
+    requires detail::typed_calls<Impl>
+  result<reply_of<std::decay_t<Req>>> call(Req&& req, std::chrono::milliseconds timeout = default_call_timeout) const {
+    return call(std::forward<Req>(req), detail::deadline_after(timeout));
+  }
+  template <class Req>
+    requires detail::typed_calls<Impl>
+  result<reply_of<std::decay_t<Req>>> call(Req&& req, std::chrono::steady_clock::time_point deadline) const {
+    static_assert(detail::tuple_contains<std::decay_t<Req>, call_types>::value,
+                  "tether::server_ref::call: the server does not handle this request type "
+                  "(it is not listed in Impl::call_types)");
+    if (!s_) return error(errc::no_process, "empty server_ref");
+    return s_->call(std::decay_t<Req>(std::forward<Req>(req)), deadline);
+  }
+
+  /// Single-type API. See the header comment for every outcome.
+  result<void> cast(cast_type msg) const
+    requires(!detail::typed_casts<Impl>)
+  {
     if constexpr (std::is_same_v<cast_type, std::monostate>) {
       return error(errc::invalid_argument, "server type declares no cast_type");
+    } else {
+      if (!s_) return error(errc::no_process, "empty server_ref");
+      return s_->cast(std::move(msg));
     }
-    if (!s_) return error(errc::no_process, "empty server_ref");
-    return s_->cast(std::move(msg));
   }
+  /// Typed protocol (Impl declares cast_types): the message's type selects
+  /// the handle_cast overload. Same outcomes as the single-type cast. A
+  /// message type not in Impl::cast_types does not compile.
+  template <class C>
+    requires detail::typed_casts<Impl>
+  result<void> cast(C&& msg) const {
+    static_assert(detail::tuple_contains<std::decay_t<C>, cast_types>::value,
+                  "tether::server_ref::cast: the server does not handle this message type "
+                  "(it is not listed in Impl::cast_types)");
+    if (!s_) return error(errc::no_process, "empty server_ref");
+    return s_->cast(std::decay_t<C>(std::forward<C>(msg)));
+  }
+
+  /// Queues `msg` for handle_info(info_type) now (OTP's Pid ! Msg). Info
+  /// messages are not subject to the mailbox capacity and never block.
+  /// Errors: no_process (the server is not running; dead letter no_process).
+  result<void> send(info_type msg) const {
+    static_assert(detail::has_info_type<Impl>, "tether::server_ref::send: Impl declares no info_type");
+    if (!s_) return error(errc::no_process, "empty server_ref");
+    return s_->send_info(typename state_type::info{std::move(msg)}, "info");
+  }
+  /// Delivers `msg` to handle_info(info_type) after `delay` (OTP's
+  /// erlang:send_after/3): the message is queued once the delay has passed,
+  /// behind the messages already queued; timers expiring together are
+  /// handled in deadline order, equal deadlines in the order they were set.
+  /// The timer lives in the server: it is cancelled (its payload destroyed,
+  /// handle_info never called) when the server exits. `delay` saturates
+  /// (tether::infinity never fires; <= 0 fires at the next turn).
+  /// Errors: no_process (empty ref, or the server is not running).
+  /// May be called from any thread, also from the factory (init).
+  result<timer_ref> send_after(std::chrono::milliseconds delay, info_type msg) const {
+    static_assert(detail::has_info_type<Impl>, "tether::server_ref::send_after: Impl declares no info_type");
+    if (!s_) return error(errc::no_process, "empty server_ref");
+    return s_->send_after(delay, std::move(msg));
+  }
+  /// Cancels a timer of this server (OTP's erlang:cancel_timer/1). True if
+  /// it was still pending: its message will never be handled. False if it
+  /// already expired (its message is queued or handled: OTP does not flush
+  /// it either), was cancelled before, is empty or belongs to another
+  /// server, or the server exited.
+  bool cancel_timer(timer_ref t) const { return s_ && s_->cancel_timer(t); }
+  /// Timers armed and not yet expired (diagnostics).
+  std::size_t timers_pending() const { return s_ ? s_->timers_pending() : 0; }
+
+  /// The server monitors `target` (OTP's monitor(process, Pid) from inside
+  /// the server): when target exits, a down with ref == the returned id
+  /// arrives at handle_info(const tether::down&), after every message the
+  /// target queued on this server before it exited. An empty or already
+  /// exited target yields its down at once (failure(no_process) for an
+  /// empty ref, as OTP's noproc). Errors: no_process (this server is not
+  /// running). The monitor is removed when the server exits.
+  result<monitor_ref> monitor(const process_ref& target) const {
+    static_assert(detail::info_handler<Impl, down>,
+                  "tether::server_ref::monitor: Impl has no handle_info(const tether::down&)");
+    if (!s_) return error(errc::no_process, "empty server_ref");
+    return s_->monitor(target);
+  }
+  /// Removes a monitor. True if it was active (no down will arrive); false
+  /// if its down is already queued or handled (OTP's demonitor without
+  /// flush: that down is still delivered), or it is unknown.
+  bool demonitor(monitor_ref m) const { return s_ && s_->demonitor(m); }
+
   /// Runs f(Impl&) on the server thread via the system lane (bypasses the
   /// mailbox and its capacity) and returns its result. Errors: no_process,
   /// timeout (f may still run later), crashed (f threw; the server exits),

@@ -32,6 +32,24 @@
 //   with the children after it in the restart group (OTP's
 //   try_again_restart; no back-off).
 //
+// Child management (OTP's supervisor API)
+//   start_child appends a spec to a static supervisor (discarded if its
+//   start fails); terminate_child stops a child and keeps its spec (except a
+//   temporary child's); restart_child starts a kept spec again; delete_child
+//   removes a terminated child's spec. Errors are typed: not_found, running,
+//   already_started, already_present, start_failed, invalid_argument,
+//   no_process (see each function). count_children returns OTP's counts.
+//
+// Significant children and auto_shutdown (OTP 24)
+//   A transient or temporary child may be `significant`. With
+//   supervisor_flags::auto_shutdown any_significant, the supervisor shuts
+//   down (reason shutdown) when a significant child exits by itself and is
+//   not restarted; with all_significant, when the last running significant
+//   child did so. A child stopped by the supervisor (terminate_child, a
+//   restart strategy, shutdown) never triggers it. Divergence from OTP:
+//   dynamic supervisors reject significant children (they have no
+//   auto_shutdown flag).
+//
 // Threads and shutdown
 //   Every child runs on its own std::jthread owned by the supervisor, and
 //   every supervisor runs its loop on its own thread. C++ cannot kill a
@@ -94,9 +112,18 @@ inline namespace v1 {
 enum class restart_type : std::uint8_t { permanent, transient, temporary };
 enum class child_type : std::uint8_t { worker, supervisor };
 enum class strategy : std::uint8_t { one_for_one, one_for_all, rest_for_one };
+/// OTP 24's auto_shutdown supervisor flag: what a static supervisor does
+/// when a significant child (child_spec::significant) exits by itself and is
+/// not restarted.
+enum class auto_shutdown : std::uint8_t {
+  never,            ///< default: nothing; significant children are not allowed
+  any_significant,  ///< the supervisor shuts down when any significant child exits by itself
+  all_significant,  ///< ... when every significant child has exited (the last one by itself)
+};
 
 std::string_view to_string(restart_type) noexcept;
 std::string_view to_string(strategy) noexcept;
+std::string_view to_string(auto_shutdown) noexcept;
 
 /// A shutdown timeout or infinity. Default 5000 ms (OTP's worker default).
 /// `shutdown_policy(tether::infinity)` equals `shutdown_policy::infinity()`;
@@ -183,6 +210,13 @@ struct child_spec {
   /// which is then a start failure) before starting the next child.
   /// If false (default), the child counts as started when its thread runs.
   bool await_ready = false;
+  /// OTP 24's significant child: its own exit (not a termination by the
+  /// supervisor) without a restart - a temporary child's any exit, a
+  /// transient child's normal or shutdown exit - may shut the supervisor
+  /// down, per supervisor_flags::auto_shutdown. Default false. Invalid
+  /// (invalid_argument from start() / start_child) on a permanent child, in
+  /// a supervisor whose auto_shutdown is never, and in a dynamic supervisor.
+  bool significant = false;
   /// Runtime-internal: builds the process object (servers and supervisors
   /// use a derived type; `env` is the parent's configuration). Empty = a
   /// plain process.
@@ -224,6 +258,12 @@ struct supervisor_flags {
   tether::strategy strategy = tether::strategy::one_for_one;
   int max_restarts = 1;                        ///< OTP intensity, default 1
   std::chrono::milliseconds period{5000};      ///< OTP period, default 5 s
+  /// What a significant child's own exit does (default never, as OTP).
+  /// When it triggers, the supervisor reports report_kind::auto_shutdown,
+  /// stops its other children in reverse order and exits with reason
+  /// shutdown (err.code errc::shutdown, the message names the child), so a
+  /// permanent parent restarts it and a transient or temporary one does not.
+  tether::auto_shutdown auto_shutdown = tether::auto_shutdown::never;
 };
 
 /// Something a supervisor reports (OTP's supervisor reports / crash reports).
@@ -235,6 +275,7 @@ enum class report_kind : std::uint8_t {
   straggler_exited,    ///< a straggler finally exited and was joined
   intensity_exceeded,  ///< restart intensity exceeded; the supervisor stops all children and exits (shutdown)
   escalated,           ///< a top-level supervisor gave up (nothing above it to restart it)
+  auto_shutdown,       ///< a significant child exited; the supervisor shuts down (supervisor_flags::auto_shutdown)
 };
 std::string_view to_string(report_kind) noexcept;
 
@@ -266,6 +307,7 @@ struct child_info {
   bool running;
   process_ref process;        ///< current incarnation (empty if not running)
   std::uint64_t restarts;     ///< times this child id was restarted
+  bool significant = false;   ///< child_spec::significant
 };
 
 /// What count_children() returns: OTP's supervisor:count_children/1.
@@ -299,13 +341,35 @@ class supervisor_ref {
   /// The current process of child `id`. Errors: not_found (no such id),
   /// no_process (child not running, or supervisor not running).
   result<process_ref> whereis(const std::string& id) const;
-  /// Stops child `id` (shutdown protocol) without restarting it; a static
-  /// supervisor keeps the spec (restart_child restarts it), a dynamic one
-  /// removes it and erases its state scope. Errors: not_found, no_process.
+  /// Adds a child at run time (OTP's supervisor:start_child/2). On a static
+  /// supervisor the spec is appended after the existing children (it takes
+  /// part in one_for_all / rest_for_one as the last child and is stopped
+  /// first); if its start fails the spec is discarded, as OTP does. Errors:
+  ///   already_started  - a running child has this id
+  ///   already_present  - a terminated child with this id is kept (static)
+  ///   invalid_argument - empty id or start function; significant on a
+  ///                      permanent child or with auto_shutdown never
+  ///   start_failed     - the child's start failed (the cause attached)
+  ///   max_children     - dynamic supervisor only (see dynamic_supervisor.hpp)
+  ///   no_process       - the supervisor is not running
+  result<process_ref> start_child(child_spec spec) const;
+  /// Stops child `id` (shutdown protocol) without restarting it and without
+  /// triggering auto_shutdown. A static supervisor keeps the spec
+  /// (restart_child starts it again, delete_child removes it) except for a
+  /// temporary child, whose spec is removed (OTP); a dynamic one removes it.
+  /// A removed child's state scope is erased. Terminating a terminated
+  /// child is ok. Errors: not_found, no_process.
   result<void> terminate_child(const std::string& id) const;
-  /// Starts a terminated child of a static supervisor again.
-  /// Errors: not_found, already_started (running), start_failed, no_process.
+  /// Starts a terminated child of a static supervisor again (OTP's
+  /// supervisor:restart_child/2; not counted against the intensity).
+  /// Errors: not_found, running (the child is running), start_failed (the
+  /// spec is kept), invalid_argument (dynamic supervisor), no_process.
   result<process_ref> restart_child(const std::string& id) const;
+  /// Removes the spec of a terminated child of a static supervisor (OTP's
+  /// supervisor:delete_child/2) and erases its state scope.
+  /// Errors: not_found, running (terminate it first), invalid_argument
+  /// (dynamic supervisor: terminate_child already removes), no_process.
+  result<void> delete_child(const std::string& id) const;
   /// The supervisor's own process.
   process_ref process() const;
   /// The supervisor's state store.

@@ -260,6 +260,12 @@ class task_supervisor {
   std::size_t threads() const;
   /// Tasks running now.
   std::size_t running() const;
+  /// OTP's counts for a task supervisor (Elixir's Task.Supervisor is a
+  /// dynamic supervisor of temporary workers): specs = workers = tasks
+  /// accepted and not finished (queued for a pool thread, or running),
+  /// active = tasks running now, supervisors = 0. All zero after shutdown.
+  /// Thread-safe; does not block on tasks.
+  child_counts count_children() const;
   /// The office where refused and cancelled tasks are recorded.
   const std::shared_ptr<dead_letter_office>& dead_letters() const noexcept;
 
