@@ -112,8 +112,29 @@ void declsIn(const Stmt *S, llvm::SmallPtrSetImpl<const Decl *> &Out) {
 /// Not so when the `if` is the last statement of the body (the loop comes
 /// back to it), when its branch leaves the body after the wait, or when a
 /// later `if` of the body tests the same variables again.
-bool loopSkipsRecheck(const Placement &P) {
+bool loopSkipsRecheck(const Placement &P, ASTContext &Ctx) {
   if (!P.Loop || !P.If || !P.InBody || P.InBody != P.If)
+    return false;
+  // A loop with a condition of its own re-tests something each round:
+  // taken to be the waited condition (`while (count == 0) { if (!timed)
+  // cv.wait(lk); else ...; first = false; }`). Only an endless loop is
+  // judged by what follows the `if`.
+  const Expr *Cond = nullptr;
+  if (const auto *W = dyn_cast<WhileStmt>(P.Loop))
+    Cond = W->getCond();
+  else if (const auto *D = dyn_cast<DoStmt>(P.Loop))
+    Cond = D->getCond();
+  else if (const auto *F = dyn_cast<ForStmt>(P.Loop))
+    Cond = F->getCond();
+  else
+    return false; // a range-for ends with its range
+  bool Endless = true;
+  if (Cond) {
+    bool Value = false;
+    Endless = !Cond->isValueDependent() &&
+              Cond->EvaluateAsBooleanCondition(Value, Ctx) && Value;
+  }
+  if (!Endless)
     return false;
   const auto *Body = dyn_cast_or_null<CompoundStmt>(loopBody(P.Loop));
   if (!Body)
@@ -189,7 +210,22 @@ void WaitWithoutPredicateCheck::check(const MatchFinder::MatchResult &R) {
     Call = MC;
   }
   Placement P = placementOf(Call, *R.Context);
-  bool Skips = loopSkipsRecheck(P);
+  // A wrapper that returns the wait's result (`int TimedWait(t) { return
+  // pthread_cond_timedwait(&cv_, &mu_, &ts); }`) forwards it: its callers
+  // loop. FIXME: judge the forwarder at its callers.
+  {
+    const Stmt *Up = Call;
+    for (int Depth = 0; Depth < 8 && Up; ++Depth) {
+      auto Parents = R.Context->getParents(*Up);
+      Up = Parents.empty() ? nullptr : Parents[0].get<Stmt>();
+      if (Up && isa<ReturnStmt>(Up))
+        return;
+      if (!Up || !isa<ImplicitCastExpr, ExprWithCleanups, ParenExpr,
+                      CXXBindTemporaryExpr, MaterializeTemporaryExpr>(Up))
+        break;
+    }
+  }
+  bool Skips = loopSkipsRecheck(P, *R.Context);
   if (P.Loop && !Skips)
     return; // the loop re-checks the condition after each wake-up
   SourceLocation Loc = Call->getExprLoc();
