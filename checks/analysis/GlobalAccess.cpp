@@ -557,7 +557,7 @@ bool precedesThreadStart(const Expr *Access, const FunctionDecl *FD,
     S = enclosingStmt(S, Ctx);
     if (!S || isa<LambdaExpr>(S))
       break;
-    if (isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt>(S) &&
+    if (isLoop(S) &&
         SM.isPointWithin(AL, SM.getExpansionLoc(S->getBeginLoc()),
                          SM.getExpansionLoc(S->getEndLoc())))
       return false; // the next round's access races this round's thread

@@ -5,6 +5,7 @@
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ParentMapContext.h"
+#include "clang/AST/StmtCXX.h"
 
 using namespace clang;
 
@@ -23,6 +24,32 @@ const Stmt *enclosingStmt(const Stmt *S, ASTContext &Ctx) {
       return nullptr; // a global's or a static member's initializer
     Parents = Ctx.getParents(*D);
   }
+  return nullptr;
+}
+
+bool isLoop(const Stmt *S) {
+  return isa_and_nonnull<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt>(S);
+}
+
+const Expr *loopCondition(const Stmt *Loop) {
+  if (const auto *W = dyn_cast_or_null<WhileStmt>(Loop))
+    return W->getCond();
+  if (const auto *D = dyn_cast_or_null<DoStmt>(Loop))
+    return D->getCond();
+  if (const auto *F = dyn_cast_or_null<ForStmt>(Loop))
+    return F->getCond();
+  return nullptr;
+}
+
+const Stmt *loopBody(const Stmt *Loop) {
+  if (const auto *W = dyn_cast_or_null<WhileStmt>(Loop))
+    return W->getBody();
+  if (const auto *D = dyn_cast_or_null<DoStmt>(Loop))
+    return D->getBody();
+  if (const auto *F = dyn_cast_or_null<ForStmt>(Loop))
+    return F->getBody();
+  if (const auto *R = dyn_cast_or_null<CXXForRangeStmt>(Loop))
+    return R->getBody();
   return nullptr;
 }
 

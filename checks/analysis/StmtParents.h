@@ -13,6 +13,7 @@
 
 namespace clang {
 class ASTContext;
+class Expr;
 class Stmt;
 } // namespace clang
 
@@ -23,6 +24,12 @@ namespace tether {
 /// declares it. Null at a function's body, a member initializer, a global's
 /// initializer, or anything else that is not inside a statement.
 const clang::Stmt *enclosingStmt(const clang::Stmt *S, clang::ASTContext &Ctx);
+
+/// Is `S` a loop (while, do, for, range-for)? Its condition (null for a
+/// range-for and for `for (;;)`) and its body.
+bool isLoop(const clang::Stmt *S);
+const clang::Expr *loopCondition(const clang::Stmt *Loop);
+const clang::Stmt *loopBody(const clang::Stmt *Loop);
 
 } // namespace tether
 

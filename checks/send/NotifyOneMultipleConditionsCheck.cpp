@@ -54,20 +54,14 @@ const Stmt *predicateCondition(const Expr *Pred) {
 }
 
 /// The condition of the nearest loop around `S` in its function, if any.
-const Expr *loopCondition(const Stmt *S, ASTContext &Ctx) {
+const Expr *enclosingLoopCondition(const Stmt *S, ASTContext &Ctx) {
   const Stmt *Child = S;
   for (int Depth = 0; Depth < 64; ++Depth) {
     const Stmt *Parent = enclosingStmt(Child, Ctx);
     if (!Parent || isa<LambdaExpr>(Parent))
       return nullptr;
-    if (const auto *W = dyn_cast<WhileStmt>(Parent))
-      return W->getCond();
-    if (const auto *D = dyn_cast<DoStmt>(Parent))
-      return D->getCond();
-    if (const auto *F = dyn_cast<ForStmt>(Parent))
-      return F->getCond();
-    if (isa<CXXForRangeStmt>(Parent))
-      return nullptr;
+    if (isLoop(Parent))
+      return loopCondition(Parent);
     Child = Parent;
   }
   return nullptr;
@@ -112,7 +106,7 @@ void NotifyOneMultipleConditionsCheck::addWait(const ValueDecl *CV,
       C->Profile(ID, Ctx, /*Canonical=*/true);
       Hash = ID.ComputeHash();
     }
-  } else if (const Expr *Cond = loopCondition(Call, Ctx)) {
+  } else if (const Expr *Cond = enclosingLoopCondition(Call, Ctx)) {
     Hash = conditionHash(Cond, true, Ctx); // waits while Cond: wakes for !Cond
   } else {
     return; // no visible condition (send-wait-without-predicate's case)

@@ -61,7 +61,7 @@ Placement placementOf(const Stmt *S, ASTContext &Ctx) {
     const Stmt *Parent = enclosingStmt(Child, Ctx);
     if (!Parent || isa<LambdaExpr>(Parent))
       return P; // a function or a lambda body: its loops are not ours
-    if (isa<WhileStmt, DoStmt, ForStmt, CXXForRangeStmt>(Parent)) {
+    if (isLoop(Parent)) {
       P.Loop = Parent;
       P.InBody = isa<CompoundStmt>(Child) ? Prev : Child;
       return P;
@@ -73,18 +73,6 @@ Placement placementOf(const Stmt *S, ASTContext &Ctx) {
     Child = Parent;
   }
   return P;
-}
-
-const Stmt *loopBody(const Stmt *Loop) {
-  if (const auto *W = dyn_cast<WhileStmt>(Loop))
-    return W->getBody();
-  if (const auto *D = dyn_cast<DoStmt>(Loop))
-    return D->getBody();
-  if (const auto *F = dyn_cast<ForStmt>(Loop))
-    return F->getBody();
-  if (const auto *R = dyn_cast<CXXForRangeStmt>(Loop))
-    return R->getBody();
-  return nullptr;
 }
 
 /// Does a branch end by leaving the rest of the loop body (continue, break,
@@ -119,15 +107,9 @@ bool loopSkipsRecheck(const Placement &P, ASTContext &Ctx) {
   // taken to be the waited condition (`while (count == 0) { if (!timed)
   // cv.wait(lk); else ...; first = false; }`). Only an endless loop is
   // judged by what follows the `if`.
-  const Expr *Cond = nullptr;
-  if (const auto *W = dyn_cast<WhileStmt>(P.Loop))
-    Cond = W->getCond();
-  else if (const auto *D = dyn_cast<DoStmt>(P.Loop))
-    Cond = D->getCond();
-  else if (const auto *F = dyn_cast<ForStmt>(P.Loop))
-    Cond = F->getCond();
-  else
+  if (isa<CXXForRangeStmt>(P.Loop))
     return false; // a range-for ends with its range
+  const Expr *Cond = loopCondition(P.Loop);
   bool Endless = true;
   if (Cond) {
     bool Value = false;
