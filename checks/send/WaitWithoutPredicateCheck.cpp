@@ -3,6 +3,7 @@
 #include "WaitWithoutPredicateCheck.h"
 
 #include "analysis/ExprUtils.h"
+#include "analysis/SharedAnalyses.h"
 #include "analysis/StmtParents.h"
 
 #include "clang/AST/ASTContext.h"
@@ -195,13 +196,19 @@ void WaitWithoutPredicateCheck::check(const MatchFinder::MatchResult &R) {
   // A wrapper that returns the wait's result (`int TimedWait(t) { return
   // pthread_cond_timedwait(&cv_, &mu_, &ts); }`) forwards it: its callers
   // loop. FIXME: judge the forwarder at its callers.
+  Ctx = R.Context;
   {
     const Stmt *Up = Call;
     for (int Depth = 0; Depth < 8 && Up; ++Depth) {
       auto Parents = R.Context->getParents(*Up);
       Up = Parents.empty() ? nullptr : Parents[0].get<Stmt>();
-      if (Up && isa<ReturnStmt>(Up))
+      if (Up && isa<ReturnStmt>(Up)) {
+        for (const FunctionDecl *FD :
+             threadContext(context()).enclosingFunctions(Call))
+          Forwarders.try_emplace(FD->getCanonicalDecl(),
+                                 Forward{Call, Method});
         return;
+      }
       if (!Up || !isa<ImplicitCastExpr, ExprWithCleanups, ParenExpr,
                       CXXBindTemporaryExpr, MaterializeTemporaryExpr>(Up))
         break;
@@ -233,6 +240,46 @@ void WaitWithoutPredicateCheck::check(const MatchFinder::MatchResult &R) {
   if (P.If)
     D.note(P.If->getBeginLoc(),
            "the condition is checked once here and not again after waking");
+}
+
+void WaitWithoutPredicateCheck::onEndOfTranslationUnit() {
+  if (!Ctx || Forwarders.empty())
+    return;
+  ThreadContext &TC = threadContext(context());
+  // One level: a caller of a forwarder that is itself a forwarder is not
+  // followed further.
+  for (const auto &[FD, F] : Forwarders) {
+    for (const auto &[Caller, Where] : TC.callers(FD)) {
+      const auto *Use = dyn_cast_or_null<Expr>(Where);
+      if (!Use)
+        continue;
+      Placement P = placementOf(Use, *Ctx);
+      bool Skips = loopSkipsRecheck(P, *Ctx);
+      if (P.Loop && !Skips)
+        continue;
+      SourceLocation Loc = Use->getExprLoc();
+      if (!Reported.insert(Loc).second)
+        continue;
+      std::string Name = FD->getNameAsString() + "()";
+      auto D = diag(Loc, Name + " forwards " + F.Method +
+                             "() on a condition variable without a "
+                             "predicate, and is called " +
+                             (Skips ? "in a loop that does not re-test the "
+                                      "condition after waking"
+                                    : "outside a loop") +
+                             ": it can return without a notify (spurious "
+                             "wake-up), and it blocks for good if the notify "
+                             "came before it started waiting (lost "
+                             "wake-up); call it in a loop that re-tests the "
+                             "condition");
+      D.note(F.Wait->getExprLoc(), "the wait it forwards is here");
+      if (P.If)
+        D.note(P.If->getBeginLoc(),
+               "the condition is checked once here and not again after "
+               "waking");
+    }
+  }
+  Forwarders.clear();
 }
 
 } // namespace tether

@@ -4,7 +4,10 @@
 
 #include "core/Check.h"
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+
+#include <string>
 
 namespace tether {
 
@@ -17,14 +20,24 @@ namespace tether {
 /// boost and _any variants) with no more arguments than its overload without
 /// a predicate, when no loop of the same function encloses it: a loop
 /// re-checks the condition after every wake-up, as the predicate overload
-/// does.
+/// does. A function that returns a wait's result forwards it and is judged
+/// at its callers in the translation unit.
 class WaitWithoutPredicateCheck : public Check {
 public:
   using Check::Check;
   void registerMatchers(clang::ast_matchers::MatchFinder *Finder) override;
   void check(const clang::ast_matchers::MatchFinder::MatchResult &R) override;
+  void onEndOfTranslationUnit() override;
 
 private:
+  /// Functions that return a wait's result (a condition-variable wrapper's
+  /// TimedWait): judged at their callers. Value: the wait and its name.
+  struct Forward {
+    const clang::CallExpr *Wait;
+    std::string Method;
+  };
+  llvm::DenseMap<const clang::FunctionDecl *, Forward> Forwarders;
+  clang::ASTContext *Ctx = nullptr;
   /// Template instantiations share the call's location: report it once.
   llvm::DenseSet<clang::SourceLocation> Reported;
 };
