@@ -777,7 +777,11 @@ class server_state final : public process_core {
           if (timers_.empty()) {
             not_empty_.wait(lk);
           } else {
-            not_empty_.wait_until(lk, timers_.begin()->first.first);
+            // A copy: wait_until reads the deadline again after waking, and
+            // cancel_timer may erase the map node while the lock is
+            // released (a heap-use-after-free under ASan).
+            const auto next_deadline = timers_.begin()->first.first;
+            not_empty_.wait_until(lk, next_deadline);
           }
         }
         waiting_ = false;
