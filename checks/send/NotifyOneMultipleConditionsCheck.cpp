@@ -126,7 +126,7 @@ void NotifyOneMultipleConditionsCheck::check(
     const ConditionVariableRule *Rule =
         conditionFunctionCall(C, rules(), Waits, Obj);
     const ValueDecl *CV = Rule ? rootDecl(Obj) : nullptr;
-    if (!CV || !Seen.insert(C->getExprLoc()).second)
+    if (!CV || !Seen.insert({CV, C->getExprLoc()}).second)
       return;
     if (Waits) {
       addWait(CV, C, nullptr, Ctx);
@@ -147,7 +147,7 @@ void NotifyOneMultipleConditionsCheck::check(
                                   rules())
           : nullptr;
   const ValueDecl *CV = Rule ? rootDecl(Obj) : nullptr;
-  if (!CV || !Seen.insert(MC->getExprLoc()).second)
+  if (!CV || !Seen.insert({CV, MC->getExprLoc()}).second)
     return;
   std::string Method = calleeName(MC);
   for (const auto &[M, Arity] : Rule->Wait)
@@ -184,6 +184,8 @@ void NotifyOneMultipleConditionsCheck::onEndOfTranslationUnit() {
     if (!Other)
       continue;
     for (SourceLocation Loc : S.NotifyOnes) {
+      if (!Reported.insert(Loc).second)
+        continue;
       auto D = diag(Loc, "wakes one waiter of '" + CV->getNameAsString() +
                              "', whose waiters wait for different "
                              "conditions: the one woken may be waiting for "

@@ -47,7 +47,12 @@ private:
 
   llvm::DenseMap<const clang::ValueDecl *, Signals> ByVariable;
   llvm::SmallVector<const clang::ValueDecl *, 4> Order;
-  llvm::DenseSet<clang::SourceLocation> Seen;
+  /// Template instantiations share the call's location: one record per
+  /// condition variable and location (the pattern's member and each
+  /// instantiation's are different declarations), one report per location.
+  llvm::DenseSet<std::pair<const clang::ValueDecl *, clang::SourceLocation>>
+      Seen;
+  llvm::DenseSet<clang::SourceLocation> Reported;
 };
 
 } // namespace tether
