@@ -7,6 +7,9 @@
 #include "clang/AST/Decl.h"
 #include "clang/AST/DeclTemplate.h"
 #include "clang/Basic/SourceManager.h"
+#include "clang/Format/Format.h"
+#include "clang/Lex/Lexer.h"
+#include "clang/Tooling/Inclusions/HeaderIncludes.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -150,22 +153,158 @@ DiagBuilder &DiagBuilder::note(SourceLocation Loc, StringRef Message) {
   if (P.valid()) {
     const SourceManager &SM = Ctx->AST->getSourceManager();
     Ctx->Diags[*Index].Notes.push_back(
-        {std::move(P), Message.str(), lineText(SM, SM.getFileLoc(Loc))});
+        {std::move(P), Message.str(), lineText(SM, SM.getFileLoc(Loc)), {}});
   }
   return *this;
+}
+
+std::vector<Diagnostic> CheckContext::takeDiagnostics() {
+  for (const auto &[Index, NoteIndex] : DroppedFixes) {
+    if (Index >= Diags.size())
+      continue;
+    if (NoteIndex < 0)
+      Diags[Index].Fixes.clear();
+    else if (static_cast<size_t>(NoteIndex) < Diags[Index].Notes.size())
+      Diags[Index].Notes[NoteIndex].Fixes.clear();
+  }
+  DroppedFixes.clear();
+  return std::move(Diags);
+}
+
+DiagBuilder &DiagBuilder::cure(StringRef Message) {
+  if (!Index)
+    return *this;
+  Diagnostic &D = Ctx->Diags[*Index];
+  D.Notes.push_back({D.Pos, ("fix: " + Message).str(), D.SourceLine, {}});
+  return *this;
+}
+
+DiagBuilder &DiagBuilder::onLastNote() {
+  OnNote = true;
+  return *this;
+}
+
+std::vector<FixIt> *DiagBuilder::target() {
+  if (!Index || !Ctx->AST)
+    return nullptr;
+  Diagnostic &D = Ctx->Diags[*Index];
+  if (!OnNote)
+    return &D.Fixes;
+  return D.Notes.empty() ? nullptr : &D.Notes.back().Fixes;
+}
+
+DiagBuilder &DiagBuilder::dropFixes() {
+  if (!Index)
+    return *this;
+  Diagnostic &D = Ctx->Diags[*Index];
+  if (OnNote && D.Notes.empty())
+    return *this;
+  Ctx->DroppedFixes.push_back(
+      {*Index, OnNote ? static_cast<int>(D.Notes.size() - 1) : -1});
+  return *this;
+}
+
+void DiagBuilder::addFix(CharSourceRange Range, StringRef Text) {
+  std::vector<FixIt> *T = target();
+  if (!T)
+    return;
+  const SourceManager &SM = Ctx->AST->getSourceManager();
+  CharSourceRange File =
+      Lexer::makeFileCharRange(Range, SM, Ctx->AST->getLangOpts());
+  if (File.isInvalid()) {
+    dropFixes();
+    return;
+  }
+  auto [BeginFID, BeginOff] = SM.getDecomposedLoc(File.getBegin());
+  auto [EndFID, EndOff] = SM.getDecomposedLoc(File.getEnd());
+  SourcePos P = Ctx->position(File.getBegin());
+  if (BeginFID != EndFID || EndOff < BeginOff || !P.valid()) {
+    dropFixes();
+    return;
+  }
+  T->push_back({P.File, BeginOff, EndOff - BeginOff, Text.str()});
 }
 
 DiagBuilder &DiagBuilder::fix(SourceLocation Begin, unsigned Length,
                               StringRef Replacement) {
   if (!Index || !Ctx->AST)
     return *this;
-  const SourceManager &SM = Ctx->AST->getSourceManager();
-  SourceLocation FL = SM.getFileLoc(Begin);
-  SourcePos P = Ctx->position(FL);
-  if (!P.valid())
+  addFix(CharSourceRange::getCharRange(Begin, Begin.getLocWithOffset(Length)),
+         Replacement);
+  return *this;
+}
+
+DiagBuilder &DiagBuilder::replace(CharSourceRange Range, StringRef Text) {
+  if (Index && Ctx->AST)
+    addFix(Range, Text);
+  return *this;
+}
+
+DiagBuilder &DiagBuilder::insertBefore(SourceLocation Loc, StringRef Text) {
+  if (Index && Ctx->AST)
+    addFix(CharSourceRange::getCharRange(Loc, Loc), Text);
+  return *this;
+}
+
+DiagBuilder &DiagBuilder::insertAfterToken(SourceLocation Loc,
+                                           StringRef Text) {
+  if (!Index || !Ctx->AST)
     return *this;
-  Ctx->Diags[*Index].Fixes.push_back(
-      {P.File, SM.getFileOffset(FL), Length, Replacement.str()});
+  const SourceManager &SM = Ctx->AST->getSourceManager();
+  if (Loc.isMacroID()) {
+    // Only the end of a macro argument's spelling maps back to the file.
+    if (!Lexer::isAtEndOfMacroExpansion(Loc, SM, Ctx->AST->getLangOpts(),
+                                        &Loc)) {
+      dropFixes();
+      return *this;
+    }
+  }
+  SourceLocation After =
+      Lexer::getLocForEndOfToken(Loc, 0, SM, Ctx->AST->getLangOpts());
+  if (After.isInvalid()) {
+    dropFixes();
+    return *this;
+  }
+  addFix(CharSourceRange::getCharRange(After, After), Text);
+  return *this;
+}
+
+DiagBuilder &DiagBuilder::include(StringRef Header) {
+  std::vector<FixIt> *T = target();
+  if (!T || T->empty())
+    return *this;
+  const SourceManager &SM = Ctx->AST->getSourceManager();
+  std::string File = T->front().File;
+  // Find the buffer of that file among those the translation unit read.
+  FileID FID;
+  for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
+    FileID Candidate = SM.translateFile(It->first);
+    if (Candidate.isValid() &&
+        Ctx->position(SM.getLocForStartOfFile(Candidate)).File == File) {
+      FID = Candidate;
+      break;
+    }
+  }
+  if (FID.isInvalid())
+    return *this;
+  bool Invalid = false;
+  StringRef Code = SM.getBufferData(FID, &Invalid);
+  if (Invalid)
+    return *this;
+  llvm::Expected<format::FormatStyle> Style =
+      format::getStyle("file", File, "LLVM", Code);
+  tooling::IncludeStyle IS =
+      Style ? Style->IncludeStyle : format::getLLVMStyle().IncludeStyle;
+  if (!Style)
+    llvm::consumeError(Style.takeError());
+  tooling::HeaderIncludes Includes(File, Code, IS);
+  std::optional<tooling::Replacement> R =
+      Includes.insert(Header, /*IsAngled=*/true, tooling::IncludeDirective::Include);
+  if (!R)
+    return *this; // already included
+  FixIt F{File, R->getOffset(), R->getLength(), R->getReplacementText().str()};
+  if (std::find(T->begin(), T->end(), F) == T->end())
+    T->push_back(std::move(F));
   return *this;
 }
 

@@ -40,18 +40,47 @@ class CheckContext;
 
 /// Adds notes and fix-its to the finding just reported. A builder for a
 /// finding that was filtered out (system header, header filter) does nothing.
+///
+/// Fix-its go to the finding (applied by --fix) until onLastNote() is called;
+/// from then on they go to the last note (applied only by --fix-notes). A
+/// fix-it whose range cannot be mapped to one stretch of file text (inside a
+/// macro body, across a macro boundary) makes every fix-it of its target
+/// unavailable: a partial rewrite is worse than none.
 class DiagBuilder {
 public:
   DiagBuilder(CheckContext *Ctx, std::optional<size_t> Index)
       : Ctx(Ctx), Index(Index) {}
   DiagBuilder &note(clang::SourceLocation Loc, llvm::StringRef Message);
+  /// The "fix: " note at the finding's own location: the cure in one line,
+  /// naming the runtime construct (docs/checks/<check>.md#fix has the
+  /// before/after example).
+  DiagBuilder &cure(llvm::StringRef Message);
   DiagBuilder &fix(clang::SourceLocation Begin, unsigned Length,
                    llvm::StringRef Replacement);
+  /// Replaces the text of `Range` (token or character range) by `Text`.
+  DiagBuilder &replace(clang::CharSourceRange Range, llvm::StringRef Text);
+  DiagBuilder &insertBefore(clang::SourceLocation Loc, llvm::StringRef Text);
+  /// Inserts after the last character of the token at `Loc`.
+  DiagBuilder &insertAfterToken(clang::SourceLocation Loc,
+                                llvm::StringRef Text);
+  /// Adds `#include <Header>` to the file of the target's first fix-it, in
+  /// its include block and in the order of the file's .clang-format (LLVM
+  /// style otherwise), unless that file already includes it.
+  DiagBuilder &include(llvm::StringRef Header);
+  /// Directs the following fix-its to the last note added.
+  DiagBuilder &onLastNote();
+  /// Gives up every fix-it of the current target (a rewrite found unsafe
+  /// after part of it was built).
+  DiagBuilder &dropFixes();
   bool reported() const { return Index.has_value(); }
 
 private:
+  std::vector<FixIt> *target();
+  void addFix(clang::CharSourceRange Range, llvm::StringRef Text);
+
   CheckContext *Ctx;
   std::optional<size_t> Index;
+  bool OnNote = false;
 };
 
 class CheckContext {
@@ -77,7 +106,8 @@ public:
   /// macro is used, or to the argument's spelling inside a macro call).
   SourcePos position(clang::SourceLocation Loc) const;
 
-  std::vector<Diagnostic> takeDiagnostics() { return std::move(Diags); }
+  /// The findings, with the fix-its of targets marked unavailable removed.
+  std::vector<Diagnostic> takeDiagnostics();
 
   /// The source line at `Loc` (its file location), without the newline.
   std::string sourceLine(clang::SourceLocation Loc) const;
@@ -114,6 +144,8 @@ private:
   std::optional<llvm::Regex> HeaderFilter;
   clang::ASTContext *AST = nullptr;
   std::vector<Diagnostic> Diags;
+  /// Fix-it targets given up: (finding index, note index or -1).
+  std::vector<std::pair<size_t, int>> DroppedFixes;
   std::vector<std::string> Reported;
   std::map<const void *, std::shared_ptr<void>> Analyses;
 };

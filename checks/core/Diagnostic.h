@@ -30,20 +30,32 @@ struct SourcePos {
   bool valid() const { return !File.empty() && Line > 0; }
 };
 
-/// A related place that explains a finding ("the thread is created here").
-struct Note {
-  SourcePos Pos;
-  std::string Message;
-  std::string SourceLine; ///< the line at Pos, for the caret display
-};
-
 /// A textual replacement, as clang-tidy's fix-its: replace `Length` bytes at
-/// `Offset` of `File` with `Replacement`.
+/// `Offset` of `File` (absolute, normalized) with `Replacement`. An insertion
+/// has `Length == 0`. Two findings may carry the same replacement (the same
+/// `#include` added for two findings in one file): appliers apply identical
+/// replacements once.
 struct FixIt {
   std::string File;
   unsigned Offset = 0;
   unsigned Length = 0;
   std::string Replacement;
+
+  bool operator==(const FixIt &O) const {
+    return File == O.File && Offset == O.Offset && Length == O.Length &&
+           Replacement == O.Replacement;
+  }
+};
+
+/// A related place that explains a finding ("the thread is created here").
+/// A note may carry its own fix-its: a rewrite that is right in the common
+/// case but changes behaviour the check cannot prove unchanged, applied only
+/// on request (--fix-notes), as clang-tidy does.
+struct Note {
+  SourcePos Pos;
+  std::string Message;
+  std::string SourceLine; ///< the line at Pos, for the caret display
+  std::vector<FixIt> Fixes; ///< may be empty
 };
 
 enum class Severity { Warning, Error };
@@ -57,9 +69,13 @@ struct Diagnostic {
   std::string Check;          ///< e.g. "spawn-detached-thread"
   Severity Level = Severity::Warning;
   SourcePos Pos;              ///< the primary location
-  std::string Message;        ///< one sentence: what goes wrong and what to use
+  /// One short line (about 100 characters at most): what is wrong and why it
+  /// matters. The cure is a note whose message starts with "fix: ".
+  std::string Message;
   std::vector<Note> Notes;    ///< related locations, in order
-  std::vector<FixIt> Fixes;   ///< may be empty
+  /// Fix-its applied by --fix: all of them or none (one rewrite). Empty when
+  /// no rewrite is safe; the "fix: " note then names the runtime construct.
+  std::vector<FixIt> Fixes;
   /// The source line at `Pos` (without the newline), for the caret display and
   /// the fingerprint.
   std::string SourceLine;

@@ -27,14 +27,6 @@ static void from_json(const json &J, SourcePos &P) {
   J.at("line").get_to(P.Line);
   J.at("column").get_to(P.Column);
 }
-static void to_json(json &J, const Note &N) {
-  J = json{{"pos", N.Pos}, {"message", N.Message}, {"source", N.SourceLine}};
-}
-static void from_json(const json &J, Note &N) {
-  J.at("pos").get_to(N.Pos);
-  J.at("message").get_to(N.Message);
-  J.at("source").get_to(N.SourceLine);
-}
 static void to_json(json &J, const FixIt &F) {
   J = json{{"file", F.File}, {"offset", F.Offset}, {"length", F.Length},
            {"replacement", F.Replacement}};
@@ -44,6 +36,16 @@ static void from_json(const json &J, FixIt &F) {
   J.at("offset").get_to(F.Offset);
   J.at("length").get_to(F.Length);
   J.at("replacement").get_to(F.Replacement);
+}
+static void to_json(json &J, const Note &N) {
+  J = json{{"pos", N.Pos}, {"message", N.Message}, {"source", N.SourceLine},
+           {"fixes", N.Fixes}};
+}
+static void from_json(const json &J, Note &N) {
+  J.at("pos").get_to(N.Pos);
+  J.at("message").get_to(N.Message);
+  J.at("source").get_to(N.SourceLine);
+  J.at("fixes").get_to(N.Fixes);
 }
 static void to_json(json &J, const Diagnostic &D) {
   J = json{{"check", D.Check},

@@ -28,7 +28,7 @@ namespace tether {
 
 /// Bumped whenever the meaning or layout of a field changes; facts of another
 /// version are rejected with a clear error (and ignored by the cache).
-constexpr int FactsVersion = 2;
+constexpr int FactsVersion = 3;
 
 /// A position, as the diagnostics print it.
 struct FactPos {
