@@ -102,20 +102,26 @@ void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
     J["message"] = D.Message;
     J["context"] = D.Context;
     J["fingerprint"] = D.Fingerprint;
+    auto FixesOf = [](const std::vector<FixIt> &V) {
+      ordered Fixes = ordered::array();
+      for (const FixIt &F : V)
+        Fixes.push_back({{"file", F.File},
+                         {"offset", F.Offset},
+                         {"length", F.Length},
+                         {"replacement", F.Replacement}});
+      return Fixes;
+    };
     ordered Notes = ordered::array();
     for (const Note &N : D.Notes) {
       ordered NJ = pos(N.Pos);
       NJ["message"] = N.Message;
+      // Fix-its applied only with --fix-notes; absent when there are none.
+      if (!N.Fixes.empty())
+        NJ["fixes"] = FixesOf(N.Fixes);
       Notes.push_back(NJ);
     }
     J["notes"] = Notes;
-    ordered Fixes = ordered::array();
-    for (const FixIt &F : D.Fixes)
-      Fixes.push_back({{"file", F.File},
-                       {"offset", F.Offset},
-                       {"length", F.Length},
-                       {"replacement", F.Replacement}});
-    J["fixes"] = Fixes;
+    J["fixes"] = FixesOf(D.Fixes);
     Diags.push_back(J);
   }
   Doc["diagnostics"] = Diags;
