@@ -63,6 +63,144 @@ static bool isCandidate(const VarDecl *VD, const RuleSet &Rules,
   return !isSelfSynchronizedType(VD->getType(), Rules);
 }
 
+namespace {
+
+/// Is the memory order argument `Order` memory_order_relaxed (0)?
+bool isRelaxed(const Expr *Order, const ASTContext &Ctx) {
+  Expr::EvalResult R;
+  return Order && Order->EvaluateAsInt(R, Ctx) && R.Val.getInt() == 0;
+}
+
+bool isStdAtomic(QualType T) {
+  const auto *RD = T.getNonReferenceType()->getAsCXXRecordDecl();
+  if (!RD)
+    return false;
+  std::string N = qualifiedName(RD);
+  return N == "std::atomic" || N == "std::atomic_flag" ||
+         N == "std::__atomic_base" || N == "std::atomic_ref";
+}
+
+} // namespace
+
+/// Is `Ref` (a reference to a global) part of an atomic operation that
+/// synchronizes: a C11 / GNU atomic builtin on it or on a member or element
+/// of it (not memory_order_relaxed), a `__sync_*` builtin, an operation on an
+/// `_Atomic` place, or a member of std::atomic? Sets what it does: a store
+/// releases, a load acquires, a read-modify-write does both.
+static bool synchronizingAtomicOp(const Expr *Ref, ASTContext &Ctx,
+                                  bool &Release, bool &Acquire) {
+  const Expr *Cur = Ref;
+  for (int Depth = 0; Depth < 10; ++Depth) {
+    auto Parents = Ctx.getParents(*Cur);
+    const Expr *P = Parents.empty() ? nullptr : Parents[0].get<Expr>();
+    if (!P)
+      return false;
+    if (const auto *AE = dyn_cast<AtomicExpr>(P)) {
+      if (AE->getPtr()->IgnoreParenImpCasts() != Cur->IgnoreParenImpCasts() &&
+          AE->getPtr() != Cur)
+        return false; // the value stored, not the place
+      if (isRelaxed(AE->getOrder(), Ctx))
+        return false;
+      switch (AE->getOp()) {
+      case AtomicExpr::AO__c11_atomic_store:
+      case AtomicExpr::AO__atomic_store:
+      case AtomicExpr::AO__atomic_store_n:
+        Release = true;
+        return true;
+      case AtomicExpr::AO__c11_atomic_load:
+      case AtomicExpr::AO__atomic_load:
+      case AtomicExpr::AO__atomic_load_n:
+        Acquire = true;
+        return true;
+      default:
+        Release = Acquire = true;
+        return true;
+      }
+    }
+    if (const auto *C = dyn_cast<CallExpr>(P)) {
+      // __sync_* builtins are full barriers.
+      if (const FunctionDecl *FD = C->getDirectCallee())
+        if (FD->getBuiltinID() && FD->getName().starts_with("__sync_")) {
+          Release = Acquire = true;
+          return true;
+        }
+    }
+    QualType T = Cur->getType();
+    if (T->isAtomicType()) {
+      // C11 _Atomic: a plain store, a read, or a compound update.
+      if (const auto *BO = dyn_cast<BinaryOperator>(P)) {
+        if (BO->getLHS()->IgnoreParens() != Cur->IgnoreParens())
+          return false;
+        if (BO->getOpcode() == BO_Assign)
+          Release = true;
+        else if (BO->isCompoundAssignmentOp())
+          Release = Acquire = true;
+        else
+          return false;
+        return true;
+      }
+      if (const auto *UO = dyn_cast<UnaryOperator>(P);
+          UO && UO->isIncrementDecrementOp()) {
+        Release = Acquire = true;
+        return true;
+      }
+      if (const auto *IC = dyn_cast<ImplicitCastExpr>(P);
+          IC && IC->getCastKind() == CK_AtomicToNonAtomic) {
+        Acquire = true;
+        return true;
+      }
+      if (const auto *IC = dyn_cast<ImplicitCastExpr>(P);
+          IC && IC->getCastKind() == CK_LValueToRValue) {
+        Acquire = true;
+        return true;
+      }
+    }
+    if (isStdAtomic(T)) {
+      if (const auto *ME = dyn_cast<MemberExpr>(P)) {
+        auto Up = Ctx.getParents(*ME);
+        const auto *MC = Up.empty() ? nullptr : Up[0].get<CXXMemberCallExpr>();
+        if (!MC)
+          return false;
+        for (const Expr *A : MC->arguments())
+          if (A->getType()->isEnumeralType() && isRelaxed(A, Ctx))
+            return false;
+        StringRef N = ME->getMemberDecl()->getName();
+        if (N == "store")
+          Release = true;
+        else if (N == "load" || isa<CXXConversionDecl>(ME->getMemberDecl()))
+          Acquire = true;
+        else
+          Release = Acquire = true;
+        return true;
+      }
+      if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(P)) {
+        if (OC->getOperator() == OO_Equal)
+          Release = true;
+        else
+          Release = Acquire = true;
+        return true;
+      }
+      return false;
+    }
+    // Look through the path to the atomic place: `&g[i].value`.
+    if (const auto *ME = dyn_cast<MemberExpr>(P)) {
+      if (ME->isArrow() || ME->getBase()->IgnoreParenImpCasts() !=
+                               Cur->IgnoreParenImpCasts())
+        return false;
+    } else if (const auto *AS = dyn_cast<ArraySubscriptExpr>(P)) {
+      if (AS->getBase()->IgnoreParenImpCasts() != Cur->IgnoreParenImpCasts())
+        return false;
+    } else if (const auto *UO = dyn_cast<UnaryOperator>(P)) {
+      if (UO->getOpcode() != UO_AddrOf)
+        return false;
+    } else if (!isa<ImplicitCastExpr, ParenExpr>(P)) {
+      return false;
+    }
+    Cur = P;
+  }
+  return false;
+}
+
 void SharedMutableCheck::check(const MatchFinder::MatchResult &R) {
   if (const auto *C = R.Nodes.getNodeAs<CallExpr>("once")) {
     // std::call_once(flag, init): init's writes happen before every caller
@@ -87,6 +225,11 @@ void SharedMutableCheck::check(const MatchFinder::MatchResult &R) {
   else if (const auto *ME = dyn_cast<MemberExpr>(E))
     D = ME->getMemberDecl();
   const auto *VD = dyn_cast_or_null<VarDecl>(D);
+  if (VD && VD->hasGlobalStorage()) {
+    bool Release = false, Acquire = false;
+    if (synchronizingAtomicOp(E, *R.Context, Release, Acquire))
+      AtomicOps.push_back({VD->getCanonicalDecl(), E, Release, Acquire});
+  }
   if (!VD || !isCandidate(VD, rules(), *R.SourceManager))
     return;
   SourceLocation L = R.SourceManager->getExpansionLoc(E->getBeginLoc());
@@ -222,6 +365,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     Strict = It->second == "true" || It->second == "1";
   if (!Ctx || (Refs.empty() && (!Strict || Definitions.empty()))) {
     Refs.clear();
+    AtomicOps.clear();
     Definitions.clear();
     OnceEntries.clear();
     return;
@@ -240,6 +384,67 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
   };
   LockAnalysis Locks(*Ctx, rules(), TC);
   llvm::DenseSet<const VarDecl *> Reported;
+  const SourceManager &SM = Ctx->getSourceManager();
+  // The synchronizing atomic operations of each function.
+  llvm::DenseMap<const FunctionDecl *, llvm::SmallVector<const AtomicOp *, 4>>
+      AtomicsIn;
+  for (const AtomicOp &O : AtomicOps)
+    for (const FunctionDecl *FD : TC.enclosingFunctions(O.Ref))
+      AtomicsIn[FD->getCanonicalDecl()].push_back(&O);
+  // The atomics `Fn` releases after `L` (Release) or acquires before `L`,
+  // in its own body or in a function it calls there (one level).
+  auto SyncedAt = [&](const FunctionDecl *Fn, SourceLocation L, bool Release,
+                      llvm::SmallPtrSetImpl<const VarDecl *> &Out) {
+    L = SM.getExpansionLoc(L);
+    auto Side = [&](SourceLocation X) {
+      X = SM.getExpansionLoc(X);
+      return Release ? SM.isBeforeInTranslationUnit(L, X)
+                     : SM.isBeforeInTranslationUnit(X, L);
+    };
+    auto Take = [&](const FunctionDecl *F, bool Anywhere) {
+      auto It = AtomicsIn.find(F->getCanonicalDecl());
+      if (It == AtomicsIn.end())
+        return;
+      for (const AtomicOp *O : It->second)
+        if ((Release ? O->Release : O->Acquire) &&
+            (Anywhere || Side(O->Ref->getBeginLoc())))
+          Out.insert(O->Var);
+    };
+    Take(Fn, false);
+    for (const CallEdge &E : TC.callees(Fn))
+      if (E.Callee && E.Where && Side(E.Where->getBeginLoc()))
+        Take(E.Callee, true);
+  };
+  // Along a context's call chain to `Acc` (entry first): what is released
+  // after the access, or acquired before it, in its function or in a caller
+  // on the chain around the call that leads to it.
+  auto SyncedAlong = [&](const GlobalAccess &Acc, const Reach *R, bool Release,
+                         llvm::SmallPtrSetImpl<const VarDecl *> &Out) {
+    SyncedAt(Acc.Function, Acc.Ref->getBeginLoc(), Release, Out);
+    if (!R)
+      return;
+    for (size_t K = 0; K + 1 < R->Chain.size(); ++K)
+      for (const CallEdge &E : TC.callees(R->Chain[K]))
+        if (E.Where && E.Callee &&
+            E.Callee->getCanonicalDecl() ==
+                R->Chain[K + 1]->getCanonicalDecl())
+          SyncedAt(R->Chain[K], E.Where->getBeginLoc(), Release, Out);
+  };
+  // A hand-off: `P` is followed by a release of an atomic that is acquired
+  // before `Q` (the writer publishes, then sets the flag; the reader sees
+  // the flag, then reads). The value is not checked: a loop that waits for
+  // the flag is assumed, as in every such protocol.
+  auto HandedOff = [&](const GlobalAccess &P, const Reach *Rp,
+                       const GlobalAccess &Q, const Reach *Rq) {
+    if (!P.Function || !Q.Function || AtomicsIn.empty())
+      return false;
+    llvm::SmallPtrSet<const VarDecl *, 4> Rel, Acq;
+    SyncedAlong(P, Rp, true, Rel);
+    if (Rel.empty())
+      return false;
+    SyncedAlong(Q, Rq, false, Acq);
+    return llvm::any_of(Rel, [&](const VarDecl *V) { return Acq.count(V); });
+  };
 
   for (auto &[VD, Exprs] : Refs) {
     if (TC.sites().empty())
@@ -333,7 +538,8 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
     };
     // Two accesses race unless both are atomic or they hold a common lock:
     // lock sets are compared per pair, not over all accesses.
-    auto Unordered = [](const GlobalAccess &A, const GlobalAccess &B) {
+    auto Unordered = [&](const GlobalAccess &A, const Reach &Ra,
+                         const GlobalAccess &B, const Reach &Rb) {
       if (A.Atomic && B.Atomic)
         return false;
       // Different members are different memory locations.
@@ -342,7 +548,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
       for (const ValueDecl *M : A.Held)
         if (llvm::is_contained(B.Held, M))
           return false;
-      return true;
+      return !HandedOff(A, &Ra, B, &Rb) && !HandedOff(B, &Rb, A, &Ra);
     };
     // Find a write and an access in another context (or the same write on
     // several threads running one entry) that race.
@@ -365,7 +571,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
             if (!TC.context(Ra.Context).isThread() &&
                 !TC.context(Rb.Context).isThread())
               continue;
-            if (!Unordered(A, B))
+            if (!Unordered(A, Ra, B, Rb))
               continue;
             if (Differ && !overlaps(A, Ra, B, Rb))
               continue;
@@ -438,6 +644,7 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
           .cure(Cure);
     }
   Refs.clear();
+  AtomicOps.clear();
   Definitions.clear();
   OnceEntries.clear();
 }

@@ -35,6 +35,17 @@ private:
                   llvm::SmallVector<const clang::Expr *, 4>>
       Refs;
   llvm::SetVector<const clang::VarDecl *> Definitions;
+  /// Synchronizing atomic operations on globals (not relaxed): a store that
+  /// releases, a load that acquires, or both (read-modify-write). A write
+  /// followed by a release of F, and a read preceded by an acquire of F,
+  /// are ordered by F: a hand-off through an atomic flag or counter.
+  struct AtomicOp {
+    const clang::VarDecl *Var;
+    const clang::Expr *Ref;
+    bool Release;
+    bool Acquire;
+  };
+  std::vector<AtomicOp> AtomicOps;
   /// Callables run through a once function (std::call_once, pthread_once).
   llvm::DenseSet<const clang::FunctionDecl *> OnceEntries;
 };
