@@ -475,6 +475,37 @@ class Lsp(unittest.TestCase):
         self.assertEqual(c.close(), 0)
         self.assertEqual(c2.close(), 0)
 
+    def test_parallel_files_bounded_pool(self):
+        # Each analysis of slow*.cpp spends --check-timeout seconds in a
+        # pseudo-check that is then skipped (the real checks still run).
+        a = self.write("slow1.cpp", DETACHED)
+        b = self.write("slow2.cpp", DETACHED)
+
+        def durations(c):
+            ms = [int(m.split(" finding(s) in ")[1].split(" ms")[0])
+                  for t, m in c.logs if " finding(s) in " in m]
+            return [x / 1000.0 for x in ms]
+        for jobs in (2, 1):
+            c = self.client("-j", str(jobs), "--check-timeout", "2",
+                            "--debug-inject", "slow-check:slow*.cpp")
+            start = time.monotonic()
+            c.open(a, DETACHED)
+            c.open(b, DETACHED)
+            self.assertEqual(len(self.detached(c.diagnostics(a, 1))), 1)
+            self.assertEqual(len(self.detached(c.diagnostics(b, 1))), 1)
+            elapsed = time.monotonic() - start
+            c.wait(lambda: len(durations(c)) == 2, "two analyses logged")
+            each = durations(c)
+            self.assertTrue(all(d >= 2 for d in each), each)
+            skipped = [m for t, m in c.logs
+                       if t == 2 and "tether-debug-inject" in m]
+            self.assertEqual(len(skipped), 2, c.logs)
+            if jobs == 2:  # the two analyses overlapped
+                self.assertLess(elapsed, sum(each) - 1, each)
+            else:  # one after the other
+                self.assertGreaterEqual(elapsed, sum(each), each)
+            self.assertEqual(c.close(), 0)
+
     def test_utf16_positions(self):
         text = DETACHED.replace("  t.detach();",
                                 "  /* é😀 */ t.detach();")
