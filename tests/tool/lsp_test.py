@@ -506,6 +506,40 @@ class Lsp(unittest.TestCase):
                 self.assertGreaterEqual(elapsed, sum(each), each)
             self.assertEqual(c.close(), 0)
 
+    def test_configuration_and_nolint(self):
+        sub = os.path.join(self.dir, "src")
+        path = self.write("src/a.cpp", DETACHED)
+        config = os.path.join(self.dir, ".tether.json")
+        with open(config, "w") as f:
+            json.dump({"warnings_as_errors": ["spawn-*"]}, f)
+        c = self.client()
+        c.open(path, DETACHED)
+        found = self.detached(c.diagnostics(path, 1))
+        self.assertEqual([d["severity"] for d in found], [1])
+        # A configuration edited on disk applies on the next analysis.
+        with open(config, "w") as f:
+            json.dump({"checks": "-spawn-detached-thread"}, f)
+        c.save(path)
+        c.wait(lambda: len([v for u, v, d in c.published
+                            if u == uri(path)]) >= 2, "a second publish")
+        self.assertEqual(self.detached(c.published[-1][2]), [])
+        # An excluded file publishes nothing.
+        with open(config, "w") as f:
+            json.dump({"exclude": ["src"]}, f)
+        c.change(path, DETACHED + "\n", 2)
+        self.assertEqual(c.diagnostics(path, 2), [])
+        # A hand-written NOLINTNEXTLINE in the buffer silences the finding.
+        os.remove(config)
+        silenced = DETACHED.replace(
+            "  t.detach();",
+            "  // NOLINTNEXTLINE(spawn-detached-thread)\n  t.detach();")
+        c.change(path, silenced, 3)
+        self.assertEqual(self.detached(c.diagnostics(path, 3)), [])
+        c.change(path, DETACHED, 4)
+        self.assertEqual(len(self.detached(c.diagnostics(path, 4))), 1)
+        self.assertTrue(os.path.isdir(sub))
+        self.assertEqual(c.close(), 0)
+
     def test_utf16_positions(self):
         text = DETACHED.replace("  t.detach();",
                                 "  /* é😀 */ t.detach();")
