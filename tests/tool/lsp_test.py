@@ -540,6 +540,29 @@ class Lsp(unittest.TestCase):
         self.assertTrue(os.path.isdir(sub))
         self.assertEqual(c.close(), 0)
 
+    def test_preamble_reused_then_rebuilt(self):
+        c = self.client(init_options={"debounceMs": 0})
+        path = self.write("a.cpp", DETACHED)
+        c.open(path, DETACHED)
+        c.diagnostics(path, 1)
+        c.wait(lambda: any("preamble ready" in m for t, m in c.logs),
+               "the preamble built after the first analysis")
+
+        def preamble_of(version):
+            c.diagnostics(path, version)
+            lines = [m for t, m in c.logs if " finding(s) in " in m]
+            return lines[-1].split(", preamble ")[1].split(";")[0]
+        self.assertEqual(preamble_of(1), "none yet")
+        c.change(path, DETACHED.replace("void work();", "void work(int);")
+                 .replace("t(work)", "t(work, 1)"), 2)
+        self.assertEqual(preamble_of(2), "reused")
+        c.change(path, "#include <vector>\n" + DETACHED, 3)
+        self.assertEqual(preamble_of(3), "built")
+        self.assertEqual(len(self.detached(c.diagnostics(path, 3))), 1)
+        c.change(path, "#include <vector>\n" + DETACHED + "// end\n", 4)
+        self.assertEqual(preamble_of(4), "reused")
+        self.assertEqual(c.close(), 0)
+
     def test_utf16_positions(self):
         text = DETACHED.replace("  t.detach();",
                                 "  /* é😀 */ t.detach();")
