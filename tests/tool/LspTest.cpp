@@ -7,9 +7,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Suppressions.h"
 #include "lsp/Convert.h"
 #include "lsp/Protocol.h"
-#include "Suppressions.h"
 
 #include <gtest/gtest.h>
 
@@ -112,9 +112,9 @@ Diagnostic detachedFinding() {
   return D;
 }
 
-const char *const Source = "void f() {\n"              // offsets 0..10
-                           "  std::thread t(work);\n"  // 11..33
-                           "  t.detach(); // why\n";   // 34..
+const char *const Source = "void f() {\n"             // offsets 0..10
+                           "  std::thread t(work);\n" // 11..33
+                           "  t.detach(); // why\n";  // 34..
 
 TEST(Convert, FindingAsLspDiagnosticWithFixes) {
   std::string Text = Source;
@@ -134,7 +134,8 @@ TEST(Convert, FindingAsLspDiagnosticWithFixes) {
   EXPECT_EQ(L["codeDescription"]["href"],
             "https://docs/spawn-detached-thread.md");
   ASSERT_EQ(L["relatedInformation"].size(), 2u);
-  EXPECT_EQ(L["relatedInformation"][0]["message"], "the thread is created here");
+  EXPECT_EQ(L["relatedInformation"][0]["message"],
+            "the thread is created here");
   EXPECT_EQ(L["relatedInformation"][0]["location"]["range"]["start"],
             json({{"line", 1}, {"character", 14}}));
   json Edits = L["data"]["fix"]["edit"]["changes"]["file:///src/a.cpp"];
@@ -181,8 +182,8 @@ std::string apply(std::string Text, json Edits) {
 
 TEST(Convert, NolintEditsSilenceTheFinding) {
   const std::string Check = "spawn-detached-thread";
-  for (const std::string &Line : {std::string("  t.detach();"),
-                                  std::string("  t.detach(); // keep")}) {
+  for (const std::string &Line :
+       {std::string("  t.detach();"), std::string("  t.detach(); // keep")}) {
     std::string Text = "void f(std::thread &t) {\n" + Line + "\n}\n";
     LineTable T(Text);
     std::string Title;
@@ -190,7 +191,8 @@ TEST(Convert, NolintEditsSilenceTheFinding) {
     ASSERT_FALSE(E.is_null());
     std::string Fixed = apply(Text, json::array({E}));
     // The line of the finding after the edit: 2 with NOLINTNEXTLINE.
-    unsigned FindingLine = Fixed.find("NOLINTNEXTLINE") != std::string::npos ? 3 : 2;
+    unsigned FindingLine =
+        Fixed.find("NOLINTNEXTLINE") != std::string::npos ? 3 : 2;
     FileSuppressions S(Fixed);
     EXPECT_TRUE(S.suppresses(FindingLine, Check)) << Fixed;
     EXPECT_FALSE(S.suppresses(FindingLine, "spawn-other")) << Fixed;

@@ -61,8 +61,9 @@ CompileCommands::load(const std::string &Dir) {
   if (L.DB && L.Stamp == Stamp)
     return L.DB;
   std::string Err;
-  std::unique_ptr<CompilationDatabase> DB = JSONCompilationDatabase::loadFromFile(
-      Json, Err, JSONCommandLineSyntax::AutoDetect);
+  std::unique_ptr<CompilationDatabase> DB =
+      JSONCompilationDatabase::loadFromFile(Json, Err,
+                                            JSONCommandLineSyntax::AutoDetect);
   if (!DB)
     return nullptr;
   L.DB = inferMissingCompileCommands(std::move(DB));
@@ -81,8 +82,8 @@ FileCommand CompileCommands::commandFor(const std::string &File) {
         C.Args = Cmds.front().CommandLine;
         C.Origin = Cmds.front().Heuristic.empty()
                        ? "compile_commands.json in " + Dir
-                       : Cmds.front().Heuristic + " (compile_commands.json in " +
-                             Dir + ")";
+                       : Cmds.front().Heuristic +
+                             " (compile_commands.json in " + Dir + ")";
         return C;
       }
     }

@@ -35,7 +35,7 @@ unsigned characters(const std::string &Line, unsigned Bytes, Encoding E) {
   for (unsigned I = 0; I < Bytes; ++I) {
     unsigned char C = static_cast<unsigned char>(Line[I]);
     if ((C & 0xC0) == 0x80)
-      continue; // a continuation byte: counted with its lead
+      continue;                 // a continuation byte: counted with its lead
     Units += C >= 0xF0 ? 2 : 1; // four-byte sequences are surrogate pairs
   }
   return Units;
@@ -90,7 +90,8 @@ std::string uriPath(const std::string &Uri) {
   }
   std::string Out;
   for (size_t I = 0; I < P.size(); ++I) {
-    if (P[I] == '%' && I + 2 < P.size() && std::isxdigit((unsigned char)P[I + 1]) &&
+    if (P[I] == '%' && I + 2 < P.size() &&
+        std::isxdigit((unsigned char)P[I + 1]) &&
         std::isxdigit((unsigned char)P[I + 2])) {
       Out += static_cast<char>(std::stoi(P.substr(I + 1, 2), nullptr, 16));
       I += 2;
@@ -119,10 +120,12 @@ json tokenRange(const LineTable &T, unsigned Line, unsigned Column,
     ++End;
   if (End == B && B < L.size()) {
     ++End; // one character, all of its bytes
-    while (End < L.size() && (static_cast<unsigned char>(L[End]) & 0xC0) == 0x80)
+    while (End < L.size() &&
+           (static_cast<unsigned char>(L[End]) & 0xC0) == 0x80)
       ++End;
   }
-  return {{"start", T.position(Line0, B, E)}, {"end", T.position(Line0, End, E)}};
+  return {{"start", T.position(Line0, B, E)},
+          {"end", T.position(Line0, End, E)}};
 }
 
 json location(const SourcePos &P, const std::string &MainFile,
@@ -173,9 +176,8 @@ json toLspDiagnostic(const Diagnostic &D, const std::string &MainFile,
   json Related = json::array();
   for (const Note &N : D.Notes)
     if (N.Pos.valid())
-      Related.push_back(
-          {{"location", location(N.Pos, MainFile, Main, C)},
-           {"message", N.Message}});
+      Related.push_back({{"location", location(N.Pos, MainFile, Main, C)},
+                         {"message", N.Message}});
   if (!Related.empty())
     Out["relatedInformation"] = Related;
   json Data = {{"check", D.Check}};
@@ -206,22 +208,26 @@ json nolintEdit(const LineTable &Main, unsigned Line0, const std::string &Check,
   size_t Last = L.find_last_not_of(" \t");
   if (Last != std::string::npos && L[Last] == '\\')
     return nullptr; // a comment would end the macro
-  bool HasComment = L.find("//") != std::string::npos ||
-                    L.find("/*") != std::string::npos;
+  bool HasComment =
+      L.find("//") != std::string::npos || L.find("/*") != std::string::npos;
   if (!HasComment) {
     Title = "suppress " + Check + " on this line (NOLINT)";
-    unsigned End = Last == std::string::npos ? 0 : static_cast<unsigned>(Last + 1);
+    unsigned End =
+        Last == std::string::npos ? 0 : static_cast<unsigned>(Last + 1);
     json Pos = Main.position(Line0, End, E);
-    return {{"range", {{"start", Pos}, {"end", Main.position(Line0, static_cast<unsigned>(L.size()), E)}}},
-            {"newText", "  // NOLINT(" + Check + ")"}};
+    return {
+        {"range",
+         {{"start", Pos},
+          {"end", Main.position(Line0, static_cast<unsigned>(L.size()), E)}}},
+        {"newText", "  // NOLINT(" + Check + ")"}};
   }
   Title = "suppress " + Check + " on this line (NOLINTNEXTLINE above)";
   size_t Indent = L.find_first_not_of(" \t");
   std::string Lead = L.substr(0, Indent == std::string::npos ? 0 : Indent);
   json Pos = {{"line", Line0}, {"character", 0}};
   return {{"range", {{"start", Pos}, {"end", Pos}}},
-          {"newText", Lead + "// NOLINTNEXTLINE(" + Check + ")" +
-                          Main.lineBreak()}};
+          {"newText",
+           Lead + "// NOLINTNEXTLINE(" + Check + ")" + Main.lineBreak()}};
 }
 
 json codeActionsFor(const json &LspDiag, const std::string &Uri,

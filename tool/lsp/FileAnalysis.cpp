@@ -94,8 +94,7 @@ std::vector<std::string> adjust(const FileCommand &Cmd) {
   // Right after the compiler's name: after "--" nothing is a flag.
   A.insert(A.begin() + 1, "-w");
   if (!HasResourceDir)
-    A.insert(A.begin() + 1,
-             std::string("-resource-dir=") + clangResourceDir());
+    A.insert(A.begin() + 1, std::string("-resource-dir=") + clangResourceDir());
   return A;
 }
 
@@ -160,7 +159,7 @@ AnalysisOutcome FileAnalysis::run(const std::string &Text,
           if (Working->Reparse(PCHOps, std::nullopt, FS))
             return;
           unsigned After = Working->getPreambleCounterForTests();
-          Out.Preamble = After == 0 ? "none yet"
+          Out.Preamble = After == 0        ? "none yet"
                          : After == Before ? "reused"
                                            : "built";
         } else {
@@ -220,18 +219,18 @@ AnalysisOutcome FileAnalysis::run(const std::string &Text,
                        Skipped, &Cancelled);
       },
       O.Limits);
-  Out.Seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                              Start)
-                    .count();
+  Out.Seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - Start)
+          .count();
   for (const tether::Stopped &S : Skipped)
     Out.Warnings.push_back("check '" + S.Phase +
                            "' skipped on this file: " + S.What);
   if (Stop.Reason != StopReason::None) {
     // Working is leaked: the parse or the checks stopped half way.
-    std::string Where = Stop.Phase == "parsing" ||
-                                Stop.Phase == "collecting the results"
-                            ? "while " + Stop.Phase
-                            : "in check '" + Stop.Phase + "'";
+    std::string Where =
+        Stop.Phase == "parsing" || Stop.Phase == "collecting the results"
+            ? "while " + Stop.Phase
+            : "in check '" + Stop.Phase + "'";
     Out.Result = AnalysisOutcome::Stopped;
     Out.Message = std::string("tether ") + stopKind(Stop.Reason) +
                   " on this file " + Where + ": " + Stop.What;
@@ -260,8 +259,8 @@ bool FileAnalysis::prepare(const std::string &Text, const Limits &L) {
   ASTUnit *Working = Unit;
   Unit = nullptr;
   auto PCHOps = std::make_shared<PCHContainerOperations>();
-  tether::Stopped Stop = runGuardedUnit(
-      [&] { Working->Reparse(PCHOps, std::nullopt, FS); }, L);
+  tether::Stopped Stop =
+      runGuardedUnit([&] { Working->Reparse(PCHOps, std::nullopt, FS); }, L);
   if (Stop.Reason != StopReason::None)
     return false; // leaked, as in run()
   Unit = Working;

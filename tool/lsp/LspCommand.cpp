@@ -26,8 +26,7 @@ int lspCommand(int Argc, char **Argv, const std::string &Version,
                  "Directory of the compile_commands.json to use for every "
                  "file (default: the nearest one above each file, or in a "
                  "build/ directory beside it)");
-  App.add_option("-j,--jobs", O.Jobs,
-                 "Files analysed in parallel (default 2)")
+  App.add_option("-j,--jobs", O.Jobs, "Files analysed in parallel (default 2)")
       ->check(CLI::Range(1u, 256u));
   App.add_option("--debounce-ms", O.DebounceMs,
                  "Pause after an edit before the file is analysed again "

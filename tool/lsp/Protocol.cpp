@@ -146,7 +146,8 @@ nlohmann::json makeError(const nlohmann::json &Id, int Code,
 
 nlohmann::json makeNotification(const std::string &Method,
                                 nlohmann::json Params) {
-  return {{"jsonrpc", "2.0"}, {"method", Method}, {"params", std::move(Params)}};
+  return {
+      {"jsonrpc", "2.0"}, {"method", Method}, {"params", std::move(Params)}};
 }
 
 } // namespace tether::lsp

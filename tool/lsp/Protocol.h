@@ -75,7 +75,7 @@ nlohmann::json makeResult(const nlohmann::json &Id, nlohmann::json Result);
 nlohmann::json makeError(const nlohmann::json &Id, int Code,
                          const std::string &Message);
 nlohmann::json makeNotification(const std::string &Method,
-                                 nlohmann::json Params);
+                                nlohmann::json Params);
 
 } // namespace tether::lsp
 

@@ -108,11 +108,11 @@ private:
   /// publish; nullopt when nothing must be (cancelled).
   std::optional<json> analyse(Document &D, const std::string &Text,
                               const std::atomic<bool> &Cancel);
-  std::optional<DriverOptions> optionsFor(const std::string &Path,
-                                          std::shared_ptr<const EffectiveConfig> &C,
-                                          std::string &Error);
+  std::optional<DriverOptions>
+  optionsFor(const std::string &Path, std::shared_ptr<const EffectiveConfig> &C,
+             std::string &Error);
   json actionsFor(const Document &D, const json &Params); // under Mutex
-  void answerPending(Document &D);                         // under Mutex
+  void answerPending(Document &D);                        // under Mutex
 
   void log(LogType T, const std::string &Message) {
     Out.send(makeNotification("window/logMessage",
@@ -142,8 +142,8 @@ private:
   std::mutex Mutex;
   std::condition_variable Wake; ///< work, a finished analysis, stopping
   std::map<std::string, std::shared_ptr<Document>> Docs; // guarded by Mutex
-  bool Stopping = false;                                  // guarded by Mutex
-  unsigned DebounceMs;                                    // guarded by Mutex
+  bool Stopping = false;                                 // guarded by Mutex
+  unsigned DebounceMs;                                   // guarded by Mutex
   std::vector<llvm::thread> Workers;
   std::mutex ConfigMutex; ///< ConfigResolver is not thread-safe
   std::optional<Watchdog> Dog;
@@ -186,8 +186,8 @@ int Server::serve(int InFD) {
         Out.send(makeError(Msg["id"], ErrorCode::InvalidParams,
                            std::string("invalid params: ") + E.what()));
       else
-        log(LogError, std::string("tether lsp: ignored a bad message: ") +
-                          E.what());
+        log(LogError,
+            std::string("tether lsp: ignored a bad message: ") + E.what());
     }
   }
   stopWorkers();
@@ -195,11 +195,10 @@ int Server::serve(int InFD) {
 }
 
 void Server::handle(const json &Msg) {
-  if (!Msg.is_object() || !Msg.contains("jsonrpc") ||
-      Msg["jsonrpc"] != "2.0") {
-    Out.send(makeError(Msg.is_object() && Msg.contains("id") ? Msg["id"] : json(),
-                       ErrorCode::InvalidRequest,
-                       "not a JSON-RPC 2.0 message"));
+  if (!Msg.is_object() || !Msg.contains("jsonrpc") || Msg["jsonrpc"] != "2.0") {
+    Out.send(
+        makeError(Msg.is_object() && Msg.contains("id") ? Msg["id"] : json(),
+                  ErrorCode::InvalidRequest, "not a JSON-RPC 2.0 message"));
     return;
   }
   if (!Msg.contains("method")) // a response to a request of ours: none
@@ -255,8 +254,7 @@ void Server::handleRequest(const json &Id, const std::string &Method,
   }
 }
 
-void Server::handleNotification(const std::string &Method,
-                                const json &Params) {
+void Server::handleNotification(const std::string &Method, const json &Params) {
   if (!Initialized || ShutDown)
     return; // dropped, as the protocol says
   if (Method == "textDocument/didOpen")
@@ -289,7 +287,9 @@ json Server::initialize(const json &Params) {
   json Caps2 = {
       {"positionEncoding", Enc == Encoding::UTF8 ? "utf-8" : "utf-16"},
       {"textDocumentSync",
-       {{"openClose", true}, {"change", 1}, {"save", {{"includeText", false}}}}},
+       {{"openClose", true},
+        {"change", 1},
+        {"save", {{"includeText", false}}}}},
       {"codeActionProvider", {{"codeActionKinds", {"quickfix"}}}}};
   return {{"capabilities", Caps2},
           {"serverInfo", {{"name", "tether"}, {"version", Opts.Version}}}};
@@ -406,8 +406,8 @@ json Server::actionsFor(const Document &D, const json &Params) {
   if (Context.contains("only")) {
     bool Quickfix = false;
     for (const json &K : Context["only"])
-      Quickfix |= K.is_string() &&
-                  (K == "quickfix" || std::string(K).rfind("quickfix.", 0) == 0);
+      Quickfix |= K.is_string() && (K == "quickfix" ||
+                                    std::string(K).rfind("quickfix.", 0) == 0);
     if (!Quickfix)
       return Actions;
   }
@@ -526,7 +526,9 @@ void Server::worker() {
         log(LogInfo, "tether lsp: " + Next->Path + ": preamble ready in " +
                          std::to_string(static_cast<int>(
                              std::chrono::duration<double>(Clock::now() - Start)
-                                 .count() * 1000)) + " ms");
+                                 .count() *
+                             1000)) +
+                         " ms");
       Lock.lock();
       Next->Running = false;
       Wake.notify_all();
@@ -631,23 +633,24 @@ std::optional<json> Server::analyse(Document &D, const std::string &Text,
     std::string Msg = "tether could not analyze this file: " + E.Message;
     std::string Details;
     for (const CompilerError &X : R.Errors)
-      Details += "\n  " + (X.File.empty() ? std::string("<command line>")
-                                          : X.File + ":" +
-                                                std::to_string(X.Line) + ":" +
-                                                std::to_string(X.Column)) +
+      Details += "\n  " +
+                 (X.File.empty() ? std::string("<command line>")
+                                 : X.File + ":" + std::to_string(X.Line) + ":" +
+                                       std::to_string(X.Column)) +
                  ": " + X.Message;
-    log(LogInfo, "tether lsp: " + D.Path + ": not analysed, the compiler "
-                 "reports errors (command: " + R.CommandOrigin + "):" +
-                     Details);
+    log(LogInfo, "tether lsp: " + D.Path +
+                     ": not analysed, the compiler "
+                     "reports errors (command: " +
+                     R.CommandOrigin + "):" + Details);
     json Diag;
     if (E.File == D.Path && E.Line > 0) {
       Diag = LineOne(Msg);
       json P = Main.position(E.Line - 1, E.Column ? E.Column - 1 : 0, Enc);
       Diag["range"] = {{"start", P}, {"end", P}};
     } else {
-      Diag = LineOne(Msg + (E.File.empty() ? "" : " (in " + E.File + ":" +
-                                                      std::to_string(E.Line) +
-                                                      ")"));
+      Diag = LineOne(Msg + (E.File.empty() ? ""
+                                           : " (in " + E.File + ":" +
+                                                 std::to_string(E.Line) + ")"));
     }
     Diags.push_back(std::move(Diag));
     return Diags;
