@@ -297,7 +297,8 @@ JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
   ErrorCollector Errors;
   Tool.setDiagnosticConsumer(&Errors);
   SkippedChecks Skipped;
-  UnitContext U{J.Display, R, debugInjectFault(O, J.Absolute, J.Display), Skipped};
+  UnitContext U{J.Display, R, debugInjectFault(O, J.Absolute, J.Display),
+                Skipped};
   TetherActionFactory Factory(O, U);
   int Ret = 0;
   // A crash or a limit leaves the parse half done: what it allocated is
@@ -359,10 +360,10 @@ void runChecksOnAST(ASTContext &AST, const DriverOptions &O,
                     const std::string &MainDisplay, std::string Inject,
                     TUFacts &Out, std::vector<Stopped> &Skipped,
                     const std::atomic<bool> *Cancelled) {
-  CheckContext Ctx(O.Rules, O.Options, MainDisplay,
-                   O.HeaderFilter.empty()
-                       ? std::nullopt
-                       : std::optional<llvm::Regex>(llvm::Regex(O.HeaderFilter)));
+  std::optional<llvm::Regex> Filter;
+  if (!O.HeaderFilter.empty())
+    Filter.emplace(O.HeaderFilter);
+  CheckContext Ctx(O.Rules, O.Options, MainDisplay, std::move(Filter));
   // Each check has a MatchFinder of its own and runs under its time budget:
   // the report of a crash names the check, and a check past its budget is
   // skipped alone (its findings in this unit are dropped, the others' kept).
