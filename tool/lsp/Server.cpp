@@ -615,6 +615,11 @@ std::optional<json> Server::analyse(Document &D, const std::string &Text,
                                               : Config->Sources.back()));
     return Diags;
   }
+  if (O->Checks.empty()) {
+    log(LogInfo, "tether lsp: " + D.Path +
+                     ": its configuration enables no check");
+    return Diags;
+  }
   FileCommand Cmd = Commands.commandFor(D.Path);
   AnalysisOutcome R = D.Analysis.run(Text, Cmd, *O, Cancel);
   for (const std::string &W : R.Warnings)
