@@ -27,6 +27,9 @@ from pylsp_jsonrpc.streams import JsonRpcStreamReader, JsonRpcStreamWriter
 
 TETHER = None
 TIMEOUT = 60.0
+RUNTIME_INCLUDE = os.path.realpath(os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "runtime",
+    "include"))
 
 DETACHED = """#include <thread>
 
@@ -274,6 +277,44 @@ class Lsp(unittest.TestCase):
         r = subprocess.run([TETHER, "--no-cache", "-q", path, "--",
                             "-std=c++20"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(c.close(), 0)
+
+    def test_quick_fix_then_save(self):
+        # spawn-detached-thread rewrites this detach onto a task supervisor
+        # of the runtime (docs/checks/spawn-detached-thread.md#fix).
+        text = DETACHED.replace("void work();", "void work() {}")
+        path = self.write("a.cpp", text)
+        with open(os.path.join(self.dir, "compile_commands.json"), "w") as f:
+            json.dump([{"directory": self.dir, "file": path,
+                        "arguments": ["clang++", "-std=c++20",
+                                      "-I" + RUNTIME_INCLUDE, "-c", path]}],
+                      f)
+        c = self.client()
+        c.open(path, text)
+        d = self.detached(c.diagnostics(path, 1))[0]
+        self.assertIn("fix", d["data"])
+        actions = c.request("textDocument/codeAction", {
+            "textDocument": {"uri": uri(path)}, "range": d["range"],
+            "context": {"diagnostics": [d]}})
+        preferred = [a for a in actions if a.get("isPreferred")]
+        self.assertEqual(len(preferred), 1, actions)
+        fix = preferred[0]
+        self.assertEqual(fix["kind"], "quickfix")
+        self.assertEqual(fix["diagnostics"][0]["code"],
+                         "spawn-detached-thread")
+        # The NOLINT action is offered beside it, not preferred.
+        self.assertTrue(any("NOLINT" in a["title"] and not a["isPreferred"]
+                            for a in actions), actions)
+        fixed = apply_edits(text, fix["edit"]["changes"][uri(path)])
+        self.assertIn("#include <tether/task_supervisor.hpp>", fixed)
+        self.assertIn("tether::root_task_supervisor().start(", fixed)
+        self.assertNotIn("detach", fixed)
+        with open(path, "w") as f:
+            f.write(fixed)
+        c.change(path, fixed, 2)
+        c.save(path)
+        # The rewritten file compiles and has no finding left.
+        self.assertEqual(c.diagnostics(path, 2), [])
         self.assertEqual(c.close(), 0)
 
     def test_unsaved_buffer(self):
