@@ -9,6 +9,7 @@ packages=(
   libclang-rt-19-dev
   nlohmann-json3-dev libcli11-dev googletest libgtest-dev
   git python3 python3-jsonschema pre-commit
+  python3-pylsp-jsonrpc  # the LSP client of tests/tool/lsp_test.py
 )
 
 missing=()

@@ -58,20 +58,6 @@ const char *const InjectKinds[] = {"crash",     "abort",  "stack-overflow",
                                    "bad-alloc", "memory", "hang",
                                    "slow-check"};
 
-/// The fault --debug-inject asks for in `File` (absolute or displayed, or
-/// its name), or "".
-std::string injectedFault(const DriverOptions &O, const std::string &Abs,
-                          const std::string &Display) {
-  for (const std::string &Spec : O.DebugInject) {
-    size_t Colon = Spec.find(':');
-    std::string Glob = Spec.substr(Colon + 1);
-    if (globMatch(Glob, Abs) || globMatch(Glob, Display) ||
-        globMatch(Glob, llvm::sys::path::filename(Abs).str()))
-      return Spec.substr(0, Colon);
-  }
-  return "";
-}
-
 [[gnu::noinline]] int overflowStack(volatile char *Prev) {
   volatile char Pad[1024];
   Pad[0] = static_cast<char>(Prev ? Prev[0] + 1 : 0);
@@ -151,98 +137,29 @@ struct SkippedChecks {
   std::vector<Stopped> Checks;
 };
 
-/// Per-TU consumer: sets up the CheckContext, restricts traversal to the
-/// declarations outside system headers and runs the matchers. Each check
-/// has a MatchFinder of its own and runs under its time budget: the report
-/// of a crash names the check, and a check past its budget is skipped
-/// alone (its findings in this unit are dropped, the others' kept).
+/// Per-TU consumer: runs the checks (runChecksOnAST) once the AST of the
+/// translation unit is complete.
 class TetherConsumer : public ASTConsumer {
 public:
   TetherConsumer(const DriverOptions &O, std::string MainDisplay, TUFacts &Out,
                  std::string Inject, SkippedChecks &Skipped)
-      : Out(Out), Project(O.Project), ParseOnly(O.ParseOnly), Limit(O.Limits),
-        Inject(std::move(Inject)), Skipped(Skipped),
-        Ctx(O.Rules, O.Options, std::move(MainDisplay),
-            O.HeaderFilter.empty()
-                ? std::nullopt
-                : std::optional<llvm::Regex>(llvm::Regex(O.HeaderFilter))) {
-    for (const CheckDescriptor *D : O.Checks) {
-      Checks.push_back(D->Create(Ctx));
-      Finders.push_back(std::make_unique<ast_matchers::MatchFinder>());
-      Checks.back()->registerMatchers(Finders.back().get());
-    }
-  }
+      : O(O), MainDisplay(std::move(MainDisplay)), Out(Out),
+        Inject(std::move(Inject)), Skipped(Skipped) {}
 
   void HandleTranslationUnit(ASTContext &AST) override {
     if (AST.getDiagnostics().hasErrorOccurred())
       return; // reported as a tool error; findings on a broken AST mislead
-    if (ParseOnly)
+    if (O.ParseOnly)
       return;
-    Ctx.setASTContext(AST);
-    const SourceManager &SM = AST.getSourceManager();
-    std::vector<Decl *> Scope;
-    for (Decl *D : AST.getTranslationUnitDecl()->decls())
-      if (!SM.isInSystemHeader(SM.getFileLoc(D->getLocation())))
-        Scope.push_back(D);
-    AST.setTraversalScope(Scope);
-    if (Inject == "hang") {
-      setPhase("parsing");
-      runInjectedFault(Inject);
-    }
-    if (!Inject.empty() && Inject != "hang")
-      if (!runCheck("tether-debug-inject", [&] { runInjectedFault(Inject); }))
-        Inject.clear();
-    std::set<std::string> SkippedNames;
-    for (size_t I = 0; I < Checks.size(); ++I)
-      if (!runCheck(Checks[I]->name().str(),
-                    [&] { Finders[I]->matchAST(AST); }))
-        SkippedNames.insert(Checks[I]->name().str());
-    // The same parse yields the project facts, on the analyses the checks
-    // built.
-    if (Project) {
-      std::string Main = Out.MainFile, Display = Out.DisplayFile;
-      TUFacts Facts;
-      if (runCheck("fact extraction", [&] { Facts = extractFacts(Ctx); }))
-        Out = std::move(Facts);
-      Out.MainFile = std::move(Main);
-      Out.DisplayFile = std::move(Display);
-    }
-    setPhase("collecting the results");
-    for (Diagnostic &D : Ctx.takeDiagnostics())
-      if (!SkippedNames.count(D.Check))
-        Out.Diagnostics.push_back(std::move(D));
-    // Every file the translation unit read, for the result cache.
-    for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
-      llvm::SmallString<256> P(It->first.getName());
-      if (SM.getFileManager().getVirtualFileSystem().makeAbsolute(P))
-        llvm::sys::fs::make_absolute(P);
-      llvm::sys::path::remove_dots(P, /*remove_dot_dot=*/true);
-      Out.Files.push_back(std::string(P));
-    }
-    std::sort(Out.Files.begin(), Out.Files.end());
-    Out.Files.erase(std::unique(Out.Files.begin(), Out.Files.end()),
-                    Out.Files.end());
+    runChecksOnAST(AST, O, MainDisplay, Inject, Out, Skipped.Checks);
   }
 
 private:
-  /// Runs one check under its budget; false when it was skipped.
-  bool runCheck(const std::string &Name, llvm::function_ref<void()> Fn) {
-    Stopped S = runGuardedCheck(Fn, Limit, Name);
-    if (S.Reason == StopReason::None)
-      return true;
-    Skipped.Checks.push_back(std::move(S));
-    return false;
-  }
-
+  const DriverOptions &O;
+  std::string MainDisplay;
   TUFacts &Out;
-  bool Project;
-  bool ParseOnly;
-  tether::Limits Limit;
   std::string Inject;
   SkippedChecks &Skipped;
-  CheckContext Ctx;
-  std::vector<std::unique_ptr<ast_matchers::MatchFinder>> Finders;
-  std::vector<std::unique_ptr<Check>> Checks;
 };
 
 /// What a consumer needs besides the options.
@@ -380,7 +297,8 @@ JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
   ErrorCollector Errors;
   Tool.setDiagnosticConsumer(&Errors);
   SkippedChecks Skipped;
-  UnitContext U{J.Display, R, injectedFault(O, J.Absolute, J.Display), Skipped};
+  UnitContext U{J.Display, R, debugInjectFault(O, J.Absolute, J.Display),
+                Skipped};
   TetherActionFactory Factory(O, U);
   int Ret = 0;
   // A crash or a limit leaves the parse half done: what it allocated is
@@ -425,6 +343,93 @@ JobResult runOne(const DriverOptions &O, const CompilationDatabase &DB,
 }
 
 } // namespace
+
+std::string debugInjectFault(const DriverOptions &O, const std::string &Abs,
+                             const std::string &Display) {
+  for (const std::string &Spec : O.DebugInject) {
+    size_t Colon = Spec.find(':');
+    std::string Glob = Spec.substr(Colon + 1);
+    if (globMatch(Glob, Abs) || globMatch(Glob, Display) ||
+        globMatch(Glob, llvm::sys::path::filename(Abs).str()))
+      return Spec.substr(0, Colon);
+  }
+  return "";
+}
+
+void runChecksOnAST(ASTContext &AST, const DriverOptions &O,
+                    const std::string &MainDisplay, std::string Inject,
+                    TUFacts &Out, std::vector<Stopped> &Skipped,
+                    const std::atomic<bool> *Cancelled) {
+  std::optional<llvm::Regex> Filter;
+  if (!O.HeaderFilter.empty())
+    Filter.emplace(O.HeaderFilter);
+  CheckContext Ctx(O.Rules, O.Options, MainDisplay, std::move(Filter));
+  // Each check has a MatchFinder of its own and runs under its time budget:
+  // the report of a crash names the check, and a check past its budget is
+  // skipped alone (its findings in this unit are dropped, the others' kept).
+  std::vector<std::unique_ptr<Check>> Checks;
+  std::vector<std::unique_ptr<ast_matchers::MatchFinder>> Finders;
+  for (const CheckDescriptor *D : O.Checks) {
+    Checks.push_back(D->Create(Ctx));
+    Finders.push_back(std::make_unique<ast_matchers::MatchFinder>());
+    Checks.back()->registerMatchers(Finders.back().get());
+  }
+  auto RunCheck = [&](const std::string &Name, llvm::function_ref<void()> Fn) {
+    Stopped S = runGuardedCheck(Fn, O.Limits, Name);
+    if (S.Reason == StopReason::None)
+      return true;
+    Skipped.push_back(std::move(S));
+    return false;
+  };
+  Ctx.setASTContext(AST);
+  const SourceManager &SM = AST.getSourceManager();
+  // Traversal is restricted to the declarations outside system headers.
+  std::vector<Decl *> Scope;
+  for (Decl *D : AST.getTranslationUnitDecl()->decls())
+    if (!SM.isInSystemHeader(SM.getFileLoc(D->getLocation())))
+      Scope.push_back(D);
+  AST.setTraversalScope(Scope);
+  if (Inject == "hang") {
+    setPhase("parsing");
+    runInjectedFault(Inject);
+  }
+  if (!Inject.empty() && Inject != "hang")
+    if (!RunCheck("tether-debug-inject", [&] { runInjectedFault(Inject); }))
+      Inject.clear();
+  std::set<std::string> SkippedNames;
+  for (size_t I = 0; I < Checks.size(); ++I) {
+    if (Cancelled && Cancelled->load())
+      return;
+    if (!RunCheck(Checks[I]->name().str(),
+                  [&] { Finders[I]->matchAST(AST); }))
+      SkippedNames.insert(Checks[I]->name().str());
+  }
+  // The same parse yields the project facts, on the analyses the checks
+  // built.
+  if (O.Project) {
+    std::string Main = Out.MainFile, Display = Out.DisplayFile;
+    TUFacts Facts;
+    if (RunCheck("fact extraction", [&] { Facts = extractFacts(Ctx); }))
+      Out = std::move(Facts);
+    Out.MainFile = std::move(Main);
+    Out.DisplayFile = std::move(Display);
+  }
+  setPhase("collecting the results");
+  for (Diagnostic &D : Ctx.takeDiagnostics())
+    if (!SkippedNames.count(D.Check))
+      Out.Diagnostics.push_back(std::move(D));
+  // Every file the translation unit read, for the result cache.
+  for (auto It = SM.fileinfo_begin(); It != SM.fileinfo_end(); ++It) {
+    llvm::SmallString<256> P(It->first.getName());
+    if (SM.getFileManager().getVirtualFileSystem().makeAbsolute(P))
+      llvm::sys::fs::make_absolute(P);
+    llvm::sys::path::remove_dots(P, /*remove_dot_dot=*/true);
+    Out.Files.push_back(std::string(P));
+  }
+  std::sort(Out.Files.begin(), Out.Files.end());
+  Out.Files.erase(std::unique(Out.Files.begin(), Out.Files.end()),
+                  Out.Files.end());
+}
 
 std::vector<ToolNotification> takeToolNotifications() {
   std::lock_guard<std::mutex> Lock(NotificationsMutex);

@@ -19,11 +19,16 @@
 #include "Notifications.h"
 #include "Recovery.h"
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <variant>
 #include <string>
 #include <vector>
+
+namespace clang {
+class ASTContext;
+} // namespace clang
 
 namespace tether {
 
@@ -113,6 +118,25 @@ std::vector<Diagnostic> projectFindings(std::vector<TUFacts> Facts,
 /// The crashes, limits hit and skipped checks recorded since the last call
 /// (by every runAnalysis of the process), sorted by file.
 std::vector<ToolNotification> takeToolNotifications();
+
+/// Runs O.Checks over the complete AST of a translation unit that parsed
+/// without errors, inside runGuardedUnit (Recovery.h): each check under its
+/// budget, a skipped one appended to `Skipped` and its findings dropped.
+/// Appends the findings to `Out.Diagnostics`, records the files the unit
+/// read in `Out.Files`, and with O.Project replaces `Out` by the unit's
+/// facts. `Inject` is the fault of --debug-inject for this unit, or "".
+/// When `Cancelled` becomes true, returns between two checks with the
+/// findings incomplete (the caller discards them). The CLI's driver and the
+/// LSP server (tool/lsp/) share it.
+void runChecksOnAST(clang::ASTContext &AST, const DriverOptions &O,
+                    const std::string &MainDisplay, std::string Inject,
+                    TUFacts &Out, std::vector<Stopped> &Skipped,
+                    const std::atomic<bool> *Cancelled = nullptr);
+
+/// The fault --debug-inject asks for in the file `Abs` (absolute; or as
+/// displayed, or by its name), or "".
+std::string debugInjectFault(const DriverOptions &O, const std::string &Abs,
+                             const std::string &Display);
 
 /// Checks a --debug-inject value; returns an error message, or "".
 std::string checkDebugInject(const std::string &Spec);

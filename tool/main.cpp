@@ -15,6 +15,7 @@
 #include "Progress.h"
 #include "Session.h"
 #include "Suppressions.h"
+#include "lsp/Server.h"
 #include "output/Writers.h"
 
 #include "core/Glob.h"
@@ -213,6 +214,11 @@ const char *confidenceName(Confidence C) {
 } // namespace
 
 int main(int argc, char **argv) {
+  // `tether lsp` (or `--lsp`): the language server, with options of its own.
+  if (argc >= 2 && (std::string(argv[1]) == "lsp" ||
+                    std::string(argv[1]) == "--lsp"))
+    return lsp::lspCommand(argc - 1, argv + 1, TETHER_VERSION,
+                           TETHER_DOCS_BASE_URI);
   // Everything after the first "--" is compiler flags, as in clang-tidy.
   std::vector<std::string> Args;
   std::optional<std::vector<std::string>> FixedFlags;
