@@ -299,10 +299,19 @@ class FixCli(unittest.TestCase):
             import jsonschema
         except ImportError:
             self.skipTest("python3-jsonschema is not installed")
+        note = {"pos": copy.deepcopy(self.template["pos"]),
+                "message": "fix: or keep the thread", "source": "",
+                "fixes": [self.fix("int c=3;", "int c=4;")]}
         ds = [self.finding("spawn-detached-thread", 5,
                            [self.fix("t.detach()", "t.join()"),
                             {"file": self.main, "offset": 0, "length": 0,
-                             "replacement": "#include <utility>\n"}])]
+                             "replacement": "#include <utility>\n"}],
+                           [note])]
+        rc, out, err = self.merge(ds, ["--format", "json"])
+        self.assertEqual(rc, 1, err)
+        d = json.loads(out)["diagnostics"][0]
+        self.assertEqual(len(d["fixes"]), 2)
+        self.assertEqual(d["notes"][0]["fixes"][0]["replacement"], "int c=4;")
         rc, out, err = self.merge(ds, ["--format", "sarif"])
         self.assertEqual(rc, 1, err)
         doc = json.loads(out)
@@ -317,6 +326,13 @@ class FixCli(unittest.TestCase):
         self.assertIn({"deletedRegion": {"charOffset": 0, "charLength": 0},
                        "insertedContent": {"text": "#include <utility>\n"}},
                       reps)
+        # The note's rewrite is the second, alternative fix.
+        self.assertEqual(len(res["fixes"]), 2)
+        self.assertEqual(res["fixes"][1]["description"]["text"],
+                         "fix: or keep the thread")
+        self.assertEqual(
+            res["fixes"][1]["artifactChanges"][0]["replacements"][0]
+            ["insertedContent"]["text"], "int c=4;")
 
 
 if __name__ == "__main__":

@@ -102,20 +102,26 @@ void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
     J["message"] = D.Message;
     J["context"] = D.Context;
     J["fingerprint"] = D.Fingerprint;
+    auto FixList = [](const std::vector<FixIt> &Fs) {
+      ordered Fixes = ordered::array();
+      for (const FixIt &F : Fs)
+        Fixes.push_back({{"file", F.File},
+                         {"offset", F.Offset},
+                         {"length", F.Length},
+                         {"replacement", F.Replacement}});
+      return Fixes;
+    };
     ordered Notes = ordered::array();
     for (const Note &N : D.Notes) {
       ordered NJ = pos(N.Pos);
       NJ["message"] = N.Message;
+      // A note's rewrite, applied only with --fix-notes (docs/fixes.md).
+      if (!N.Fixes.empty())
+        NJ["fixes"] = FixList(N.Fixes);
       Notes.push_back(NJ);
     }
     J["notes"] = Notes;
-    ordered Fixes = ordered::array();
-    for (const FixIt &F : D.Fixes)
-      Fixes.push_back({{"file", F.File},
-                       {"offset", F.Offset},
-                       {"length", F.Length},
-                       {"replacement", F.Replacement}});
-    J["fixes"] = Fixes;
+    J["fixes"] = FixList(D.Fixes);
     Diags.push_back(J);
   }
   Doc["diagnostics"] = Diags;
@@ -222,9 +228,12 @@ void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
                              : D.Baseline == BaselineState::Unchanged
                                  ? "unchanged"
                                  : "absent";
-    if (!D.Fixes.empty()) {
+    // The finding's own rewrite first, then each note's (applied only
+    // with --fix-notes): SARIF's fixes are alternatives.
+    ordered SarifFixes = ordered::array();
+    auto AddFix = [&](const std::vector<FixIt> &Fs, const std::string &Why) {
       ordered Changes = ordered::array();
-      for (const FixIt &F : D.Fixes)
+      for (const FixIt &F : Fs)
         Changes.push_back(
             {{"artifactLocation", {{"uri", pathToUri(F.File)}}},
              {"replacements",
@@ -232,10 +241,16 @@ void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
                   {{{"deletedRegion",
                      {{"charOffset", F.Offset}, {"charLength", F.Length}}},
                     {"insertedContent", {{"text", F.Replacement}}}}})}});
-      Res["fixes"] = ordered::array(
-          {{{"description", {{"text", "tether fix-it"}}},
-            {"artifactChanges", Changes}}});
-    }
+      SarifFixes.push_back(
+          {{"description", {{"text", Why}}}, {"artifactChanges", Changes}});
+    };
+    if (!D.Fixes.empty())
+      AddFix(D.Fixes, "tether fix-it");
+    for (const Note &N : D.Notes)
+      if (!N.Fixes.empty())
+        AddFix(N.Fixes, N.Message);
+    if (!SarifFixes.empty())
+      Res["fixes"] = SarifFixes;
     Results.push_back(Res);
   };
   for (const Diagnostic &D : R.Diagnostics)
