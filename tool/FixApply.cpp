@@ -270,15 +270,14 @@ FixPlan planFixes(const std::vector<Diagnostic> &Findings, bool WithNotes,
     // Ordered by finding, then by place in the finding: insertions at one
     // offset keep their order.
     std::vector<std::pair<FixIt, size_t>> Kept;
+    std::set<std::tuple<unsigned, unsigned, std::string>> Seen;
     for (const Entry &E : Entries) {
       if (Dropped[E.Finding])
         continue;
       // A finding's own duplicates went at collection: an identical edit
       // here is another finding's, applied once.
-      bool Dup = std::any_of(Kept.begin(), Kept.end(), [&](const auto &K) {
-        return sameEdit(K.first, *E.Fix);
-      });
-      if (!Dup)
+      if (Seen.insert({E.Fix->Offset, E.Fix->Length, E.Fix->Replacement})
+              .second)
         Kept.push_back({*E.Fix, (size_t(E.Finding) << 32) + E.Index});
     }
     if (Kept.empty())
