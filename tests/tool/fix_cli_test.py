@@ -127,6 +127,21 @@ class FixCli(unittest.TestCase):
         self.assertEqual([n for n in os.listdir(self.dir)
                           if ".tether-fix-" in n], [])
 
+    def test_unchanged_file_is_not_rewritten(self):
+        # A rewrite to the same text (the code is already fixed): the file
+        # keeps its inode and time stamp.
+        ds = [self.finding("spawn-detached-thread", 5,
+                           [self.fix("t.detach()", "t.detach()")])]
+        old = os.stat(self.main)
+        os.utime(self.main, ns=(old.st_atime_ns, old.st_mtime_ns - 10**9))
+        before = os.stat(self.main)
+        rc, out, err = self.merge(ds, ["--fix", "--format-style", "none"])
+        self.assertEqual(rc, 1, err)
+        after = os.stat(self.main)
+        self.assertEqual((after.st_ino, after.st_mtime_ns),
+                         (before.st_ino, before.st_mtime_ns))
+        self.assertIn("applied 1 fix-it for 1 finding in 0 files", err)
+
     def test_conflict_applies_neither_finding(self):
         ds = [self.finding("spawn-unjoined-thread", 7,
                            [self.fix("int a=1;", "int a = 10;"),
