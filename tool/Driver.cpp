@@ -455,9 +455,29 @@ std::string checkDebugInject(const std::string &Spec) {
 std::vector<Diagnostic> projectFindings(std::vector<TUFacts> Facts,
                                         const DriverOptions &O,
                                         ProjectOutput *Project) {
+  // Findings are reported in the analyzed main files only; context facts
+  // (cached, of the rest of the database) only inform. A unit both analyzed
+  // and context (another configuration group's) counts once, analyzed.
   std::set<std::string> MainFiles;
   for (const TUFacts &F : Facts)
-    MainFiles.insert(F.MainFile);
+    if (!F.ContextOnly)
+      MainFiles.insert(F.MainFile);
+  Facts.erase(std::remove_if(Facts.begin(), Facts.end(),
+                             [&](const TUFacts &F) {
+                               return F.ContextOnly &&
+                                      MainFiles.count(F.MainFile);
+                             }),
+              Facts.end());
+  {
+    // Two groups may load the same context unit: keep one.
+    std::set<std::string> Seen;
+    Facts.erase(std::remove_if(Facts.begin(), Facts.end(),
+                               [&](const TUFacts &F) {
+                                 return F.ContextOnly &&
+                                        !Seen.insert(F.MainFile).second;
+                               }),
+                Facts.end());
+  }
   std::set<std::string> Enabled;
   for (const CheckDescriptor *C : O.Checks)
     Enabled.insert(C->Name);
@@ -491,6 +511,8 @@ RunResult reportFromFacts(std::vector<TUFacts> Facts, const DriverOptions &O,
                    });
   RunResult Out;
   for (const TUFacts &F : Facts) {
+    if (F.ContextOnly)
+      continue;
     if (F.Failed)
       Out.Errors.push_back(F.Error);
     else
@@ -600,6 +622,34 @@ runAnalysis(const DriverOptions &O, std::vector<TUFacts> *FactsOut,
       Pool.emplace_back(std::optional<unsigned>(WorkerStackBytes), Worker);
     for (auto &T : Pool)
       T.join();
+  }
+
+  // A run on some files of a database joins, in the project step, the
+  // cached facts of the database's other translation units: a pre-commit
+  // or --diff run then knows the wrappers and thread starts defined
+  // elsewhere, as the full run that filled the cache did. Not for a shard,
+  // whose facts are merged with the other shards' instead.
+  if (Cache && O.Project && !O.Files.empty() && !O.BuildPath.empty() &&
+      O.ShardCount == 0) {
+    std::set<std::string> Mine;
+    for (const Job &J : Jobs)
+      Mine.insert(J.Absolute);
+    for (const std::string &F : DB->getAllFiles()) {
+      std::string Abs = absolute(F);
+      if (Mine.count(Abs))
+        continue;
+      std::vector<CompileCommand> Cmds = DB->getCompileCommands(Abs);
+      if (Cmds.empty())
+        continue;
+      std::string Key = Cache->tuKey(Abs, F, Cmds.front().CommandLine,
+                                     Cmds.front().Directory);
+      if (std::optional<TUFacts> Hit = Cache->lookup(Key)) {
+        Hit->MainFile = Abs;
+        Hit->DisplayFile = F;
+        Hit->ContextOnly = true;
+        Results.push_back(std::move(*Hit));
+      }
+    }
   }
 
   if (FactsOut)

@@ -183,8 +183,13 @@ runSession(const SessionOptions &S) {
            Stop.Stack});
     for (Diagnostic &D : ProjectDiags)
       Out.Run.Diagnostics.push_back(std::move(D));
-    if (S.KeepFacts)
+    if (S.KeepFacts) {
+      // Only the analyzed units: context facts came from the cache.
+      Copy.erase(std::remove_if(Copy.begin(), Copy.end(),
+                                [](const TUFacts &F) { return F.ContextOnly; }),
+                 Copy.end());
       Out.Facts = std::move(Copy);
+    }
   }
   normalizeDiagnostics(Out.Run.Diagnostics);
 

@@ -297,6 +297,7 @@ void ThreadContext::computeReach() {
   ExecContext Other;
   Other.Id = OtherCode;
   Other.Label = "main and other non-thread code";
+  Other.Short = "non-thread code";
   Contexts.push_back(Other);
   std::vector<const FunctionDecl *> Roots;
   for (const FunctionDecl *FD : Functions) {
@@ -365,6 +366,7 @@ void ThreadContext::computeReach() {
         if (!MD->getParent()->isLambda() &&
             MD->getOverloadedOperator() == OO_Call)
           Name = MD->getParent()->getNameAsString() + "::operator()";
+      C.Short = "thread entry '" + Name + "'";
       C.Label = "thread entry '" + Name + "' (" + S.Spawner + ", line " +
                 std::to_string(SM.getExpansionLineNumber(S.Site->getBeginLoc())) +
                 ")";

@@ -59,6 +59,8 @@ struct ExecContext {
   bool Multi = false;
   /// "thread entry 'worker' (std::thread)", "main and other non-thread code"
   std::string Label;
+  /// For one-line messages: "thread entry 'worker'", "non-thread code".
+  std::string Short;
 
   bool isThread() const { return Site != nullptr; }
 };

@@ -175,7 +175,12 @@ DiagBuilder &DiagBuilder::cure(StringRef Message) {
   if (!Index)
     return *this;
   Diagnostic &D = Ctx->Diags[*Index];
-  D.Notes.push_back({D.Pos, ("fix: " + Message).str(), D.SourceLine, {}});
+  D.Notes.push_back({D.Pos,
+                     ("fix: " + Message + " (docs/checks/" + D.Check +
+                      ".md#fix)")
+                         .str(),
+                     D.SourceLine,
+                     {}});
   return *this;
 }
 

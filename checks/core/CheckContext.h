@@ -52,8 +52,9 @@ public:
       : Ctx(Ctx), Index(Index) {}
   DiagBuilder &note(clang::SourceLocation Loc, llvm::StringRef Message);
   /// The "fix: " note at the finding's own location: the cure in one line,
-  /// naming the runtime construct (docs/checks/<check>.md#fix has the
-  /// before/after example).
+  /// naming the runtime construct, followed by the docs section with the
+  /// before/after example ("(docs/checks/<check>.md#fix)"). Every finding
+  /// has exactly one.
   DiagBuilder &cure(llvm::StringRef Message);
   DiagBuilder &fix(clang::SourceLocation Begin, unsigned Length,
                    llvm::StringRef Replacement);

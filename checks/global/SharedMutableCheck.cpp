@@ -23,9 +23,9 @@ using namespace clang::ast_matchers;
 
 namespace tether {
 
-static constexpr llvm::StringLiteral Advice =
-    "give the state one owner (a tether::server that holds it and answers "
-    "calls) or keep it in a tether::state_store";
+static constexpr llvm::StringLiteral Cure =
+    "give the state one owner, a tether::server that holds it and answers "
+    "calls, or keep it in a tether::state_store";
 
 void SharedMutableCheck::registerMatchers(MatchFinder *Finder) {
   auto Global = varDecl(hasGlobalStorage());
@@ -400,19 +400,15 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
       Name += "." + W->Path[I]->getNameAsString();
     std::string Msg;
     if (RW->Context == RX->Context)
-      Msg = "'" + Name + "' is written here by every thread that runs " +
-            TC.context(RW->Context).Label +
-            ", which is started several times, with no common lock: a data "
-            "race, which is undefined behaviour (lost updates, torn values); " +
-            Advice.str();
+      Msg = "data race: '" + Name + "' is written here by every thread that "
+            "runs " + TC.context(RW->Context).Short + ", with no lock";
     else
-      Msg = "'" + Name + "' is " + accessWord(W->Write) + " here on " +
-            TC.context(RW->Context).Label + " and " + accessWord(X->Write) +
-            " on " + TC.context(RX->Context).Label +
-            " with no common lock: a data race, which is undefined "
-            "behaviour (lost updates, torn values); " +
-            Advice.str();
+      Msg = "data race: '" + Name + "' is " + accessWord(W->Write) +
+            " here on " + TC.context(RW->Context).Short + " and " +
+            accessWord(X->Write) + " on " + TC.context(RX->Context).Short +
+            " with no common lock";
     DiagBuilder D = diag(W->Ref->getBeginLoc(), Msg);
+    D.cure(Cure);
     D.note(VD->getLocation(), "'" + Var + "' is declared here");
     if (X->Ref != W->Ref)
       D.note(X->Ref->getBeginLoc(),
@@ -438,8 +434,8 @@ void SharedMutableCheck::onEndOfTranslationUnit() {
       diag(Def->getLocation(),
            "'" + Def->getNameAsString() +
                "' is mutable state with static storage (--strict-globals): "
-               "any thread can reach it, and nothing says which may; " +
-               Advice.str());
+               "any thread can reach it")
+          .cure(Cure);
     }
   Refs.clear();
   Definitions.clear();

@@ -190,8 +190,7 @@ void ThreadLocalParameterCheck::onEndOfTranslationUnit() {
     bool IsTLS = VD->getTLSKind() != VarDecl::TLS_None;
     std::string Name = VD->getNameAsString();
     std::string What = IsTLS ? "thread_local '" + Name + "'"
-                             : "'" + Name + "', keyed by the calling "
-                                            "thread's id,";
+                             : "'" + Name + "' (keyed by thread id)";
     auto Report = [&](const Use &W, const Use &Rd,
                       llvm::ArrayRef<const FunctionDecl *> Chain,
                       const Stmt *SetterCall, const FunctionDecl *Caller) {
@@ -203,11 +202,11 @@ void ThreadLocalParameterCheck::onEndOfTranslationUnit() {
       auto D = diag(W.Ref->getBeginLoc(),
                     What + " is set here and read in '" +
                         Rd.Fn->getNameAsString() + "', " + How +
-                        ": a hidden parameter that does not follow the work "
-                        "to another thread, a task or a callback, and leaks "
-                        "into whatever runs next on this thread; pass the "
-                        "value as an argument, or keep per-request state in "
-                        "a tether::server's state");
+                        ": a hidden parameter");
+      D.cure("pass the value as an argument: a hidden parameter does not "
+             "follow the work to another thread, a task or a callback, and "
+             "leaks into whatever runs next on this thread; keep "
+             "per-request state in a tether::server's state");
       D.note(VD->getLocation(), "'" + Name + "' is declared here");
       if (SetterCall)
         D.note(SetterCall->getBeginLoc(),

@@ -189,12 +189,10 @@ void AttachEmitWaitCheck::onEndOfTranslationUnit() {
       continue;
     auto D = diag(BestLoc,
                   "waits for a handler this function attached to '" + R.Api +
-                      "': the event can fire before the handler is "
-                      "attached, or after the wait gave up and the handler "
-                      "was detached; start the work as a "
-                      "tether::task_supervisor::async task and "
-                      "task<T>::await(timeout) its result, or ask with "
-                      "tether::server::call(request, timeout)");
+                      "': the event can fire before attach or after detach");
+    D.cure("start the work as a tether::task_supervisor::async task and "
+           "task<T>::await(timeout) its result, or ask with "
+           "tether::server::call(request, timeout)");
     D.note(registrationLoc(R), "the handler is attached here")
         .note(BestS->Where->getExprLoc(), "the handler " + BestS->What +
                                               " here" +

@@ -38,9 +38,9 @@ void FeedbackLoopCheck::onEndOfTranslationUnit() {
                           ? "handler overriding '" + R.Api + "'"
                           : "handler attached to '" + R.Api + "'";
     diag(Loc, Who + " emits through the same API ('" + E.Callee +
-                  "'): every event it handles produces another, which can "
-                  "loop; handlers should only observe (tether telemetry: "
-                  "attach observers, emit from the code they observe)")
+                  "'): events beget events")
+        .cure("handlers only observe: emit from the code they observe, not "
+              "from a handler (tether::telemetry_bus observers)")
         .note(E.Where->getExprLoc(),
               "the handler emits here" + throughText(E.Chain));
   }

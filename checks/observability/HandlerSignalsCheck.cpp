@@ -38,12 +38,11 @@ void HandlerSignalsCheck::onEndOfTranslationUnit() {
     std::string Who = R.How == Registration::BaseOverride
                           ? "handler overriding '" + R.Api + "'"
                           : "handler attached to '" + R.Api + "'";
-    diag(Loc, Who + " " + S.What +
-                  ": telemetry only observes, and a result handed back "
-                  "through it races with attach and detach and is invisible "
-                  "to supervision; return it from a tether::task_supervisor::"
-                  "async task awaited with task<T>::await(timeout), or a "
-                  "tether::server::call(request, timeout)")
+    diag(Loc, Who + " " + S.What + ": a reply through telemetry")
+        .cure("return the result from a tether::task_supervisor::async task "
+              "awaited with task<T>::await(timeout), or a "
+              "tether::server::call(request, timeout); telemetry only "
+              "observes")
         .note(S.Where->getExprLoc(),
               "the handler " + S.What + " here" + throughText(S.Chain));
   }

@@ -238,6 +238,11 @@ struct TUFacts {
   std::vector<std::string> Files;
   /// Not serialized: this run took the facts from the result cache.
   bool FromCache = false;
+  /// Not serialized: a translation unit of the database that this run was
+  /// not asked to analyze, whose cached facts the project step joins (so a
+  /// run on a few files still knows the project's wrappers and threads);
+  /// nothing of it is reported.
+  bool ContextOnly = false;
 };
 
 /// JSON form ("tether-facts": FactsVersion). Returns false and sets `Error`

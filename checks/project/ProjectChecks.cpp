@@ -61,6 +61,16 @@ Diagnostic finding(std::string Check, const FactPos &P, std::string Message,
   return D;
 }
 
+/// The finding's "fix: " note, at its own location, as CheckContext's
+/// DiagBuilder::cure writes it.
+void cure(Diagnostic &D, const std::string &Message) {
+  Note N;
+  N.Pos = D.Pos;
+  N.Message = "fix: " + Message + " (docs/checks/" + D.Check + ".md#fix)";
+  N.SourceLine = D.SourceLine;
+  D.Notes.push_back(std::move(N));
+}
+
 std::string shortName(const std::string &Qualified) {
   auto P = Qualified.rfind("::");
   return P == std::string::npos ? Qualified : Qualified.substr(P + 2);
@@ -163,12 +173,11 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
                                "'" + Type +
                                    "' is inferred to be a thread class: it "
                                    "starts its thread here"));
-        D.Notes.push_back(note(
-            O.Pos, "fix: join it (" +
-                       (T.Rule.Join.empty() ? std::string("no join method")
-                                            : "'" + T.Rule.Join.front() + "'") +
-                       ") before it goes out of scope, or start the work "
-                       "under a tether::task_supervisor"));
+        cure(D, "join it (" +
+                    (T.Rule.Join.empty() ? std::string("no join method")
+                                         : "'" + T.Rule.Join.front() + "'") +
+                    ") before it goes out of scope, or start the work "
+                    "under a tether::task_supervisor");
         Out.push_back(std::move(D));
       }
   }
@@ -488,10 +497,8 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
         D.Notes.push_back(note(Thrower->Throw.Pos, Thrower->Throw.What));
         D.Notes.push_back(note(E->Pos, "the entry reaches it through " + Path +
                                            ", with no handler on the way"));
-        D.Notes.push_back(
-            note(C.Start, "fix: catch and report it in the entry, or run "
-                          "the work as a supervised child that the "
-                          "supervisor restarts"));
+        cure(D, "catch and report it in the entry, or run the work as a "
+                "supervised child that the supervisor restarts");
         Out.push_back(std::move(D));
         break;
       }
@@ -687,10 +694,8 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       ctxNote(W->Ctx, W->F);
       if (X->Ctx != W->Ctx)
         ctxNote(X->Ctx, X->F);
-      D.Notes.push_back(note(G.Pos, "fix: give the state one owner (a "
-                                    "tether::server that holds it and "
-                                    "answers calls), or guard every access "
-                                    "with one mutex"));
+      cure(D, "give the state one owner, a tether::server that holds it "
+              "and answers calls, or guard every access with one mutex");
       Out.push_back(std::move(D));
     }
   }

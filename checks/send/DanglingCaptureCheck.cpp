@@ -400,11 +400,10 @@ void DanglingCaptureCheck::analyze(const Expr *Site, const Expr *Callable,
   if (!Reported.insert(Loc).second)
     return;
   auto D = diag(Loc, "work handed to " + Sink +
-                         " can run after its receiver is gone: it uses "
-                         "'this' or a local by reference or pointer, which "
-                         "nothing keeps alive; capture shared_from_this() or "
-                         "copies of the values, or send a message to a "
-                         "tether server (cast/call) that owns the state");
+                         " can run after its receiver is gone");
+  D.cure("capture shared_from_this() or copies of the values, or own the "
+         "work in a tether::task_supervisor member declared last, or send a "
+         "message to a tether::server that owns the state");
   for (const Danger &Dg : Dangers)
     D.note(Dg.Loc, Dg.Note);
 }

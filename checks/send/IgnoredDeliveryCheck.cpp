@@ -157,14 +157,13 @@ void IgnoredDeliveryCheck::check(const MatchFinder::MatchResult &R) {
   std::string Type =
       Call->getCallReturnType(*R.Context).getAsString(
           R.Context->getPrintingPolicy());
-  diag(Loc, "the " + Type + " returned by " + qualifiedName(MD) +
-                ", which reports whether the work or message was delivered, "
-                "is ignored: if the queue is full, closed or its consumer "
-                "gone, it is dropped and nobody knows; handle the failure "
-                "(or cast the call to void to say it may be lost), or send "
-                "it with tether's server cast(), whose failures become "
-                "dead letters (" +
-                Why + ")");
+  diag(Loc, "the " + Type + " returned by '" + qualifiedName(MD) +
+                "' is ignored: an undelivered message is lost unseen")
+      .cure("handle the failure (or cast the call to void to say it may be "
+            "lost), or send it with a tether::server cast(), whose failures "
+            "become dead letters; the result says whether the work or "
+            "message was delivered (" +
+            Why + ")");
 }
 
 } // namespace tether

@@ -610,16 +610,21 @@ void LostWakeupCheck::onEndOfTranslationUnit() {
       continue;
     std::string Method = calleeName(N.Call) + "()";
     std::string WaiterMutex = "the mutex the waiter uses";
-    if (Waiters && Waiters->size() == 1 && *Waiters->begin())
+    std::string Named;
+    if (Waiters && Waiters->size() == 1 && *Waiters->begin()) {
       WaiterMutex = "'" + (*Waiters->begin())->getNameAsString() +
                     "', the mutex the waiter uses";
+      Named = " ('" + (*Waiters->begin())->getNameAsString() +
+              "', the waiter's mutex)";
+    }
+    std::string Cure = "make the change while holding " + WaiterMutex +
+                       ", then notify; or send the change as a message to a "
+                       "tether::server, whose mailbox loses no wake-up";
     if (Res.UnlockedWrite) {
       Reported.insert(Loc);
-      diag(Loc, Method + " after a change made without holding a mutex: a "
-                         "waiter that has just found its condition false "
-                         "and not yet blocked misses this wake-up (lost "
-                         "wake-up); make the change while holding " +
-                         WaiterMutex + ", then notify")
+      diag(Loc, Method + " after a change made without holding a mutex" +
+                    Named + ": a lost wake-up")
+          .cure(Cure)
           .note(Res.UnlockedWrite->getBeginLoc(),
                 nameOf(Res.UnlockedTarget) +
                     " is changed here without holding a mutex");
@@ -629,10 +634,8 @@ void LostWakeupCheck::onEndOfTranslationUnit() {
       Reported.insert(Loc);
       diag(Loc, Method + " after a change made under " +
                     nameOf(Res.WrongMutex) +
-                    ", which the waiter does not hold: the waiter can miss "
-                    "this wake-up (lost wake-up); make the change while "
-                    "holding " +
-                    WaiterMutex + ", then notify")
+                    ", which the waiter does not hold: a lost wake-up")
+          .cure(Cure)
           .note(Res.WrongMutexWrite->getBeginLoc(),
                 nameOf(Res.WrongMutexTarget) + " is changed here holding " +
                     nameOf(Res.WrongMutex));
@@ -641,12 +644,10 @@ void LostWakeupCheck::onEndOfTranslationUnit() {
     if (Res.OpaqueCall || isNotifyWrapper(Body, N.Call))
       continue;
     Reported.insert(Loc);
-    diag(Loc, Method + " without a change to shared state before it: a "
-                       "waiter whose condition did not change sleeps on, "
-                       "and one that is not waiting yet never sees this "
-                       "wake-up; change the state the waiter checks while "
-                       "holding " +
-                       WaiterMutex + ", then notify");
+    diag(Loc, Method + " with no change to shared state before it: the "
+                       "waiter sees nothing new")
+        .cure("change the state the waiter checks while holding " +
+              WaiterMutex + ", then notify");
   }
   Notifies.clear();
   WaiterMutexes.clear();

@@ -188,10 +188,9 @@ void NotifyOneMultipleConditionsCheck::onEndOfTranslationUnit() {
         continue;
       auto D = diag(Loc, "wakes one waiter of '" + CV->getNameAsString() +
                              "', whose waiters wait for different "
-                             "conditions: the one woken may be waiting for "
-                             "another condition and sleep again, and the "
-                             "wake-up is lost; wake all waiters, or give "
-                             "each condition its own condition variable");
+                             "conditions: the wake-up can be lost");
+      D.cure("wake all waiters (notify_all), or give each condition its own "
+             "condition variable");
       D.note(First->Loc, "a waiter waits for one condition here");
       D.note(Other->Loc, "another waits for a different condition here");
     }

@@ -3,6 +3,7 @@
 #include "WaitWithoutPredicateCheck.h"
 
 #include "analysis/ExprUtils.h"
+#include "analysis/FixSafety.h"
 #include "analysis/SharedAnalyses.h"
 #include "analysis/StmtParents.h"
 
@@ -155,6 +156,53 @@ unsigned explicitArgs(const CallExpr *C) {
   return N;
 }
 
+/// The rewrite (docs/checks/send-wait-without-predicate.md#fix): `if (C)
+/// cv.wait(lock);`, a wait that is the whole of an if without else, outside
+/// any loop, becomes `cv.wait(lock, [&] { return !(C); });` (`return X;` for
+/// `C` = `!X`): the predicate overload re-tests the condition after every
+/// wake-up. Only for a member wait whose result is discarded (the predicate
+/// overload of wait_for/wait_until returns bool, not cv_status) and a
+/// condition without side effects (it is now evaluated after each wake-up).
+void addPredicateFix(DiagBuilder &D, const CallExpr *Call, const IfStmt *If,
+                     ASTContext &Ctx) {
+  const auto *MC = dyn_cast<CXXMemberCallExpr>(Call);
+  if (!MC || !If || If->getElse() || If->getInit() ||
+      If->getConditionVariable() || If->isConsteval() || If->isConstexpr() ||
+      !isDiscarded(Call, Ctx))
+    return;
+  const Stmt *Then = If->getThen();
+  if (const auto *CS = dyn_cast<CompoundStmt>(Then))
+    Then = CS->size() == 1 ? CS->body_front() : nullptr;
+  const auto *ThenExpr = dyn_cast_or_null<Expr>(Then);
+  if (!ThenExpr || ThenExpr->IgnoreImplicit() != Call->IgnoreImplicit())
+    return;
+  const Expr *Cond = If->getCond()->IgnoreParenImpCasts();
+  if (Cond->HasSideEffects(Ctx))
+    return;
+  std::string Predicate;
+  if (const auto *UO = dyn_cast<UnaryOperator>(Cond);
+      UO && UO->getOpcode() == UO_LNot) {
+    std::optional<std::string> X = sourceText(UO->getSubExpr(), Ctx);
+    if (!X)
+      return;
+    Predicate = *X;
+  } else {
+    std::optional<std::string> X = sourceText(Cond, Ctx);
+    if (!X)
+      return;
+    Predicate = "!(" + *X + ")";
+  }
+  std::optional<std::string> WaitText = sourceText(Call, Ctx);
+  if (!WaitText || WaitText->empty() || WaitText->back() != ')')
+    return;
+  WaitText->pop_back();
+  // A bare `if (C) cv.wait(lock);` ends before its semicolon, a braced one
+  // at its brace.
+  const char *Semi = isa<CompoundStmt>(If->getThen()) ? ";" : "";
+  D.replace(CharSourceRange::getTokenRange(If->getSourceRange()),
+            *WaitText + ", [&] { return " + Predicate + "; })" + Semi);
+}
+
 } // namespace
 
 void WaitWithoutPredicateCheck::check(const MatchFinder::MatchResult &R) {
@@ -227,16 +275,14 @@ void WaitWithoutPredicateCheck::check(const MatchFinder::MatchResult &R) {
                       Method + "(&cv, &mutex);"
                 : "pass the condition as a predicate, " + Method +
                       "(lock, ..., [&] { return ready; })";
-  std::string Where = Skips ? "in a loop that does not re-test the condition "
-                              "after waking"
-                            : "outside a loop";
-  auto D = diag(Loc, Name + " on a condition variable without a predicate "
-                            "and " +
-                            Where +
-                            ": it can return without a notify (spurious "
-                            "wake-up), and it blocks for good if the notify "
-                            "came before it started waiting (lost wake-up); " +
-                            Cure);
+  std::string Where =
+      Skips ? "in a loop that skips the re-test after waking" : "outside a loop";
+  auto D = diag(Loc, Name + " without a predicate " + Where +
+                         ": spurious and lost wake-ups");
+  D.cure(Cure + "; it can return without a notify (spurious wake-up) and "
+                "block for good if the notify came first (lost wake-up)");
+  if (!P.Loop && !CFunction)
+    addPredicateFix(D, Call, P.If, *R.Context);
   if (P.If)
     D.note(P.If->getBeginLoc(),
            "the condition is checked once here and not again after waking");
@@ -261,17 +307,12 @@ void WaitWithoutPredicateCheck::onEndOfTranslationUnit() {
       if (!Reported.insert(Loc).second)
         continue;
       std::string Name = FD->getNameAsString() + "()";
-      auto D = diag(Loc, Name + " forwards " + F.Method +
-                             "() on a condition variable without a "
-                             "predicate, and is called " +
-                             (Skips ? "in a loop that does not re-test the "
-                                      "condition after waking"
+      auto D = diag(Loc, Name + " forwards an unguarded " + F.Method +
+                             "() and is called " +
+                             (Skips ? "in a loop that skips the re-test"
                                     : "outside a loop") +
-                             ": it can return without a notify (spurious "
-                             "wake-up), and it blocks for good if the notify "
-                             "came before it started waiting (lost "
-                             "wake-up); call it in a loop that re-tests the "
-                             "condition");
+                             ": lost wake-ups");
+      D.cure("call it in a loop that re-tests the condition after waking");
       D.note(F.Wait->getExprLoc(), "the wait it forwards is here");
       if (P.If)
         D.note(P.If->getBeginLoc(),

@@ -3,6 +3,8 @@
 #include "DetachedThreadCheck.h"
 
 #include "analysis/ExprUtils.h"
+#include "analysis/FixSafety.h"
+#include "analysis/StmtParents.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
@@ -13,9 +15,10 @@ using namespace clang::ast_matchers;
 
 namespace tether {
 
-static constexpr llvm::StringLiteral Advice =
-    "start it as a task of a tether supervisor instead, which joins it and "
-    "reports its failure";
+static constexpr llvm::StringLiteral Cure =
+    "start the work as a task of a tether::task_supervisor "
+    "(tether::root_task_supervisor().start(f)), which joins it at shutdown "
+    "and reports its failure";
 
 void DetachedThreadCheck::registerMatchers(MatchFinder *Finder) {
   std::vector<std::string> ThreadTypes, CreateFns, DetachFns, Setters;
@@ -113,6 +116,118 @@ static const Expr *startOf(const Expr *Obj, ASTContext &Ctx) {
   return nullptr;
 }
 
+/// The function `S` is in, through the parent map.
+static const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx) {
+  DynTypedNodeList Parents = Ctx.getParents(*S);
+  while (!Parents.empty()) {
+    if (const auto *FD = Parents[0].get<FunctionDecl>())
+      return FD;
+    if (const auto *L = Parents[0].get<LambdaExpr>())
+      return L->getCallOperator();
+    Parents = Ctx.getParents(Parents[0]);
+  }
+  return nullptr;
+}
+
+/// The rewrite onto the runtime (docs/checks/spawn-detached-thread.md#fix):
+/// `std::thread(f).detach()`, and `std::thread t(f); t.detach();` with the
+/// declaration right before the detach and `t` used nowhere else, become
+/// `(void)S.start(f)`, where S is the enclosing class's task_supervisor
+/// member or tether::root_task_supervisor(). Only when the move keeps the
+/// program: the work ends on its own (or takes a std::stop_token), since the
+/// supervisor joins it at shutdown; it captures nothing by reference; and it
+/// captures `this` only when the supervisor member is declared last, so it is
+/// destroyed, and joins the task, before the members the task uses.
+static void addTaskFix(DiagBuilder &D, const CXXMemberCallExpr *MC,
+                       const ThreadTypeRule &Rule, ASTContext &Ctx) {
+  if (Rule.Type != "std::thread" && Rule.Type != "std::jthread")
+    return;
+  const Expr *Obj = ignoreWrappers(MC->getImplicitObjectArgument());
+  const CXXConstructExpr *Ctor = dyn_cast<CXXConstructExpr>(Obj);
+  const DeclStmt *Decl = nullptr;
+  if (!Ctor) {
+    const auto *DRE = dyn_cast<DeclRefExpr>(Obj);
+    const auto *VD = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    if (!VD || !VD->hasLocalStorage() || isa<ParmVarDecl>(VD) ||
+        VD->getType()->isReferenceType() || !VD->getInit())
+      return;
+    Ctor = dyn_cast<CXXConstructExpr>(ignoreWrappers(VD->getInit()));
+    const FunctionDecl *FD = enclosingFunction(MC, Ctx);
+    if (!Ctor || !FD || !FD->getBody() ||
+        referencesTo(VD, FD->getBody(), Ctx).size() != 1)
+      return;
+    // `t.detach();` right after `std::thread t(f);` in the same block.
+    const Stmt *Use = MC;
+    const Stmt *Up = enclosingStmt(Use, Ctx);
+    while (Up && isa<ExprWithCleanups, ParenExpr, ImplicitCastExpr>(Up)) {
+      Use = Up;
+      Up = enclosingStmt(Use, Ctx);
+    }
+    const auto *Block = dyn_cast_or_null<CompoundStmt>(Up);
+    if (!Block)
+      return;
+    const Stmt *Prev = nullptr;
+    for (const Stmt *S : Block->body()) {
+      if (S == Use)
+        break;
+      Prev = S;
+    }
+    Decl = dyn_cast_or_null<DeclStmt>(Prev);
+    if (!Decl || !Decl->isSingleDecl() || Decl->getSingleDecl() != VD)
+      return;
+  }
+  if (Ctor->getNumArgs() != 1 || isa<CXXDefaultArgExpr>(Ctor->getArg(0)) ||
+      Ctor->getConstructor()->isCopyOrMoveConstructor())
+    return;
+  const Expr *Callable = Ctor->getArg(0)->IgnoreImplicit();
+  const FunctionDecl *Body = callableBody(Callable);
+  if (!Body || (!takesStopToken(Body) && !endsOnItsOwn(Body)))
+    return;
+  CaptureSummary Cap = captures(Callable);
+  if (Cap.ByReference)
+    return;
+  std::string Supervisor = "tether::root_task_supervisor()";
+  const auto *Method =
+      dyn_cast_or_null<CXXMethodDecl>(enclosingFunction(MC, Ctx));
+  if (Method && !Method->isStatic() && !Method->getParent()->isLambda())
+    if (const FieldDecl *F = taskSupervisorMember(Method->getParent())) {
+      if (Cap.This && !declaredLast(F))
+        return;
+      Supervisor = F->getNameAsString();
+      Cap.This = false;
+    }
+  if (Cap.This)
+    return;
+  std::optional<std::string> Text = sourceText(Callable, Ctx);
+  if (!Text)
+    return;
+  D.replace(CharSourceRange::getTokenRange(MC->getSourceRange()),
+            "(void)" + Supervisor + ".start(" + *Text + ")");
+  if (Decl) {
+    // Remove the declaration with the rest of its line.
+    const SourceManager &SM = Ctx.getSourceManager();
+    SourceLocation Begin = Decl->getBeginLoc();
+    SourceLocation End = Lexer::getLocForEndOfToken(Decl->getEndLoc(), 0, SM,
+                                                    Ctx.getLangOpts());
+    if (Begin.isMacroID() || End.isInvalid()) {
+      D.dropFixes();
+      return;
+    }
+    StringRef Rest = SM.getCharacterData(End);
+    size_t Blank = Rest.find_first_not_of(" \t");
+    if (Blank != StringRef::npos && Rest[Blank] == '\n') {
+      End = End.getLocWithOffset(Blank + 1);
+      // And the indentation before it.
+      unsigned Col = SM.getSpellingColumnNumber(Begin);
+      StringRef Line(SM.getCharacterData(Begin) - (Col - 1), Col - 1);
+      if (Line.find_first_not_of(" \t") == StringRef::npos)
+        Begin = Begin.getLocWithOffset(-static_cast<int>(Col - 1));
+    }
+    D.replace(CharSourceRange::getCharRange(Begin, End), "");
+  }
+  D.include("tether/task_supervisor.hpp");
+}
+
 void DetachedThreadCheck::check(const MatchFinder::MatchResult &R) {
   ASTContext &Ctx = *R.Context;
   if (const auto *MC = R.Nodes.getNodeAs<CXXMemberCallExpr>("member")) {
@@ -129,10 +244,9 @@ void DetachedThreadCheck::check(const MatchFinder::MatchResult &R) {
     if (!firstAt(Loc))
       return; // the same call in another template instantiation
     auto D = diag(Loc, "'" + Name + "' leaves this " + Rule->Type +
-                           " unowned: nothing can join it, an exception "
-                           "escaping it calls std::terminate, and it can "
-                           "outlive the objects it uses; " +
-                           Advice.str());
+                           " unowned: nothing joins it or sees it fail");
+    D.cure(Cure);
+    addTaskFix(D, MC, *Rule, Ctx);
     if (const Expr *Start = startOf(MC->getImplicitObjectArgument(), Ctx))
       D.note(Start->getBeginLoc(), "the thread is started here");
     return;
@@ -148,20 +262,18 @@ void DetachedThreadCheck::check(const MatchFinder::MatchResult &R) {
       return;
     diag(UO->getBeginLoc(),
          "'" + MD->getNameAsString() + "' taken as a member pointer leaves "
-         "every " + Rule->Type + " it is applied to unowned: nothing can "
-         "join them, and they can outlive the objects they use; " +
-             Advice.str());
+         "every " + Rule->Type + " it is applied to unowned")
+        .cure(Cure);
     return;
   }
   if (const auto *C = R.Nodes.getNodeAs<CallExpr>("detachfn")) {
     const FunctionDecl *FD = C->getDirectCallee();
     if (!firstAt(C->getBeginLoc()))
       return;
-    diag(C->getBeginLoc(),
-         "'" + FD->getNameAsString() +
-             "' leaves the thread unowned: nothing can join it or see it "
-             "fail, and it can outlive the objects it uses; " +
-             Advice.str());
+    diag(C->getBeginLoc(), "'" + FD->getNameAsString() +
+                               "' leaves the thread unowned: nothing joins "
+                               "it or sees it fail")
+        .cure(Cure);
     return;
   }
   if (const auto *C = R.Nodes.getNodeAs<CallExpr>("setter")) {
@@ -206,9 +318,8 @@ void DetachedThreadCheck::onEndOfTranslationUnit() {
     if (It == DetachedAttrs.end() || !firstAt(Call->getBeginLoc()))
       continue;
     diag(Call->getBeginLoc(),
-         "this thread is created detached: nothing can join it or see it "
-         "fail, and it can outlive the objects it uses; " +
-             Advice.str())
+         "this thread is created detached: nothing joins it or sees it fail")
+        .cure(Cure)
         .note(It->second->getBeginLoc(),
               "the attribute '" + Attr->getNameAsString() +
                   "' is set to detached here");

@@ -61,12 +61,17 @@ void DiscardedAsyncCheck::check(const MatchFinder::MatchResult &R) {
   const FunctionDecl *FD = Call->getDirectCallee();
   std::string Name = qualifiedName(FD);
   if (isDiscarded(Call, *Ctx)) {
-    diag(Call->getBeginLoc(),
-         "the future returned by " + Name +
-             " is discarded: its destructor blocks until the task finishes, "
-             "so this call runs synchronously, and an exception the task "
-             "throws is lost; keep the future and get() it, or start the work "
-             "as a task of a tether supervisor");
+    auto D = diag(Call->getBeginLoc(),
+                  "the future returned by " + Name +
+                      " is discarded: it runs synchronously and loses "
+                      "exceptions");
+    D.cure("get() the future where the result is needed, or run the work "
+           "as a tether::task_supervisor::async task and await its result");
+    // The call already waits for the task where it stands: get() keeps
+    // that, says so, and hands the task's exception to the caller.
+    const FutureTypeRule *Rule = futureRule(Call->getType(), rules());
+    if (Rule && llvm::is_contained(Rule->Wait, "get"))
+      D.insertAfterToken(Call->getEndLoc(), ".get()");
     return;
   }
   if (const ValueDecl *H = valueHolder(Call, *Ctx))
@@ -109,10 +114,9 @@ void DiscardedAsyncCheck::onEndOfTranslationUnit() {
     diag(S.Call->getBeginLoc(),
          "the future returned by " + Name + " is kept in '" +
              S.Holder->getNameAsString() +
-             "' but never waited on: an exception the task throws is lost, "
-             "and the destructor blocks until the task finishes; get() it "
-             "where the result is needed, or start the work as a task of a "
-             "tether supervisor")
+             "' but never waited on: the task's exception is lost")
+        .cure("get() it where the result is needed, or run the work as a "
+              "tether::task_supervisor::async task and await its result")
         .note(S.Holder->getLocation(), "'" + S.Holder->getNameAsString() +
                                            "' is declared here");
   }

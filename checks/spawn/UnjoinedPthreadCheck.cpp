@@ -200,10 +200,10 @@ void UnjoinedPthreadCheck::onEndOfTranslationUnit() {
       continue;
     std::string Fn = C.Call->getDirectCallee()->getNameAsString();
     diag(C.Call->getBeginLoc(),
-         "the thread started by " + Fn + " is never joined or detached: its "
-         "resources are not reclaimed when it exits, and nobody observes its "
-         "result or failure; join it on the shutdown path, or run the work as "
-         "a task of a tether supervisor")
+         "the thread started by " + Fn + " is never joined or detached: "
+         "nobody sees it end or fail")
+        .cure("join it on the shutdown path, or run the work as a task of a "
+              "tether::task_supervisor")
         .note(C.Handle->getLocation(), "its handle '" +
                                            C.Handle->getNameAsString() +
                                            "' is declared here");

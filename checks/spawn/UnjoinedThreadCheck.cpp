@@ -4,6 +4,7 @@
 
 #include "analysis/CfgDataflow.h"
 #include "analysis/ExprUtils.h"
+#include "analysis/FixSafety.h"
 #include "analysis/ThrowAnalysis.h"
 
 #include "clang/AST/ASTContext.h"
@@ -317,12 +318,10 @@ void UnjoinedThreadCheck::check(const MatchFinder::MatchResult &R) {
     if (!Rule)
       return;
     diag(CE->getBeginLoc(),
-         "this temporary " + Rule->Type +
-             " is destroyed at the end of the statement while still "
-             "joinable, " +
-             consequence(*Rule) +
-             "; keep the handle and join it, or run the work as a task of a "
-             "tether supervisor");
+         "this temporary " + Rule->Type + " is destroyed while still joinable, " +
+             consequence(*Rule))
+        .cure("keep the handle and join it, or run the work as a task of a "
+              "tether::task_supervisor");
     return;
   }
   if (const auto *NE = R.Nodes.getNodeAs<CXXNewExpr>("new")) {
@@ -422,9 +421,10 @@ void UnjoinedThreadCheck::checkHeapThread(const Expr *Alloc, QualType T) {
   if (Discarded) {
     diag(Alloc->getBeginLoc(),
          "this " + Rule->Type +
-             " is allocated and its pointer thrown away: nothing can ever "
-             "join it or see it fail; keep the handle and join it, or run the "
-             "work as a task of a tether supervisor");
+             " is allocated and its pointer thrown away: nothing can join it "
+             "or see it fail")
+        .cure("keep the handle and join it, or run the work as a task of a "
+              "tether::task_supervisor");
     return;
   }
   if (!Owner || isa<ParmVarDecl>(Owner))
@@ -440,12 +440,12 @@ void UnjoinedThreadCheck::checkHeapThread(const Expr *Alloc, QualType T) {
   diag(Alloc->getBeginLoc(),
        "this heap-allocated " + Rule->Type + " is never joined through '" +
            Owner->getNameAsString() +
-           "': deleting it while joinable " +
+           "': deleting it " +
            (Rule->OnDestroy == OnDestroyJoinable::Detach
                 ? std::string("silently detaches it")
-                : std::string("calls std::terminate")) +
-           ", and leaking it leaves it unsupervised; join it on the owner's "
-           "shutdown path, or run the work as a task of a tether supervisor")
+                : std::string("calls std::terminate")))
+      .cure("join it on the owner's shutdown path, or run the work as a task "
+            "of a tether::task_supervisor")
       .note(Owner->getLocation(), "the thread is owned by '" +
                                       Owner->getNameAsString() +
                                       "', declared here");
@@ -488,10 +488,51 @@ void UnjoinedThreadCheck::checkContainer(const VarDecl *Container) {
   diag(Container->getLocation(),
        "threads added to '" + Container->getNameAsString() +
            "' are never joined: destroying a joinable " + Rule->Type + ", " +
-           consequence(*Rule) + "; join every element before '" +
-           Container->getNameAsString() +
-           "' goes out of scope, or run the work as tasks of a tether "
-           "supervisor");
+           consequence(*Rule))
+      .cure("join every element before '" + Container->getNameAsString() +
+            "' goes out of scope, or run the work as tasks of a "
+            "tether::task_supervisor");
+}
+
+/// The rewrite (docs/checks/spawn-unjoined-thread.md#fix): `std::thread t(f)`
+/// becomes `std::jthread t(f)`, whose destructor joins (after asking a
+/// stop-token-taking body to stop). Only in C++20, for a local declared with
+/// the type spelled `std::thread` (not an alias others share), constructed
+/// from one callable whose work ends on its own (or takes a stop token),
+/// and used only through members std::jthread has with the same meaning.
+static void addJThreadFix(DiagBuilder &D, const VarDecl *V, ASTContext &Ctx) {
+  if (!Ctx.getLangOpts().CPlusPlus20 || !V->getTypeSourceInfo())
+    return;
+  const auto *Ctor = dyn_cast_or_null<CXXConstructExpr>(
+      V->getInit() ? ignoreWrappers(V->getInit()) : nullptr);
+  if (!Ctor || Ctor->getNumArgs() != 1 ||
+      Ctor->getConstructor()->isCopyOrMoveConstructor())
+    return;
+  const FunctionDecl *Body = callableBody(Ctor->getArg(0)->IgnoreImplicit());
+  if (!Body || (!takesStopToken(Body) && !endsOnItsOwn(Body)))
+    return;
+  TypeLoc TL = V->getTypeSourceInfo()->getTypeLoc();
+  std::optional<std::string> Spelled = sourceText(TL.getSourceRange(), Ctx);
+  if (!Spelled || (*Spelled != "std::thread" && *Spelled != "::std::thread"))
+    return;
+  const auto *FD = dyn_cast_or_null<FunctionDecl>(V->getDeclContext());
+  if (!FD || !FD->getBody())
+    return;
+  for (const Expr *Ref : referencesTo(V, FD->getBody(), Ctx)) {
+    DynTypedNodeList Parents = Ctx.getParents(*Ref);
+    // `w.joinable()` reaches a const member through a no-op cast.
+    while (!Parents.empty() && Parents[0].get<ImplicitCastExpr>())
+      Parents = Ctx.getParents(Parents[0]);
+    const auto *ME = Parents.empty() ? nullptr : Parents[0].get<MemberExpr>();
+    if (!ME)
+      return; // passed on, moved, assigned: std::jthread may not fit
+    StringRef Name = ME->getMemberDecl()->getName();
+    if (Name != "join" && Name != "joinable" && Name != "detach" &&
+        Name != "get_id")
+      return;
+  }
+  D.replace(CharSourceRange::getTokenRange(TL.getSourceRange()),
+            Spelled->front() == ':' ? "::std::jthread" : "std::jthread");
 }
 
 void UnjoinedThreadCheck::analyzeFunction(const FunctionDecl *FD,
@@ -502,13 +543,15 @@ void UnjoinedThreadCheck::analyzeFunction(const FunctionDecl *FD,
     const ThreadTypeRule *Rule = threadRule(V->getType(), rules());
     if (!Rule)
       continue;
-    diag(V->getLocation(), "thread '" + V->getNameAsString() +
-                               "' can be destroyed while still joinable, " +
-                               consequence(*Rule) +
-                               "; join it on every path (or use "
-                               "std::jthread, or a task of a tether "
-                               "supervisor)")
-        .note(Exit.Loc, Exit.What);
+    auto D = diag(V->getLocation(),
+                  "thread '" + V->getNameAsString() +
+                      "' can be destroyed while still joinable, " +
+                      consequence(*Rule));
+    D.cure("join it on every path, use std::jthread, or run the work as a "
+           "task of a tether::task_supervisor");
+    if (Rule->Type == "std::thread")
+      addJThreadFix(D, V, *Ctx);
+    D.note(Exit.Loc, Exit.What);
   }
 }
 

@@ -297,12 +297,12 @@ void BrokenPromiseCheck::analyzeFunction(const FunctionDecl *FD,
     auto B = diag(V->getLocation(),
                   Type + " '" + V->getNameAsString() +
                       "' can be destroyed unsatisfied, so the waiter's get() "
-                      "throws std::future_error (broken_promise) instead of "
-                      "receiving the value or the real error; satisfy it on "
-                      "every path (set_exception(std::current_exception()) "
-                      "in a catch), or run the work with "
-                      "task_supervisor::async and await the task's "
-                      "result<T>")
+                      "throws std::future_error")
+                 .cure("satisfy it on every path "
+                       "(set_exception(std::current_exception()) in a "
+                       "catch), or run the work as a "
+                       "tether::task_supervisor::async task and await its "
+                       "result<T>, which carries the real error")
                  .note(Exit.Loc, Exit.What);
     if (!Exit.Origin.empty())
       B.note(Exit.OriginLoc, Exit.Origin);

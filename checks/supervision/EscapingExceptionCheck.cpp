@@ -118,45 +118,40 @@ void EscapingExceptionCheck::check(const MatchFinder::MatchResult &R) {
       std::string Note = O->What;
       if (O->Chain.size() > 1)
         Note += " (reached via " + ThreadContext::chainText(O->Chain) + ")";
-      std::string Msg;
+      std::string Msg, Cure;
       switch (ToFuture ? SpawnKind::Async : S.Kind) {
       case SpawnKind::ThreadObject:
       case SpawnKind::ThreadFunction:
         Note += " and is not caught before it leaves the thread entry";
         Msg = "an exception can escape thread entry '" + Name + "' (" +
-              S.Spawner +
-              "), which calls std::terminate and ends the whole process; "
-              "run the work as a task of a tether task_supervisor "
-              "(task_supervisor::async, then task<T>::await returns the "
-              "exception as errc::exception) or catch and report it in "
-              "the entry";
+              S.Spawner + "), which calls std::terminate";
+        Cure = "catch and report it in the entry, or run the work as a "
+               "tether::task_supervisor::async task: task<T>::await returns "
+               "the exception as errc::exception";
         break;
       case SpawnKind::Executor:
       case SpawnKind::HeuristicExecutor:
         Note += " and is not caught before it leaves the task";
         Msg = "an exception can escape task '" + Name + "' handed to '" +
-              S.Spawner +
-              "': it leaves the executor's worker loop, which, depending on "
-              "the executor, kills the worker thread (std::terminate when "
-              "the loop does not catch it, as on a boost::asio::thread_pool "
-              "thread) or swallows it, and the code that submitted the "
-              "task never learns of the failure; submit the work to a "
-              "tether task_supervisor (task<T>::await returns the exception "
-              "as errc::exception) or catch and report it in the task";
+              S.Spawner + "': it leaves the executor's worker loop";
+        Cure = "catch and report it in the task, or submit the work to a "
+               "tether::task_supervisor (task<T>::await returns the "
+               "exception as errc::exception); depending on the executor, "
+               "an escaping exception kills the worker thread "
+               "(std::terminate, as on a boost::asio::thread_pool) or is "
+               "swallowed, and the submitter never learns of it";
         break;
       case SpawnKind::Async:
         Note += " and is not caught before it leaves the task";
         Msg = "an exception can escape task '" + Name + "' (" + S.Spawner +
-              ") and is stored in a future that nobody reads (" +
-              (Future ? "'" + Future->getNameAsString() +
-                            "' is never waited on"
-                      : std::string("the future is discarded")) +
-              "), so the failure is lost silently; get() the future where "
-              "the result is needed, or run the work as a task of a tether "
-              "task_supervisor and await its result<T>";
+              ") into a future nobody reads";
+        Cure = "get() the future where the result is needed, or run the "
+               "work as a tether::task_supervisor::async task and await its "
+               "result<T>";
         break;
       }
       auto B = diag(S.Site->getBeginLoc(), Msg);
+      B.cure(Cure);
       B.note(O->Site->getBeginLoc(), Note);
       if (Future)
         B.note(Future->getLocation(),

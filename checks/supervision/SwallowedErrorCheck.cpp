@@ -124,12 +124,12 @@ void SwallowedErrorCheck::onEndOfTranslationUnit() {
     if (OnThread->Chain.size() > 1)
       Note += " via " + ThreadContext::chainText(OnThread->Chain);
     diag(H->getCatchLoc(),
-         "this handler discards the error on a worker thread: no rethrow, "
-         "no report, no stored exception, no status set, so the failure "
-         "vanishes and the worker carries on (or stops) as if nothing "
-         "happened; let it crash under a tether supervisor (a worker child "
-         "is restarted and its failure reported) or hand the error on as a "
-         "tether::result<T>/error")
+         "this handler discards the error on a worker thread: the failure "
+         "vanishes unreported")
+        .cure("let it crash under a tether::supervisor (a worker child is "
+              "restarted and its failure reported; a second failure within "
+              "the intensity window stops the supervisor), or hand the error "
+              "on as a tether::result<T>")
         .note(EC.Entry->getLocation(), Note);
   }
   Handlers.clear();

@@ -128,11 +128,11 @@ void UnguardedWorkerLoopCheck::check(const MatchFinder::MatchResult &R) {
         std::string Name = ThreadContext::chainText({Entry});
         diag(Child->getBeginLoc(),
              "the worker loop of thread entry '" + Name +
-                 "' has no error path: a failure in it ends the process "
-                 "(std::terminate) or the thread, silently, and nothing "
-                 "restarts the worker; run it as a worker child of a tether "
-                 "supervisor (restarted and reported on failure) or catch, "
-                 "report and decide in the loop")
+                 "' has no error path: one failure ends the process or the "
+                 "worker")
+            .cure("run it as a worker child of a tether::supervisor "
+                  "(restarted and reported on failure), or catch, report "
+                  "and decide in the loop")
             .note(Fail->getBeginLoc(), "this can fail")
             .note(S.Site->getBeginLoc(),
                   "the thread is started here (" + S.Spawner + ")");

@@ -393,19 +393,16 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
     std::string FnName = isa<CXXDestructorDecl>(FirstFn)
                              ? "the destructor of '" + Owner + "'"
                              : "'" + FirstFn->getNameAsString() + "'";
-    std::string Consequence =
-        Rule->OnDestroy == OnDestroyJoinable::Detach
-            ? "silently detaches it, leaving it unsupervised"
-            : "calls std::terminate";
+    std::string Consequence = Rule->OnDestroy == OnDestroyJoinable::Detach
+                                  ? "else it is detached silently"
+                                  : "else std::terminate";
     diag(UserDtor ? Dtor->getLocation() : RD->getLocation(),
          FnName + " joins thread member '" + F->getNameAsString() + "' (" +
              Rule->Type +
-             ") only on some paths, and no function of the class joins it "
-             "on every path: destroying a '" +
-             Owner + "' after a path that skips the join " + Consequence +
-             "; join on every path (test joinable() rather than another "
-             "flag), or make the worker a child of a tether supervisor "
-             "(supervisor with a child spec) that stops and joins it")
+             ") only on some paths, " + Consequence)
+        .cure("join on every path (test joinable() rather than another "
+              "flag), or make the worker a child of a tether::supervisor "
+              "(a child spec), which stops and joins it")
         .note(First->Loc, First->What)
         .note(F->getLocation(),
               "'" + F->getNameAsString() + "' is declared here")
@@ -416,21 +413,18 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
       UserDtor ? Dtor->getLocation() : RD->getLocation();
   std::string Owner = RD->getNameAsString();
   std::string Consequence = Rule->OnDestroy == OnDestroyJoinable::Detach
-                                ? "silently detaches it, leaving it unsupervised"
-                                : "calls std::terminate";
+                                ? "detached silently if destroyed while running"
+                                : "std::terminate if destroyed while running";
   std::string What =
       IsContainer ? "threads added to member '" + F->getNameAsString() + "'"
                   : "thread member '" + F->getNameAsString() + "'";
-  std::string Msg =
-      std::string(UserDtor ? "the destructor of '" : "'") + Owner +
-      (UserDtor ? "' does not join " : "' never joins ") + What + " (" +
-      Rule->Type + "), and no stop path of the class does: destroying a '" +
-      Owner + "' while " + (IsContainer ? "they run " : "it runs ") +
-      Consequence +
-      "; join in the destructor or stop(), or make the worker a child of a "
-      "tether supervisor (supervisor with a child spec) that stops and "
-      "joins it";
+  // Where the class has a destructor, the finding is on it.
+  std::string Msg = "'" + Owner + "' never joins " + What + " (" +
+                    Rule->Type + "): " + Consequence;
   diag(Where, Msg)
+      .cure("join in the destructor or in a stop() the destructor calls, "
+            "or make the worker a child of a tether::supervisor (a child "
+            "spec), which stops and joins it")
       .note(F->getLocation(),
             "'" + F->getNameAsString() + "' is declared here")
       .note(Start->getBeginLoc(), IsContainer ? "a thread is added here"

@@ -8,7 +8,8 @@
 #   4. determinism: -j1, -j2 and a merge of --shard 1/3, 2/3, 3/3 facts give
 #      the same JSON report, byte for byte;
 #   5. the result cache: a second run parses nothing and reports the same;
-#      editing one header re-analyzes exactly the units that include it.
+#      editing one header re-analyzes exactly the units that include it;
+#   6. a run on one file joins the cached facts of the other units.
 # It works on a copy of the demo, so that it can edit files.
 # Usage: run_project_test.sh <tether> <work-dir>
 set -euo pipefail
@@ -89,6 +90,31 @@ grep -q "(5 from the cache)" "$work/edited.err" ||
   { echo "FAIL: editing base/mutex.h should re-analyze 4 units:"; cat "$work/edited.err"; fail=1; }
 cmp -s "$work/cold.json" "$work/edited.json" ||
   { echo "FAIL: a comment in a header changed the report"; fail=1; }
+
+# A run on one file (a pre-commit hook, --diff) joins the cached facts of
+# the database's other units: the home-made Thread class defined in
+# base/thread.cpp is known when only background.cpp is analyzed. The edit
+# above left the cache warm for every unit but the four re-analyzed ones,
+# which the last run stored again.
+one=(-p "$work/build" -q --format json)
+"$tether" "${one[@]}" --cache-dir "$work/rcache" src/background.cpp \
+  -o "$work/one-warm.json" || true
+"$tether" "${one[@]}" --no-cache src/background.cpp \
+  -o "$work/one-cold.json" || true
+has_finding() { # <json> <check>: does the report hold a finding of <check>?
+  python3 -c 'import json,sys
+sys.exit(0 if any(d["check"] == sys.argv[2] for d in json.load(open(sys.argv[1]))["diagnostics"]) else 1)' "$1" "$2"
+}
+has_finding "$work/one-warm.json" spawn-detached-thread ||
+  { echo "FAIL: a run on background.cpp with a warm cache misses the detached home-made thread"; fail=1; }
+if has_finding "$work/one-cold.json" spawn-detached-thread; then
+  echo "FAIL: a run on background.cpp alone, with no cache, finds the detached thread: the context test no longer tests anything"; fail=1
+fi
+others=$(python3 -c 'import json,sys
+print(" ".join(sorted({d["file"] for d in json.load(open(sys.argv[1]))["diagnostics"]
+                       if not d["file"].endswith("background.cpp")})))' "$work/one-warm.json")
+[ -z "$others" ] ||
+  { echo "FAIL: findings of units not analyzed are reported: $others"; fail=1; }
 
 if [ $fail -eq 0 ]; then
   echo "project model: $(wc -l < "$work/findings.txt") findings as expected, inferred pack as expected, -j1 = -j2 = merge of 3 shards, cache hit and partial miss as expected"

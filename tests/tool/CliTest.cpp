@@ -164,7 +164,12 @@ TEST_F(Cli, JsonSchema) {
   EXPECT_EQ(J["diagnostics"][0]["check"], "spawn-detached-thread");
   EXPECT_EQ(J["diagnostics"][0]["context"], "a");
   EXPECT_EQ(J["diagnostics"][1]["check"], "spawn-unjoined-thread");
-  EXPECT_EQ(J["diagnostics"][1]["notes"][0]["line"], 8);
+  // Note 0 is the "fix: " note at the finding; note 1 the return at line 8.
+  EXPECT_EQ(J["diagnostics"][1]["notes"][0]["line"], 6);
+  EXPECT_EQ(J["diagnostics"][1]["notes"][0]["message"].get<std::string>().rfind(
+                "fix: ", 0),
+            0u);
+  EXPECT_EQ(J["diagnostics"][1]["notes"][1]["line"], 8);
   EXPECT_EQ(J["diagnostics"][2]["check"], "spawn-discarded-async");
   EXPECT_EQ(J["summary"]["findings"], 3);
   EXPECT_EQ(J["summary"]["files_analyzed"], 1);
@@ -221,11 +226,11 @@ TEST_F(Cli, SarifStructure) {
   const json &Unjoined = Run0["results"][1];
   EXPECT_EQ(Unjoined["ruleId"], "spawn-unjoined-thread");
   ASSERT_TRUE(Unjoined["relatedLocations"].is_array());
-  EXPECT_EQ(Unjoined["relatedLocations"][0]["id"], 1);
+  EXPECT_EQ(Unjoined["relatedLocations"][1]["id"], 2);
   EXPECT_EQ(
-      Unjoined["relatedLocations"][0]["physicalLocation"]["region"]["startLine"],
+      Unjoined["relatedLocations"][1]["physicalLocation"]["region"]["startLine"],
       8);
-  EXPECT_FALSE(Unjoined["relatedLocations"][0]["message"]["text"]
+  EXPECT_FALSE(Unjoined["relatedLocations"][1]["message"]["text"]
                    .get<std::string>()
                    .empty());
 }

@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -41,6 +42,27 @@ std::vector<Fixture> listFixtures() {
   std::sort(Out.begin(), Out.end(),
             [](const Fixture &A, const Fixture &B) { return A.Path < B.Path; });
   return Out;
+}
+
+/// The length of `Message` with every quoted name ('...') counted as its
+/// two quotes.
+size_t unquotedLength(const std::string &Message) {
+  size_t N = 0;
+  bool InQuote = false;
+  for (size_t I = 0; I < Message.size(); ++I) {
+    char C = Message[I];
+    // An apostrophe inside a word ("thread's") is not a quote.
+    bool Word = I > 0 && I + 1 < Message.size() &&
+                std::isalpha(static_cast<unsigned char>(Message[I - 1])) &&
+                std::isalpha(static_cast<unsigned char>(Message[I + 1]));
+    if (C == '\'' && !Word) {
+      InQuote = !InQuote;
+      ++N;
+    } else if (!InQuote) {
+      ++N;
+    }
+  }
+  return N;
 }
 
 std::string readFile(const std::string &P) {
@@ -121,8 +143,28 @@ TEST_P(FixtureTest, MatchesExpectations) {
       ADD_FAILURE() << "unexpected warning at " << D.Pos.DisplayFile << ":"
                     << D.Pos.Line << ":" << D.Pos.Column << " [" << D.Check
                     << "]: " << D.Message;
+    // Every finding carries exactly one cure note ("fix: ..."), at its own
+    // location; a fixture may pin its text with an expected-note, and need
+    // not list it otherwise.
+    unsigned Cures = 0;
     for (const Note &N : D.Notes)
-      if (!Claim(true, N.Pos, "", N.Message))
+      if (N.Message.rfind("fix: ", 0) == 0) {
+        ++Cures;
+        EXPECT_TRUE(N.Pos.File == D.Pos.File && N.Pos.Line == D.Pos.Line &&
+                    N.Pos.Column == D.Pos.Column)
+            << "the fix note of " << D.Check << " at " << D.Pos.Line << ":"
+            << D.Pos.Column << " is elsewhere: " << N.Message;
+      }
+    EXPECT_EQ(Cures, 1u) << "[" << D.Check << "] at " << D.Pos.Line << ":"
+                         << D.Pos.Column << " needs one 'fix: ' note";
+    // The message is one line for a squiggle, a log line or an alert title.
+    // Names in quotes are the user's own and count as two characters.
+    EXPECT_LE(unquotedLength(D.Message), 100u)
+        << "[" << D.Check << "] message too long: " << D.Message;
+    for (const Note &N : D.Notes)
+      if (N.Message.rfind("fix: ", 0) == 0)
+        Claim(true, N.Pos, "", N.Message); // optional expectation
+      else if (!Claim(true, N.Pos, "", N.Message))
         ADD_FAILURE() << "unexpected note at " << N.Pos.DisplayFile << ":"
                       << N.Pos.Line << ":" << N.Pos.Column << ": "
                       << N.Message;

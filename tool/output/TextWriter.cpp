@@ -51,7 +51,12 @@ void writeText(const RunResult &R, std::ostream &OS, bool Color) {
     for (const Note &N : D.Notes) {
       header(OS, N.Pos, "note", Black, N.Message, Color);
       OS << "\n";
-      caret(OS, N.Pos.Line, N.SourceLine, N.Pos.Column, Color);
+      // A note at the finding's own place (its "fix: " note) does not show
+      // the same line again.
+      bool Same = N.Pos.File == D.Pos.File && N.Pos.Line == D.Pos.Line &&
+                  N.Pos.Column == D.Pos.Column;
+      if (!Same)
+        caret(OS, N.Pos.Line, N.SourceLine, N.Pos.Column, Color);
     }
   }
 }
