@@ -11,7 +11,9 @@ naming it, the other files fixed, exit 2), offsets beyond the file, an
 unwritable --export-fixes path (exit 2 before the analysis), the YAML round
 trip through clang-apply-replacements (the same bytes as --fix),
 --format-style none against a .clang-format, SARIF fixes against the SARIF
-2.1.0 schema.
+2.1.0 schema; and once with the checks' own fix-its on a fixture: --fix
+and --export-fixes + clang-apply-replacements --format give the same bytes,
+a second --fix changes nothing.
 
   fix_cli_test.py <tether> <sarif-schema.json> FixCli.test_<case>
 """
@@ -28,6 +30,8 @@ import unittest
 
 TETHER = None
 SCHEMA = None
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 MAIN = """#include <thread>
 void work();
@@ -308,6 +312,50 @@ class FixCli(unittest.TestCase):
         rc, out, err = self.merge(ds, ["--fix"])
         self.assertIn("int a=1;\nint b = g(1, 2);\nint c=3;\n",
                       self.read("main.cpp"), err)
+
+    def test_real_analysis_round_trip_and_idempotence(self):
+        # The checks' own fix-its on a fixture, formatted: --fix and
+        # --export-fixes + clang-apply-replacements --format give the same
+        # bytes, and a second --fix changes nothing.
+        car = shutil.which("clang-apply-replacements-19")
+        if not car:
+            self.skipTest("clang-apply-replacements-19 is not installed")
+        src = os.path.join(ROOT, "fixtures", "spawn-detached-thread",
+                           "detached_fix_task.cpp")
+        flags = ["--", "-std=c++20",
+                 "-I" + os.path.join(ROOT, "runtime", "include")]
+        common = ["--no-cache", "--checks", "spawn-detached-thread",
+                  "--quiet"]
+        for d in ("a", "b", "yaml"):
+            os.mkdir(os.path.join(self.dir, d))
+        for d in ("a", "b"):
+            shutil.copy(src, os.path.join(self.dir, d, "x.cpp"))
+        a = os.path.join(self.dir, "a")
+        rc, out, err = self.tether(common + ["--fix", "--format-style",
+                                             "LLVM", "x.cpp"] + flags, a)
+        self.assertEqual(rc, 1, err)
+        fixed = self.read("a/x.cpp")
+        with open(src) as f:
+            self.assertNotEqual(fixed, f.read())
+        rc, out, err = self.tether(
+            common + ["--export-fixes", os.path.join(self.dir, "yaml",
+                                                     "x.yaml"),
+                      "x.cpp"] + flags, os.path.join(self.dir, "b"))
+        self.assertEqual(rc, 1, err)
+        p = subprocess.run([car, "--format", "--style=LLVM",
+                            os.path.join(self.dir, "yaml")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertEqual(self.read("b/x.cpp"), fixed)
+        rc, out, err = self.tether(common + ["--fix", "--format-style",
+                                             "LLVM", "x.cpp"] + flags, a)
+        self.assertEqual(self.read("a/x.cpp"), fixed, err)
+        rc, out, err = self.tether(common + ["--format", "json", "x.cpp"] +
+                                   flags, a)
+        left = json.loads(out)["diagnostics"]
+        self.assertTrue(left)  # the cases the check leaves alone
+        self.assertEqual([d for d in left if d["fixes"]], [])
 
     def test_sarif_fixes_validate(self):
         try:
