@@ -17,17 +17,28 @@ using namespace clang;
 
 namespace tether {
 
+const Expr *underlyingCallable(const Expr *E) {
+  for (int Depth = 0; E && Depth < 8; ++Depth) {
+    E = E->IgnoreParenImpCasts();
+    if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(E))
+      E = MTE->getSubExpr();
+    else if (const auto *BTE = dyn_cast<CXXBindTemporaryExpr>(E))
+      E = BTE->getSubExpr();
+    else if (const auto *FC = dyn_cast<CXXFunctionalCastExpr>(E))
+      E = FC->getSubExpr();
+    else if (const auto *CE = dyn_cast<CXXConstructExpr>(E);
+             CE && CE->getNumArgs() == 1 && !isa<CXXTemporaryObjectExpr>(CE))
+      E = CE->getArg(0); // std::function<void()> from the lambda
+    else
+      return E;
+  }
+  return E;
+}
+
 const FunctionDecl *callableBody(const Expr *Callable) {
   if (!Callable)
     return nullptr;
-  const Expr *E = Callable->IgnoreParenImpCasts();
-  if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(E))
-    E = MTE->getSubExpr()->IgnoreParenImpCasts();
-  if (const auto *BTE = dyn_cast<CXXBindTemporaryExpr>(E))
-    E = BTE->getSubExpr()->IgnoreParenImpCasts();
-  if (const auto *CE = dyn_cast<CXXConstructExpr>(E))
-    if (CE->getNumArgs() == 1)
-      E = CE->getArg(0)->IgnoreParenImpCasts();
+  const Expr *E = underlyingCallable(Callable);
   if (const auto *L = dyn_cast<LambdaExpr>(E)) {
     const CXXMethodDecl *Op = L->getCallOperator();
     return Op && Op->hasBody() ? Op : nullptr;
@@ -129,10 +140,7 @@ CaptureSummary captures(const Expr *Callable) {
   CaptureSummary S;
   if (!Callable)
     return S;
-  const Expr *E = Callable->IgnoreParenImpCasts();
-  if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(E))
-    E = MTE->getSubExpr()->IgnoreParenImpCasts();
-  const auto *L = dyn_cast<LambdaExpr>(E);
+  const auto *L = dyn_cast<LambdaExpr>(underlyingCallable(Callable));
   if (!L)
     return S;
   for (const LambdaCapture &C : L->captures()) {

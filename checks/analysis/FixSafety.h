@@ -30,6 +30,10 @@ class Stmt;
 
 namespace tether {
 
+/// `Callable` without what turns it into an argument: parentheses, implicit
+/// casts, temporaries, and the conversion to std::function.
+const clang::Expr *underlyingCallable(const clang::Expr *Callable);
+
 /// The function a thread or task would run for `Callable` (a lambda, a
 /// function name, `&f`), when its body is in this translation unit.
 const clang::FunctionDecl *callableBody(const clang::Expr *Callable);

@@ -9,12 +9,14 @@
 #include "DanglingCaptureCheck.h"
 
 #include "analysis/ExprUtils.h"
+#include "analysis/FixSafety.h"
 #include "analysis/SharedAnalyses.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/ParentMapContext.h"
 #include "clang/Basic/SourceManager.h"
+#include "clang/Lex/Lexer.h"
 
 using namespace clang;
 using namespace clang::ast_matchers;
@@ -380,10 +382,79 @@ void DanglingCaptureCheck::check(const MatchFinder::MatchResult &R) {
   }
 }
 
+/// The rewrite on the fix note, applied with --fix-notes
+/// (docs/checks/send-dangling-capture.md#fix): `pool.post([this] {...})` in
+/// a member function becomes `(void)tasks_.start([this] {...})`, and the
+/// class gets a `tether::task_supervisor tasks_;` member declared last (or
+/// uses the one it has, when that one is last): destroyed first, the
+/// supervisor joins the work before the members it uses are gone. On a note
+/// only, because the work moves off the executor's threads. Only when the
+/// work captures `this` and copies (no reference to a local), ends on its
+/// own, the call's result is discarded, and no class derives from this one
+/// (a derived part is destroyed before the base's members).
+static void addSupervisorMemberFix(DiagBuilder &D, const Expr *Site,
+                                   const Expr *Callable, ASTContext &Ctx) {
+  const auto *MC = dyn_cast<CXXMemberCallExpr>(Site);
+  if (!MC || MC->getNumArgs() != 1 || !isDiscarded(MC, Ctx))
+    return;
+  CaptureSummary Cap = captures(Callable);
+  if (!Cap.This || Cap.ByReference)
+    return;
+  const FunctionDecl *Body = callableBody(Callable);
+  if (!Body || (!takesStopToken(Body) && !endsOnItsOwn(Body)))
+    return;
+  // The member function the post is in.
+  const CXXMethodDecl *Method = nullptr;
+  DynTypedNodeList Parents = Ctx.getParents(*MC);
+  while (!Parents.empty() && !Method) {
+    if (const auto *M = Parents[0].get<CXXMethodDecl>())
+      Method = M;
+    else if (Parents[0].get<LambdaExpr>())
+      return; // posted from inside another closure
+    else
+      Parents = Ctx.getParents(Parents[0]);
+  }
+  if (!Method || Method->isStatic())
+    return;
+  const CXXRecordDecl *RD = Method->getParent();
+  if (!RD || RD->isLambda() || RD->isUnion() || !hasNoDerivedClasses(RD, Ctx) ||
+      isa<CXXConstructorDecl, CXXDestructorDecl>(Method))
+    return;
+  std::optional<std::string> Text =
+      sourceText(underlyingCallable(Callable), Ctx);
+  if (!Text)
+    return;
+  std::string Name = "tasks_";
+  const FieldDecl *Existing = taskSupervisorMember(RD);
+  if (Existing && !declaredLast(Existing))
+    return;
+  if (Existing) {
+    Name = Existing->getNameAsString();
+  } else {
+    for (const Decl *M : RD->decls())
+      if (const auto *ND = dyn_cast<NamedDecl>(M))
+        if (ND->getName() == Name)
+          Name = "tether_tasks_";
+    SourceLocation Close = RD->getBraceRange().getEnd();
+    if (Close.isInvalid() || Close.isMacroID())
+      return;
+    D.onLastNote();
+    // The member goes first in the fix-it list, so that the #include goes
+    // to the file of the class definition.
+    D.insertBefore(Close, "\nprivate:\n  // Owns the work posted by this "
+                              "class; declared last, it joins it first.\n  "
+                              "tether::task_supervisor " +
+                              Name + ";\n");
+  }
+  D.onLastNote(); // the cure note
+  D.replace(CharSourceRange::getTokenRange(MC->getSourceRange()),
+            "(void)" + Name + ".start(" + *Text + ")");
+  D.include("tether/task_supervisor.hpp");
+}
+
 void DanglingCaptureCheck::analyze(const Expr *Site, const Expr *Callable,
                                    llvm::ArrayRef<const Expr *> ExtraArgs,
                                    const std::string &Sink, ASTContext &Ctx) {
-  (void)Ctx;
   llvm::SmallVector<Danger, 2> Dangers = closureDangers(closureOf(Callable));
   if (const CallExpr *B = bindCall(Callable)) {
     llvm::SmallVector<const Expr *, 4> BArgs;
@@ -404,6 +475,7 @@ void DanglingCaptureCheck::analyze(const Expr *Site, const Expr *Callable,
   D.cure("capture shared_from_this() or copies of the values, or own the "
          "work in a tether::task_supervisor member declared last, or send a "
          "message to a tether::server that owns the state");
+  addSupervisorMemberFix(D, Site, Callable, Ctx);
   for (const Danger &Dg : Dangers)
     D.note(Dg.Loc, Dg.Note);
 }

@@ -505,12 +505,23 @@ std::pair<const Stmt *, const Stmt *> bodyAndLoop(const Stmt *S,
 }
 
 /// A function whose body is only this notify forwards it: the caller made
-/// (or did not make) the change.
+/// (or did not make) the change. So does one whose body only notifies under
+/// a test (`if (waiters_ != 0) cv_.notify_one();`).
 bool isNotifyWrapper(const Stmt *Body, const Stmt *Call) {
   const auto *CS = dyn_cast_or_null<CompoundStmt>(Body);
   if (!CS || CS->size() != 1)
     return false;
   const Stmt *Only = CS->body_front();
+  if (const auto *If = dyn_cast<IfStmt>(Only)) {
+    if (If->getElse() || If->getInit() || If->getConditionVariable())
+      return false;
+    Only = If->getThen();
+    if (const auto *Block = dyn_cast<CompoundStmt>(Only)) {
+      if (Block->size() != 1)
+        return false;
+      Only = Block->body_front();
+    }
+  }
   if (const auto *E = dyn_cast<Expr>(Only))
     return ignoreWrappers(E) == Call;
   return false;

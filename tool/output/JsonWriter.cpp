@@ -102,9 +102,9 @@ void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
     J["message"] = D.Message;
     J["context"] = D.Context;
     J["fingerprint"] = D.Fingerprint;
-    auto FixList = [](const std::vector<FixIt> &Fs) {
+    auto FixesOf = [](const std::vector<FixIt> &V) {
       ordered Fixes = ordered::array();
-      for (const FixIt &F : Fs)
+      for (const FixIt &F : V)
         Fixes.push_back({{"file", F.File},
                          {"offset", F.Offset},
                          {"length", F.Length},
@@ -115,13 +115,13 @@ void writeJson(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
     for (const Note &N : D.Notes) {
       ordered NJ = pos(N.Pos);
       NJ["message"] = N.Message;
-      // A note's rewrite, applied only with --fix-notes (docs/fixes.md).
+      // Fix-its applied only with --fix-notes; absent when there are none.
       if (!N.Fixes.empty())
-        NJ["fixes"] = FixList(N.Fixes);
+        NJ["fixes"] = FixesOf(N.Fixes);
       Notes.push_back(NJ);
     }
     J["notes"] = Notes;
-    J["fixes"] = FixList(D.Fixes);
+    J["fixes"] = FixesOf(D.Fixes);
     Diags.push_back(J);
   }
   Doc["diagnostics"] = Diags;
