@@ -17,13 +17,17 @@ A fixture fixtures/<check>/X.cpp may have a golden X.cpp.fixed beside it
      fix-it;
   5. run `--fix` again: nothing changes.
 
+A golden X.cpp.notes.fixed is the same with --fix-notes (a note's rewrite
+is applied for a finding without one of its own): --fix-notes.
+
 With --sanitizer thread, only step 3's program is built with
 -fsanitize=thread (the runtime's sources too) and run; exit 77 (skipped)
 when the fixed file has no main.
 
   fix_fixtures_test.py --tether T --fixtures DIR --runtime-include DIR
       --runtime-generated DIR --runtime-lib LIB --runtime-src DIR
-      --cxx clang++-19 --work DIR [--sanitizer thread] <check>/<X>
+      --cxx clang++-19 --work DIR [--sanitizer thread] [--fix-notes]
+      <check>/<X>
 """
 
 import argparse
@@ -151,8 +155,8 @@ class Harness:
 
     def fix(self, spec, check, path):
         cmd = self.tether_cmd(spec, check, path,
-                              ["--fix", "--format-style",
-                               spec["format_style"]])
+                              ["--fix-notes" if self.o.fix_notes else "--fix",
+                               "--format-style", spec["format_style"]])
         rc, out, err = run(cmd, cwd=self.root)
         if rc not in (0, 1):
             raise Failure("tether --fix exited %d\n$ %s\n%s%s" %
@@ -236,10 +240,15 @@ class Harness:
         return [d for d in json.loads(out)["diagnostics"]
                 if d["check"] == check]
 
+    def fixable(self, d):
+        """Whether --fix (or --fix-notes) has something to apply."""
+        return bool(d["fixes"]) or (self.o.fix_notes and any(
+            n.get("fixes") for n in d["notes"]))
+
     def check_pair(self, case):
         check, name = case.split("/", 1)
         src = os.path.join(self.o.fixtures, check, name + ".cpp")
-        golden_path = src + ".fixed"
+        golden_path = src + (".notes.fixed" if self.o.fix_notes else ".fixed")
         original = open(src, "rb").read()
         golden = open(golden_path, "rb").read()
         spec = parse_fixture(original.decode("utf-8", "replace"))
@@ -249,14 +258,15 @@ class Harness:
         if self.o.sanitizer:
             with open(path, "wb") as f:
                 f.write(golden)
+            shown = os.path.basename(golden_path)
             if not self.build_and_run(spec, path, self.o.sanitizer):
-                print("%s.fixed has no main: nothing to run" % case)
+                print("%s has no main: nothing to run" % shown)
                 return SKIP
-            print("%s.fixed runs clean under -fsanitize=%s" %
-                  (case, self.o.sanitizer))
+            print("%s runs clean under -fsanitize=%s" %
+                  (shown, self.o.sanitizer))
             return 0
         before = self.findings(spec, check, path)
-        unfixable = [d for d in before if not d["fixes"]]
+        unfixable = [d for d in before if not self.fixable(d)]
         err = self.fix(spec, check, path)
         fixed = open(path, "rb").read()
         if fixed != golden:
@@ -269,7 +279,7 @@ class Harness:
                           err)
         ran = self.build_and_run(spec, path)
         left = self.findings(spec, check, path)
-        still_fixable = [d for d in left if d["fixes"]]
+        still_fixable = [d for d in left if self.fixable(d)]
         if len(left) != len(unfixable) or still_fixable:
             raise Failure("%d finding(s) of %s remain in the fixed file, %d "
                           "with fix-its; want the %d that had no fix-it:\n%s"
@@ -277,7 +287,7 @@ class Harness:
                              len(unfixable),
                              "\n".join("%d:%d %s%s" % (
                                  d["line"], d["column"], d["message"],
-                                 " [has fix-its]" if d["fixes"] else "")
+                                 " [has fix-its]" if self.fixable(d) else "")
                                  for d in left)))
         self.fix(spec, check, path)
         again = open(path, "rb").read()
@@ -306,6 +316,8 @@ def main():
     ap.add_argument("--cxx", required=True)
     ap.add_argument("--work", required=True)
     ap.add_argument("--sanitizer")
+    ap.add_argument("--fix-notes", action="store_true",
+                    help="X.cpp.notes.fixed, with --fix-notes")
     ap.add_argument("--keep", action="store_true",
                     help="keep the scratch directory")
     ap.add_argument("case", help="<check>/<X> for fixtures/<check>/X.cpp")
