@@ -7,6 +7,7 @@ packages=(
   cmake make g++
   llvm-19-dev libclang-19-dev libclang-cpp19-dev clang-19
   libclang-rt-19-dev
+  clang-tools-19  # clang-apply-replacements: the --export-fixes round trip test
   nlohmann-json3-dev libcli11-dev googletest libgtest-dev
   git python3 python3-jsonschema pre-commit
   python3-pylsp-jsonrpc  # the LSP client of tests/tool/lsp_test.py

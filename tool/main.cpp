@@ -3,7 +3,8 @@
 //   tether [options] <files...> [-- <compiler flags>]
 //
 // Exit codes (docs/cli.md): 0 no findings, 1 findings, 2 usage, configuration
-// or tool error, or a translation unit that could not be analyzed.
+// or tool error, a translation unit that could not be analyzed, or a fix-it
+// that could not be applied (--fix, docs/fixes.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,7 @@
 #include "Config.h"
 #include "DiffMode.h"
 #include "Driver.h"
+#include "FixApply.h"
 #include "Progress.h"
 #include "Session.h"
 #include "Suppressions.h"
@@ -32,6 +34,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -206,6 +209,54 @@ bool readFactsInputs(const std::vector<std::string> &Inputs,
   return true;
 }
 
+/// --fix: formats and writes the planned edits, reports conflicts and
+/// errors on stderr. A file that cannot be formatted is refused before any
+/// write (the plan is made again without it); a file that cannot be written
+/// leaves the others written. Returns false when some fix-it could not be
+/// applied for an error (not a conflict).
+bool applyFixes(FixPlan &Plan, const std::vector<Diagnostic> &Findings,
+                bool WithNotes, const std::string &Style, bool Quiet) {
+  std::vector<FixError> Refused;
+  std::map<std::string, std::string> NewCode;
+  for (bool Again = true; Again;) {
+    Again = false;
+    NewCode.clear();
+    for (const FileEdits &E : Plan.Files) {
+      std::string Code, Error;
+      if (formatEdits(E, Style, Code, Error)) {
+        NewCode[E.File] = std::move(Code);
+        continue;
+      }
+      Refused.push_back({E.File, Error});
+      Again = true;
+    }
+    if (Again)
+      Plan = planFixes(Findings, WithNotes, diskReader(), Refused);
+  }
+  size_t Written = 0;
+  std::vector<std::pair<std::string, std::string>> WriteErrors;
+  for (const FileEdits &E : Plan.Files) {
+    const std::string &Code = NewCode[E.File];
+    if (Code == E.Original)
+      continue; // nothing changes: the file keeps its time stamp
+    std::string Error;
+    if (writeFileAtomically(E.File, Code, Error))
+      ++Written;
+    else
+      WriteErrors.push_back({E.File, Error});
+  }
+  for (const auto &[File, Error] : WriteErrors)
+    failFile(Plan, Findings, WithNotes, File,
+             Error + "; its fix-its are not applied");
+  for (const FixConflict &C : Plan.Conflicts)
+    std::cerr << "tether: " << C.Message << "\n";
+  for (const FixError &E : Plan.Errors)
+    std::cerr << "tether: error: " << E.Message << "\n";
+  if (!Quiet)
+    std::cerr << "tether: " << fixSummary(Plan, Written) << "\n";
+  return Plan.Errors.empty();
+}
+
 const char *confidenceName(Confidence C) {
   return C == Confidence::High ? "high" : C == Confidence::Medium ? "medium"
                                                                   : "low";
@@ -234,7 +285,8 @@ int main(int argc, char **argv) {
                "send-*, global-*, observability-*, supervision-*)",
                "tether"};
   App.footer("Exit codes: 0 no findings, 1 findings, 2 usage, configuration "
-             "or tool error (including a file that could not be analyzed).\n"
+             "or tool error (including a file that could not be analyzed, "
+             "or a fix-it that could not be applied).\n"
              "Configuration: .tether.json files (docs/cli.md); NOLINT "
              "comments as in clang-tidy.\n"
              "Docs: docs/checks/<check>.md, docs/cli.md, docs/rules.md");
@@ -245,7 +297,8 @@ int main(int argc, char **argv) {
   bool ListChecks = false, Version = false, NoDefaultRules = false,
        StrictGlobals = false, Quiet = false, NoProject = false,
        DumpInferred = false, ParseOnly = false, NoCache = false,
-       ExitZero = false;
+       ExitZero = false, Fix = false, FixNotes = false;
+  std::string ExportFixes, FormatStyle = "file";
   std::string DiffRev, DiffScope = "lines";
   std::string CacheDir;
   std::string FactsOut, Shard;
@@ -338,6 +391,20 @@ int main(int argc, char **argv) {
                "Exit 0 even when there are findings (a tool error still "
                "exits 2): for a compiler launcher that must not fail the "
                "build");
+  App.add_flag("--fix", Fix,
+               "Apply the fix-its of the reported findings in place "
+               "(docs/fixes.md)");
+  App.add_flag("--fix-notes", FixNotes,
+               "For a finding without fix-its of its own, apply those of "
+               "its first note that has some (in --export-fixes too); "
+               "implies --fix");
+  App.add_option("--export-fixes", ExportFixes,
+                 "Write the fix-its of the reported findings to this YAML "
+                 "file, for clang-apply-replacements");
+  App.add_option("--format-style", FormatStyle,
+                 "Format the lines --fix changes: 'file' (the nearest "
+                 ".clang-format, else LLVM), a style name such as 'LLVM', "
+                 "'{key: value, ...}', or 'none' (default: file)");
   App.add_flag("--parse-only", ParseOnly,
                "Parse every translation unit and run no check (the floor "
                "the benchmarks measure against)");
@@ -600,6 +667,13 @@ int main(int argc, char **argv) {
   OutputFile BaselineOut;
   if (!WriteBaselinePath.empty() && !BaselineOut.open(WriteBaselinePath, Err))
     return fail(Err);
+  if (FixNotes)
+    Fix = true;
+  OutputFile FixesOut;
+  if (!ExportFixes.empty() && !FixesOut.open(ExportFixes, Err))
+    return fail("--export-fixes: " + Err);
+  if (Fix && !checkFormatStyle(FormatStyle, Err))
+    return fail(Err);
   std::vector<BaselineEntry> Baseline;
   if (!BaselinePath.empty() && !readBaseline(BaselinePath, Baseline, Err))
     return fail(Err);
@@ -707,6 +781,30 @@ int main(int argc, char **argv) {
   if (!OutputPath.empty() && !Out.commit(Err))
     return fail(Err);
 
+  bool FixFailed = false;
+  if (Fix || !ExportFixes.empty()) {
+    FixPlan Plan = planFixes(R.Diagnostics, FixNotes, diskReader());
+    if (Fix)
+      FixFailed = !applyFixes(Plan, R.Diagnostics, FixNotes, FormatStyle,
+                              Quiet);
+    if (!ExportFixes.empty()) {
+      std::string Main;
+      if (!O.Files.empty()) {
+        llvm::SmallString<256> A(O.Files.front());
+        llvm::sys::fs::make_absolute(A);
+        llvm::sys::path::remove_dots(A, true);
+        Main = std::string(A);
+      }
+      writeExportedFixes(R.Diagnostics, Plan, FixNotes, Main,
+                         FixesOut.stream());
+      if (!FixesOut.commit(Err))
+        return fail(Err);
+      if (!Fix)
+        for (const FixConflict &C : Plan.Conflicts)
+          std::cerr << "tether: " << C.Message << "\n";
+    }
+  }
+
   writeErrorsText(R, std::cerr, ErrColor);
   size_t SkippedChecks = 0;
   for (const ToolNotification &N : Info.Notifications)
@@ -742,7 +840,7 @@ int main(int argc, char **argv) {
                 << " written to " << WriteBaselinePath;
     std::cerr << "\n";
   }
-  if (!R.Errors.empty())
+  if (!R.Errors.empty() || FixFailed)
     return ExitError;
   if (!WriteBaselinePath.empty())
     return ExitClean;

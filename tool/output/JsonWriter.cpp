@@ -228,9 +228,12 @@ void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
                              : D.Baseline == BaselineState::Unchanged
                                  ? "unchanged"
                                  : "absent";
-    if (!D.Fixes.empty()) {
+    // The finding's own rewrite first, then each note's (applied only
+    // with --fix-notes): SARIF's fixes are alternatives.
+    ordered SarifFixes = ordered::array();
+    auto AddFix = [&](const std::vector<FixIt> &Fs, const std::string &Why) {
       ordered Changes = ordered::array();
-      for (const FixIt &F : D.Fixes)
+      for (const FixIt &F : Fs)
         Changes.push_back(
             {{"artifactLocation", {{"uri", pathToUri(F.File)}}},
              {"replacements",
@@ -238,10 +241,16 @@ void writeSarif(const RunResult &R, const OutputInfo &Info, std::ostream &OS) {
                   {{{"deletedRegion",
                      {{"charOffset", F.Offset}, {"charLength", F.Length}}},
                     {"insertedContent", {{"text", F.Replacement}}}}})}});
-      Res["fixes"] = ordered::array(
-          {{{"description", {{"text", "tether fix-it"}}},
-            {"artifactChanges", Changes}}});
-    }
+      SarifFixes.push_back(
+          {{"description", {{"text", Why}}}, {"artifactChanges", Changes}});
+    };
+    if (!D.Fixes.empty())
+      AddFix(D.Fixes, "tether fix-it");
+    for (const Note &N : D.Notes)
+      if (!N.Fixes.empty())
+        AddFix(N.Fixes, N.Message);
+    if (!SarifFixes.empty())
+      Res["fixes"] = SarifFixes;
     Results.push_back(Res);
   };
   for (const Diagnostic &D : R.Diagnostics)
