@@ -195,6 +195,18 @@ void addPredicateFix(DiagBuilder &D, const CallExpr *Call, const IfStmt *If,
   std::optional<std::string> WaitText = sourceText(Call, Ctx);
   if (!WaitText || WaitText->empty() || WaitText->back() != ')')
     return;
+  // The rewrite replaces the whole if: a comment in it, outside the wait
+  // call, would be lost.
+  std::optional<std::string> IfText = sourceText(If->getSourceRange(), Ctx);
+  if (!IfText)
+    return;
+  std::string Rest = *IfText;
+  size_t At = Rest.find(*WaitText);
+  if (At != std::string::npos)
+    Rest.erase(At, WaitText->size());
+  if (Rest.find("//") != std::string::npos ||
+      Rest.find("/*") != std::string::npos)
+    return;
   WaitText->pop_back();
   // A bare `if (C) cv.wait(lock);` ends before its semicolon, a braced one
   // at its brace.
