@@ -4,6 +4,7 @@
 
 #include "analysis/CfgDataflow.h"
 #include "analysis/ExprUtils.h"
+#include "analysis/FixSafety.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
@@ -299,6 +300,94 @@ void UnjoinedMemberCheck::check(const MatchFinder::MatchResult &R) {
   }
 }
 
+/// The function a member thread started by `CE` runs, when its body is in
+/// this file: `std::thread(f)`, `std::thread([this] {...})`,
+/// `std::thread(&C::run, this)`.
+static const FunctionDecl *memberThreadBody(const CXXConstructExpr *CE) {
+  if (!CE)
+    return nullptr;
+  if (CE->getNumArgs() == 1)
+    return callableBody(CE->getArg(0)->IgnoreImplicit());
+  if (CE->getNumArgs() != 2 ||
+      !isa<CXXThisExpr>(CE->getArg(1)->IgnoreParenImpCasts()))
+    return nullptr;
+  const auto *UO = dyn_cast<UnaryOperator>(CE->getArg(0)->IgnoreParenImpCasts());
+  if (!UO || UO->getOpcode() != UO_AddrOf)
+    return nullptr;
+  const auto *DRE = dyn_cast<DeclRefExpr>(UO->getSubExpr()->IgnoreParenImpCasts());
+  const auto *MD = DRE ? dyn_cast<CXXMethodDecl>(DRE->getDecl()) : nullptr;
+  const FunctionDecl *Def = nullptr;
+  if (!MD || MD->isStatic() || MD->getNumParams() != 0 || !MD->hasBody(Def))
+    return nullptr;
+  return Def;
+}
+
+/// The rewrite (docs/checks/supervision-unjoined-member.md#fix): a
+/// `std::thread` member becomes a `std::jthread`, whose destructor joins,
+/// and so do the `std::thread(...)` temporaries assigned to it. Only in
+/// C++20, for a member whose type is spelled `std::thread`, declared last
+/// (destroyed first: it joins while the members its thread uses still
+/// live), in a class nothing derives from, used only through join,
+/// joinable, detach, get_id and assignments of new threads, each running
+/// work that ends on its own.
+static void addMemberJThreadFix(DiagBuilder &D, const FieldDecl *F,
+                                const Stmt *Start, ASTContext &Ctx) {
+  const auto *RD = dyn_cast<CXXRecordDecl>(F->getParent());
+  if (!Ctx.getLangOpts().CPlusPlus20 || !RD || !declaredLast(F) ||
+      !hasNoDerivedClasses(RD, Ctx) || !F->getTypeSourceInfo())
+    return;
+  auto Spelled = [&](TypeLoc TL) {
+    std::optional<std::string> T = sourceText(TL.getSourceRange(), Ctx);
+    return T && (*T == "std::thread" || *T == "::std::thread");
+  };
+  TypeLoc FieldType = F->getTypeSourceInfo()->getTypeLoc();
+  if (!Spelled(FieldType))
+    return;
+  auto Construction = [](const Expr *E) {
+    return dyn_cast_or_null<CXXConstructExpr>(E ? ignoreWrappers(E) : nullptr);
+  };
+  auto Finite = [](const FunctionDecl *Body) {
+    return Body && (takesStopToken(Body) || endsOnItsOwn(Body));
+  };
+  // The start in a constructor's initializer or the member's own.
+  if (const auto *E = dyn_cast<Expr>(Start); E && !isa<CXXOperatorCallExpr>(E))
+    if (!Finite(memberThreadBody(Construction(E))))
+      return;
+  llvm::SmallVector<TypeLoc, 2> Temporaries;
+  for (const Expr *Ref : referencesTo(F, nullptr, Ctx)) {
+    DynTypedNodeList Parents = Ctx.getParents(*Ref);
+    while (!Parents.empty() && Parents[0].get<ImplicitCastExpr>())
+      Parents = Ctx.getParents(Parents[0]);
+    if (Parents.empty())
+      return;
+    if (const auto *ME = Parents[0].get<MemberExpr>()) {
+      StringRef N = ME->getMemberDecl()->getName();
+      if (N != "join" && N != "joinable" && N != "detach" && N != "get_id")
+        return;
+      continue;
+    }
+    const auto *OC = Parents[0].get<CXXOperatorCallExpr>();
+    if (!OC || OC->getOperator() != OO_Equal || OC->getNumArgs() != 2)
+      return;
+    const Expr *RHS = OC->getArg(1)->IgnoreImplicit();
+    if (const auto *MTE = dyn_cast<MaterializeTemporaryExpr>(RHS))
+      RHS = MTE->getSubExpr()->IgnoreImplicit();
+    TypeLoc TL;
+    if (const auto *TO = dyn_cast<CXXTemporaryObjectExpr>(RHS))
+      TL = TO->getTypeSourceInfo()->getTypeLoc();
+    else if (const auto *FC = dyn_cast<CXXFunctionalCastExpr>(RHS))
+      TL = FC->getTypeInfoAsWritten()->getTypeLoc();
+    if (TL.isNull() || !Spelled(TL) || !Finite(memberThreadBody(Construction(RHS))))
+      return;
+    Temporaries.push_back(TL);
+  }
+  D.replace(CharSourceRange::getTokenRange(FieldType.getSourceRange()),
+            "std::jthread");
+  for (TypeLoc TL : Temporaries)
+    D.replace(CharSourceRange::getTokenRange(TL.getSourceRange()),
+              "std::jthread");
+}
+
 void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
   bool IsContainer = false;
   const ThreadTypeRule *Rule = memberRule(F, rules(), IsContainer);
@@ -396,14 +485,16 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
     std::string Consequence = Rule->OnDestroy == OnDestroyJoinable::Detach
                                   ? "else it is detached silently"
                                   : "else std::terminate";
-    diag(UserDtor ? Dtor->getLocation() : RD->getLocation(),
-         FnName + " joins thread member '" + F->getNameAsString() + "' (" +
-             Rule->Type +
-             ") only on some paths, " + Consequence)
-        .cure("join on every path (test joinable() rather than another "
-              "flag), or make the worker a child of a tether::supervisor "
-              "(a child spec), which stops and joins it")
-        .note(First->Loc, First->What)
+    auto B = diag(UserDtor ? Dtor->getLocation() : RD->getLocation(),
+                  FnName + " joins thread member '" + F->getNameAsString() +
+                      "' (" + Rule->Type + ") only on some paths, " +
+                      Consequence);
+    B.cure("join on every path (test joinable() rather than another flag), "
+           "or make the worker a child of a tether::supervisor (a child "
+           "spec), which stops and joins it");
+    if (Rule->Type == "std::thread")
+      addMemberJThreadFix(B, F, Start, *Ctx);
+    B.note(First->Loc, First->What)
         .note(F->getLocation(),
               "'" + F->getNameAsString() + "' is declared here")
         .note(Start->getBeginLoc(), "a thread is started here");
@@ -421,11 +512,13 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
   // Where the class has a destructor, the finding is on it.
   std::string Msg = "'" + Owner + "' never joins " + What + " (" +
                     Rule->Type + "): " + Consequence;
-  diag(Where, Msg)
-      .cure("join in the destructor or in a stop() the destructor calls, "
-            "or make the worker a child of a tether::supervisor (a child "
-            "spec), which stops and joins it")
-      .note(F->getLocation(),
+  auto B = diag(Where, Msg);
+  B.cure("join in the destructor or in a stop() the destructor calls, or "
+         "make the worker a child of a tether::supervisor (a child spec), "
+         "which stops and joins it");
+  if (!IsContainer && Rule->Type == "std::thread")
+    addMemberJThreadFix(B, F, Start, *Ctx);
+  B.note(F->getLocation(),
             "'" + F->getNameAsString() + "' is declared here")
       .note(Start->getBeginLoc(), IsContainer ? "a thread is added here"
                                               : "a thread is started here");
