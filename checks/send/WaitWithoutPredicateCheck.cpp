@@ -156,13 +156,38 @@ unsigned explicitArgs(const CallExpr *C) {
   return N;
 }
 
+/// Can `E` be evaluated again and again with no effect: no assignment,
+/// increment or volatile access, and no call but of const member functions
+/// (`q.empty()`, an atomic's load or conversion)?
+bool repeatable(const Expr *E, ASTContext &Ctx) {
+  if (!E || E->HasSideEffects(Ctx, /*IncludePossibleEffects=*/false))
+    return false;
+  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(E)) {
+    const CXXMethodDecl *MD = MC->getMethodDecl();
+    if (!MD || !MD->isConst())
+      return false;
+  } else if (isa<CallExpr>(E) && !isa<CXXOperatorCallExpr>(E)) {
+    return false;
+  } else if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(E)) {
+    const auto *MD = dyn_cast_or_null<CXXMethodDecl>(OC->getDirectCallee());
+    if (!MD || !MD->isConst())
+      return false;
+  }
+  for (const Stmt *C : E->children())
+    if (const auto *CE = dyn_cast_or_null<Expr>(C))
+      if (!repeatable(CE, Ctx))
+        return false;
+  return true;
+}
+
 /// The rewrite (docs/checks/send-wait-without-predicate.md#fix): `if (C)
 /// cv.wait(lock);`, a wait that is the whole of an if without else, outside
 /// any loop, becomes `cv.wait(lock, [&] { return !(C); });` (`return X;` for
 /// `C` = `!X`): the predicate overload re-tests the condition after every
 /// wake-up. Only for a member wait whose result is discarded (the predicate
 /// overload of wait_for/wait_until returns bool, not cv_status) and a
-/// condition without side effects (it is now evaluated after each wake-up).
+/// condition that can be evaluated again with no effect (it now is, after
+/// each wake-up): no assignment, no call but of const member functions.
 void addPredicateFix(DiagBuilder &D, const CallExpr *Call, const IfStmt *If,
                      ASTContext &Ctx) {
   const auto *MC = dyn_cast<CXXMemberCallExpr>(Call);
@@ -177,7 +202,7 @@ void addPredicateFix(DiagBuilder &D, const CallExpr *Call, const IfStmt *If,
   if (!ThenExpr || ThenExpr->IgnoreImplicit() != Call->IgnoreImplicit())
     return;
   const Expr *Cond = If->getCond()->IgnoreParenImpCasts();
-  if (Cond->HasSideEffects(Ctx))
+  if (!repeatable(Cond, Ctx))
     return;
   std::string Predicate;
   if (const auto *UO = dyn_cast<UnaryOperator>(Cond);
