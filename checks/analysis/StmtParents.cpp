@@ -11,6 +11,22 @@ using namespace clang;
 
 namespace tether {
 
+const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx) {
+  DynTypedNode N = DynTypedNode::create(*S);
+  for (int Depth = 0; Depth < 512; ++Depth) {
+    auto Parents = Ctx.getParents(N);
+    if (Parents.empty())
+      return nullptr;
+    if (const auto *FD = Parents[0].get<FunctionDecl>())
+      return FD;
+    if (const auto *L = Parents[0].get<LambdaExpr>())
+      if (N.get<Stmt>() == L->getBody())
+        return L->getCallOperator();
+    N = Parents[0];
+  }
+  return nullptr;
+}
+
 const Stmt *enclosingStmt(const Stmt *S, ASTContext &Ctx) {
   auto Parents = Ctx.getParents(*S);
   for (int Depth = 0; Depth < 4 && !Parents.empty(); ++Depth) {

@@ -13,6 +13,7 @@
 
 namespace clang {
 class ASTContext;
+class FunctionDecl;
 class Expr;
 class Stmt;
 } // namespace clang
@@ -24,6 +25,11 @@ namespace tether {
 /// declares it. Null at a function's body, a member initializer, a global's
 /// initializer, or anything else that is not inside a statement.
 const clang::Stmt *enclosingStmt(const clang::Stmt *S, clang::ASTContext &Ctx);
+
+/// The function whose body holds `S` (a lambda's operator() for code in a
+/// lambda's body), through the parent map; null outside functions.
+const clang::FunctionDecl *enclosingFunction(const clang::Stmt *S,
+                                             clang::ASTContext &Ctx);
 
 /// Is `S` a loop (while, do, for, range-for)? Its condition (null for a
 /// range-for and for `for (;;)`) and its body.

@@ -11,6 +11,7 @@
 #include "analysis/ExprUtils.h"
 #include "analysis/FixSafety.h"
 #include "analysis/SharedAnalyses.h"
+#include "analysis/StmtParents.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
@@ -403,17 +404,9 @@ static void addSupervisorMemberFix(DiagBuilder &D, const Expr *Site,
   const FunctionDecl *Body = callableBody(Callable);
   if (!Body || (!takesStopToken(Body) && !endsOnItsOwn(Body)))
     return;
-  // The member function the post is in.
-  const CXXMethodDecl *Method = nullptr;
-  DynTypedNodeList Parents = Ctx.getParents(*MC);
-  while (!Parents.empty() && !Method) {
-    if (const auto *M = Parents[0].get<CXXMethodDecl>())
-      Method = M;
-    else if (Parents[0].get<LambdaExpr>())
-      return; // posted from inside another closure
-    else
-      Parents = Ctx.getParents(Parents[0]);
-  }
+  // The member function the post is in (not a closure inside it).
+  const auto *Method =
+      dyn_cast_or_null<CXXMethodDecl>(enclosingFunction(MC, Ctx));
   if (!Method || Method->isStatic())
     return;
   const CXXRecordDecl *RD = Method->getParent();

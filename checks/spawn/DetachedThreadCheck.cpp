@@ -116,19 +116,6 @@ static const Expr *startOf(const Expr *Obj, ASTContext &Ctx) {
   return nullptr;
 }
 
-/// The function `S` is in, through the parent map.
-static const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx) {
-  DynTypedNodeList Parents = Ctx.getParents(*S);
-  while (!Parents.empty()) {
-    if (const auto *FD = Parents[0].get<FunctionDecl>())
-      return FD;
-    if (const auto *L = Parents[0].get<LambdaExpr>())
-      return L->getCallOperator();
-    Parents = Ctx.getParents(Parents[0]);
-  }
-  return nullptr;
-}
-
 /// The rewrite onto the runtime (docs/checks/spawn-detached-thread.md#fix):
 /// `std::thread(f).detach()`, and `std::thread t(f); t.detach();` with the
 /// declaration right before the detach and `t` used nowhere else, become

@@ -5,6 +5,7 @@
 #include "analysis/CfgDataflow.h"
 #include "analysis/ExprUtils.h"
 #include "analysis/FixSafety.h"
+#include "analysis/StmtParents.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/DeclCXX.h"
@@ -72,23 +73,6 @@ bool fullyDefined(const CXXRecordDecl *RD) {
   return true;
 }
 
-/// The function (a lambda's operator() for code in a lambda) whose body
-/// holds `S`.
-const FunctionDecl *enclosingFunction(const Stmt *S, ASTContext &Ctx) {
-  DynTypedNode N = DynTypedNode::create(*S);
-  for (int Depth = 0; Depth < 512; ++Depth) {
-    auto Parents = Ctx.getParents(N);
-    if (Parents.empty())
-      return nullptr;
-    if (const auto *FD = Parents[0].get<FunctionDecl>())
-      return FD;
-    if (const auto *L = Parents[0].get<LambdaExpr>())
-      if (N.get<Stmt>() == L->getBody())
-        return L->getCallOperator();
-    N = Parents[0];
-  }
-  return nullptr;
-}
 
 // The states of the thread member on one path through a function.
 enum : uint8_t {
