@@ -149,6 +149,12 @@ QualType containerElement(QualType T, const RuleSet &Rules) {
   return {};
 }
 
+bool isWaitMethodName(llvm::StringRef Name) {
+  std::string L = Name.lower();
+  return llvm::StringRef(L).starts_with("wait") || L == "join" ||
+         L == "join_all" || L == "joinall" || L == "drain";
+}
+
 const Expr *ignoreWrappers(const Expr *E) {
   while (E) {
     const Expr *Prev = E;

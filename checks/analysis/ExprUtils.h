@@ -81,6 +81,10 @@ clang::QualType containerElement(clang::QualType T, const RuleSet &Rules);
 /// functional casts that only convert by constructor.
 const clang::Expr *ignoreWrappers(const clang::Expr *E);
 
+/// A method that waits for an executor's or a future's work, by the
+/// convention of thread pools: wait*, join, join_all, drain.
+bool isWaitMethodName(llvm::StringRef Name);
+
 /// True if the value of `E` is thrown away: `E` is (behind wrappers) an
 /// expression statement, a cast to void, the left side of a comma, or the
 /// increment of a for loop.

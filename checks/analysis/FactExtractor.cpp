@@ -20,6 +20,7 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallString.h"
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -278,6 +279,24 @@ private:
   void visitGlobalRef(const Expr *E, const VarDecl *VD);
   void visitLocal(const VarDecl *VD, const FunctionDecl *FD);
   void recordStores(const FunctionDecl *FD, FunctionFact &F);
+  /// Mutexes and project guards held around `E` in `FD`.
+  void heldAround(const Expr *E, const FunctionDecl *FD,
+                  std::vector<std::string> &HeldLocks,
+                  std::vector<GuardFact> &Guards);
+  /// The index of `FD`'s callable parameter that the callable argument `A`
+  /// forwards (moved, bound, or called by a lambda that captured it), or -1.
+  int forwardedParam(const Expr *A, const FunctionDecl *FD);
+  /// The callable field a call goes through (`entry->task.routine(...)`,
+  /// or a local copied from one), on any object.
+  const FieldDecl *calledField(const Expr *Callee, const FunctionDecl *FD);
+  /// Functions stored into callable fields of a local struct that is then
+  /// handed to a call (C's task structs).
+  void recordStructHandoffs(const CallExpr *CE, const FunctionDecl *FD,
+                            FunctionFact &F);
+  /// Is the receiver of an executor call bounded by the caller's scope or
+  /// object, and is its work waited for before the caller returns?
+  void receiverLifetime(const clang::CXXMemberCallExpr *MC,
+                        const FunctionDecl *FD, bool &Bounded, bool &Awaited);
   std::string invokedField(const Expr *Callee, const FunctionDecl *FD);
 
   friend class Walker;
@@ -464,6 +483,290 @@ std::string Extractor::invokedField(const Expr *Callee,
   return {};
 }
 
+void Extractor::heldAround(const Expr *E, const FunctionDecl *FD,
+                           std::vector<std::string> &HeldLocks,
+                           std::vector<GuardFact> &Guards) {
+  for (const ValueDecl *M : Locks.heldAt(E, FD))
+    HeldLocks.push_back(usrOf(M));
+  // Guards of project classes constructed earlier in an enclosing block.
+  const Stmt *Cur = E;
+  for (int Depth = 0; Depth < 64 && Cur; ++Depth) {
+    const Stmt *P = parentStmt(Cur);
+    if (!P || isa<LambdaExpr>(P))
+      break;
+    if (const auto *CS = dyn_cast<CompoundStmt>(P))
+      for (const Stmt *Sib : CS->body()) {
+        if (Sib == Cur)
+          break;
+        const auto *DS = dyn_cast<DeclStmt>(Sib);
+        if (!DS)
+          continue;
+        for (const Decl *D : DS->decls()) {
+          const auto *Local = dyn_cast<VarDecl>(D);
+          const CXXRecordDecl *RD =
+              Local ? recordOf(Local->getType()) : nullptr;
+          if (!RD || inSystem(RD) || lockRule(Local->getType(), Rules))
+            continue;
+          const auto *CE = dyn_cast_or_null<CXXConstructExpr>(
+              Local->getInit() ? Local->getInit()->IgnoreImplicit()
+                               : nullptr);
+          if (!CE || CE->getNumArgs() == 0)
+            continue;
+          std::string T = target(CE->getArg(0), FD);
+          if (!T.empty() && T.rfind("param:", 0) != 0)
+            Guards.push_back(
+                {usrOf(RD->getDefinition() ? RD->getDefinition() : RD), T});
+        }
+      }
+    Cur = P;
+  }
+}
+
+/// Through what turns a callable into another holder of the same callable:
+/// wrappers, std::move/std::forward, and the construction of a
+/// std::function (or a copy or move of one) from it.
+static const Expr *peelCallable(const Expr *E) {
+  for (int K = 0; E && K < 8; ++K) {
+    E = ignoreWrappers(E);
+    if (const auto *CE = dyn_cast<CXXConstructExpr>(E);
+        CE && CE->getNumArgs() >= 1 &&
+        (CE->getConstructor()->isCopyOrMoveConstructor() ||
+         isCallableType(CE->getType()))) {
+      E = CE->getArg(0);
+      continue;
+    }
+    if (const auto *Call = dyn_cast<CallExpr>(E)) {
+      const FunctionDecl *Callee = Call->getDirectCallee();
+      std::string N = Callee ? functionQualifiedName(Callee) : "";
+      if (Call->getNumArgs() == 1 && (N == "std::move" || N == "std::forward")) {
+        E = Call->getArg(0);
+        continue;
+      }
+    }
+    break;
+  }
+  return E;
+}
+
+int Extractor::forwardedParam(const Expr *A, const FunctionDecl *FD) {
+  if (!A || !FD)
+    return -1;
+  auto ownParam = [FD](const ParmVarDecl *P) {
+    const auto *Of = dyn_cast<FunctionDecl>(P->getDeclContext());
+    return Of && Of->getCanonicalDecl() == FD->getCanonicalDecl();
+  };
+  auto paramIndex = [&](const Expr *X) -> int {
+    X = X ? peelCallable(X) : nullptr;
+    // std::bind(f, args...)
+    while (const auto *CE = dyn_cast_or_null<CallExpr>(X)) {
+      const FunctionDecl *Callee = CE->getDirectCallee();
+      std::string N = Callee ? functionQualifiedName(Callee) : "";
+      if (CE->getNumArgs() < 1 || (N != "std::bind" && N != "std::bind_front"))
+        break;
+      X = peelCallable(CE->getArg(0));
+    }
+    const auto *DRE = dyn_cast_or_null<DeclRefExpr>(X);
+    const auto *P = DRE ? dyn_cast<ParmVarDecl>(DRE->getDecl()) : nullptr;
+    if (!P || !isCallableType(P->getType()) || !ownParam(P))
+      return -1;
+    return static_cast<int>(P->getFunctionScopeIndex());
+  };
+  if (int I = paramIndex(A); I >= 0)
+    return I;
+  // A lambda that calls what it captured of a parameter:
+  // [f = std::move(f)] { f(); }, [f] { f(); }, [&] { f(); }.
+  const auto *L = dyn_cast<LambdaExpr>(peelCallable(A));
+  if (!L)
+    return -1;
+  std::map<const ValueDecl *, int> Captured;
+  for (const LambdaCapture &Cap : L->captures()) {
+    if (!Cap.capturesVariable())
+      continue;
+    const auto *V = dyn_cast<VarDecl>(Cap.getCapturedVar());
+    if (!V)
+      continue;
+    if (const auto *P = dyn_cast<ParmVarDecl>(V)) {
+      if (ownParam(P) && isCallableType(P->getType()))
+        Captured[V] = static_cast<int>(P->getFunctionScopeIndex());
+    } else if (V->isInitCapture()) {
+      if (int I = paramIndex(V->getInit()); I >= 0)
+        Captured[V] = I;
+    }
+  }
+  if (Captured.empty())
+    return -1;
+  int Found = -1;
+  std::function<void(const Stmt *)> Walk = [&](const Stmt *S) {
+    if (!S || Found >= 0)
+      return;
+    const Expr *Callee = nullptr;
+    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(S)) {
+      if (OC->getOperator() == OO_Call && OC->getNumArgs() > 0)
+        Callee = OC->getArg(0);
+    } else if (const auto *CE = dyn_cast<CallExpr>(S)) {
+      Callee = CE->getCallee();
+    }
+    if (Callee)
+      if (const auto *DRE =
+              dyn_cast<DeclRefExpr>(Callee->IgnoreParenImpCasts()))
+        if (auto It = Captured.find(DRE->getDecl()); It != Captured.end())
+          Found = It->second;
+    for (const Stmt *Child : S->children())
+      Walk(Child);
+  };
+  Walk(L->getBody());
+  return Found;
+}
+
+void Extractor::receiverLifetime(const CXXMemberCallExpr *MC,
+                                 const FunctionDecl *FD, bool &Bounded,
+                                 bool &Awaited) {
+  const Expr *Obj = MC->getImplicitObjectArgument();
+  const ValueDecl *D = Obj ? rootDecl(Obj->IgnoreParenImpCasts()) : nullptr;
+  if (!D)
+    return;
+  bool ByValue = !Obj->getType()->isPointerType() &&
+                 !D->getType()->isReferenceType() &&
+                 !D->getType()->isPointerType();
+  if (const auto *V = dyn_cast<VarDecl>(D))
+    Bounded = ByValue && V->hasLocalStorage() && !isa<ParmVarDecl>(V);
+  else if (isa<FieldDecl>(D))
+    Bounded = ByValue;
+  if (!FD->getBody())
+    return;
+  // A wait on what the call returns: pool.Submit(f).wait(), or a later
+  // call on the same receiver that waits for its work (wait*, join, drain).
+  for (const Stmt *Cur = MC, *Parent = parentStmt(MC); Parent;
+       Cur = Parent, Parent = parentStmt(Parent)) {
+    if (const auto *ME = dyn_cast<MemberExpr>(Parent)) {
+      if (ME->getBase()->IgnoreImplicit() == Cur &&
+          isWaitMethodName(ME->getMemberDecl()->getName()))
+        Awaited = true;
+      break;
+    }
+    if (!isa<ImplicitCastExpr, ParenExpr, MaterializeTemporaryExpr,
+             CXXBindTemporaryExpr, ExprWithCleanups>(Parent))
+      break;
+  }
+  for (const Expr *Ref : referencesTo(D, FD->getBody(), Ctx)) {
+    if (!SM.isBeforeInTranslationUnit(SM.getExpansionLoc(MC->getEndLoc()),
+                                      SM.getExpansionLoc(Ref->getBeginLoc())))
+      continue;
+    const CXXMemberCallExpr *Later = nullptr;
+    if (classifyUse(Ref, Ctx, &Later) == UseKind::MethodCall && Later)
+      if (const CXXMethodDecl *M = Later->getMethodDecl())
+        if (isWaitMethodName(M->getName()))
+          Awaited = true;
+  }
+}
+
+const FieldDecl *Extractor::calledField(const Expr *E,
+                                        const FunctionDecl *FD) {
+  auto fieldOf = [](const Expr *X) -> const FieldDecl * {
+    for (int K = 0; X && K < 8; ++K) {
+      X = ignoreWrappers(X);
+      if (const auto *UO = dyn_cast<UnaryOperator>(X);
+          UO && UO->getOpcode() == UO_Deref) {
+        X = UO->getSubExpr();
+        continue;
+      }
+      if (const auto *CE = dyn_cast<CXXConstructExpr>(X);
+          CE && CE->getNumArgs() == 1) {
+        X = CE->getArg(0);
+        continue;
+      }
+      break;
+    }
+    const auto *ME = dyn_cast_or_null<MemberExpr>(X);
+    const auto *Fd = ME ? dyn_cast<FieldDecl>(ME->getMemberDecl()) : nullptr;
+    return Fd && isCallableType(Fd->getType()) ? Fd : nullptr;
+  };
+  if (!E)
+    return nullptr;
+  if (const FieldDecl *Fd = fieldOf(E))
+    return Fd;
+  // `routine = entry->task.routine; routine(arg);`
+  const auto *DRE = dyn_cast<DeclRefExpr>(ignoreWrappers(E));
+  const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+  if (!V || !V->hasLocalStorage() || isa<ParmVarDecl>(V))
+    return nullptr;
+  if (const FieldDecl *Fd = fieldOf(V->getInit()))
+    return Fd;
+  if (FD && FD->getBody())
+    for (const Expr *Ref : referencesTo(V, FD->getBody(), Ctx))
+      for (const auto &P : Ctx.getParents(*Ref))
+        if (const auto *BO = P.get<BinaryOperator>())
+          if (BO->getOpcode() == BO_Assign && BO->getLHS() == Ref)
+            if (const FieldDecl *Fd = fieldOf(BO->getRHS()))
+              return Fd;
+  return nullptr;
+}
+
+void Extractor::recordStructHandoffs(const CallExpr *CE,
+                                     const FunctionDecl *FD,
+                                     FunctionFact &F) {
+  const FunctionDecl *Callee = CE->getDirectCallee();
+  if (!Callee || !FD->getBody())
+    return;
+  for (unsigned I = 0; I < CE->getNumArgs(); ++I) {
+    const Expr *A = ignoreWrappers(CE->getArg(I));
+    if (const auto *UO = dyn_cast<UnaryOperator>(A);
+        UO && UO->getOpcode() == UO_AddrOf)
+      A = ignoreWrappers(UO->getSubExpr());
+    const auto *DRE = dyn_cast<DeclRefExpr>(A);
+    const auto *V = DRE ? dyn_cast<VarDecl>(DRE->getDecl()) : nullptr;
+    const RecordDecl *RD =
+        V && V->hasLocalStorage() ? V->getType()->getAsRecordDecl() : nullptr;
+    if (!RD || isCallableType(V->getType()))
+      continue;
+    // The functions stored into each callable field before the call:
+    // `task.routine = handler;`, or `{ .routine = handler }`.
+    std::map<const FieldDecl *, std::vector<const FunctionDecl *>> Stored;
+    auto store = [&](const FieldDecl *Fd, const Expr *Value) {
+      if (!Fd || !isCallableType(Fd->getType()) || !Value)
+        return;
+      for (const FunctionDecl *E : resolveCallable(Value, Ctx))
+        Stored[Fd].push_back(E);
+    };
+    if (const auto *IL = dyn_cast_or_null<InitListExpr>(
+            V->getInit() ? V->getInit()->IgnoreImplicit() : nullptr)) {
+      if (const InitListExpr *Syn = IL->isSemanticForm() ? IL : IL->getSemanticForm())
+        IL = Syn;
+      unsigned K = 0;
+      for (const FieldDecl *Fd : RD->fields()) {
+        if (K >= IL->getNumInits())
+          break;
+        store(Fd, IL->getInit(K++));
+      }
+    }
+    for (const Expr *Ref : referencesTo(V, FD->getBody(), Ctx)) {
+      if (!SM.isBeforeInTranslationUnit(SM.getExpansionLoc(Ref->getBeginLoc()),
+                                        SM.getExpansionLoc(CE->getBeginLoc())))
+        continue;
+      const auto *ME = dyn_cast_or_null<MemberExpr>(parentStmt(Ref));
+      const auto *BO =
+          ME ? dyn_cast_or_null<BinaryOperator>(parentStmt(ME)) : nullptr;
+      if (BO && BO->getOpcode() == BO_Assign && BO->getLHS() == ME)
+        store(dyn_cast<FieldDecl>(ME->getMemberDecl()), BO->getRHS());
+    }
+    for (auto &[Fd, Entries] : Stored) {
+      if (Entries.empty())
+        continue;
+      HandoffFact H;
+      H.Method = usrOf(Callee->getCanonicalDecl());
+      H.Arg = I;
+      H.ViaField = usrOf(Fd);
+      for (const FunctionDecl *E : Entries)
+        H.Entries.push_back(usrOf(E->getCanonicalDecl()));
+      H.Pos = pos(CE->getBeginLoc());
+      H.Seq = seq(CE);
+      bool Caught;
+      enclosing(CE, H.InLoop, Caught);
+      F.Handoffs.push_back(std::move(H));
+    }
+  }
+}
+
 void Extractor::addCall(const Expr *Site, const FunctionDecl *Callee,
                         const FunctionDecl *FD) {
   if (!Callee || inSystem(Callee))
@@ -473,6 +776,7 @@ void Extractor::addCall(const Expr *Site, const FunctionDecl *Callee,
   CF.Pos = pos(Site->getBeginLoc(), /*WithSource=*/false);
   CF.Seq = seq(Site);
   enclosing(Site, CF.InLoop, CF.Caught);
+  heldAround(Site, FD, CF.Locks, CF.Guards);
   functionFact(FD).Calls.push_back(std::move(CF));
 }
 
@@ -489,6 +793,17 @@ void Extractor::visitCall(const CallExpr *CE, const FunctionDecl *FD) {
   } else if (!Callee && !isa<CXXMemberCallExpr>(CE)) {
     if (std::string Fd = invokedField(CE->getCallee(), FD); !Fd.empty())
       F.Invokes.push_back(Fd);
+  }
+  {
+    const Expr *Through = nullptr;
+    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(CE)) {
+      if (OC->getOperator() == OO_Call && OC->getNumArgs() > 0)
+        Through = OC->getArg(0);
+    } else if (!Callee && !isa<CXXMemberCallExpr>(CE)) {
+      Through = CE->getCallee();
+    }
+    if (const FieldDecl *Fd = calledField(Through, FD))
+      F.CallsThroughFields.push_back(usrOf(Fd));
   }
   if (!Callee)
     return;
@@ -572,6 +887,7 @@ void Extractor::visitCall(const CallExpr *CE, const FunctionDecl *FD) {
   // describes: the project step decides whether it runs elsewhere.
   if (SpawnExprs.count(CE) || inSystem(Callee))
     return;
+  recordStructHandoffs(CE, FD, F);
   const auto *MD = dyn_cast<CXXMethodDecl>(Callee);
   if (!MD || MD->getParent()->isLambda())
     return;
@@ -582,24 +898,30 @@ void Extractor::visitCall(const CallExpr *CE, const FunctionDecl *FD) {
         !isCallableType(ignoreWrappers(A)->getType()))
       continue;
     auto Entries = resolveCallable(A, Ctx);
-    if (Entries.empty())
+    int FromParam = forwardedParam(A, FD);
+    if (Entries.empty() && FromParam < 0)
       continue;
     HandoffFact H;
     H.Method = usrOf(MD->getCanonicalDecl());
     H.Arg = I - First;
+    H.FromParam = FromParam;
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
+      receiverLifetime(MC, FD, H.Bounded, H.Awaited);
     for (const FunctionDecl *E : Entries)
       H.Entries.push_back(usrOf(E->getCanonicalDecl()));
     H.Pos = pos(CE->getBeginLoc());
     H.Seq = seq(CE);
     bool Caught;
     enclosing(CE, H.InLoop, Caught);
-    if (const auto *L = dyn_cast<LambdaExpr>(ignoreWrappers(A))) {
+    if (const auto *L = dyn_cast<LambdaExpr>(peelCallable(A))) {
       for (const LambdaCapture &Cap : L->captures()) {
         if (Cap.capturesThis())
           H.CapturesThis = true;
         else if (Cap.capturesVariable() && Cap.getCaptureKind() == LCK_ByRef)
           if (const auto *V = dyn_cast<VarDecl>(Cap.getCapturedVar()))
-            if (V->hasLocalStorage())
+            // A reference captured by reference names the caller's
+            // object, not a local of this frame.
+            if (V->hasLocalStorage() && !V->getType()->isReferenceType())
               H.RefLocals.push_back(V->getNameAsString());
       }
     }
@@ -620,44 +942,23 @@ void Extractor::visitGlobalRef(const Expr *E, const VarDecl *VD) {
   addGlobal(VD);
   if (usesSynchronizedMember(E, Ctx, Rules))
     return; // locking `&s.mutex` is not an access of `s`'s data
-  if (VD->getTLSKind() != VarDecl::TLS_None)
-    return;
+  // thread_local accesses are recorded too: the project step follows a
+  // value set in one file and read in another (GlobalFact::ThreadLocal).
   std::string G = usrOf(VD->getCanonicalDecl());
   for (const FunctionDecl *FD : TC.enclosingFunctions(E)) {
     AccessFact A;
     A.Var = G;
     A.Write = isWriteAccess(E, Ctx, &Rules);
     A.Atomic = isAtomicAccess(E, Ctx, Rules);
-    for (const ValueDecl *M : Locks.heldAt(E, FD))
-      A.Locks.push_back(usrOf(M));
-    // Guards of project classes constructed earlier in an enclosing block.
-    const Stmt *Cur = E;
-    for (int Depth = 0; Depth < 64 && Cur; ++Depth) {
-      const Stmt *P = parentStmt(Cur);
-      if (!P || isa<LambdaExpr>(P))
-        break;
-      if (const auto *CS = dyn_cast<CompoundStmt>(P))
-        for (const Stmt *Sib : CS->body()) {
-          if (Sib == Cur)
-            break;
-          const auto *DS = dyn_cast<DeclStmt>(Sib);
-          if (!DS)
-            continue;
-          for (const Decl *D : DS->decls()) {
-            const auto *Local = dyn_cast<VarDecl>(D);
-            const CXXRecordDecl *RD = Local ? recordOf(Local->getType()) : nullptr;
-            if (!RD || inSystem(RD) || lockRule(Local->getType(), Rules))
-              continue;
-            const auto *CE = dyn_cast_or_null<CXXConstructExpr>(
-                Local->getInit() ? Local->getInit()->IgnoreImplicit() : nullptr);
-            if (!CE || CE->getNumArgs() == 0)
-              continue;
-            std::string T = target(CE->getArg(0), FD);
-            if (!T.empty() && T.rfind("param:", 0) != 0)
-              A.Guards.push_back({usrOf(RD->getDefinition() ? RD->getDefinition() : RD), T});
-          }
-        }
-      Cur = P;
+    heldAround(E, FD, A.Locks, A.Guards);
+    for (const FieldDecl *Fd : memberPath(E, Ctx)) {
+      A.Member += "." + Fd->getNameAsString();
+      const RecordDecl *Parent = Fd->getParent();
+      if (Parent->isUnion()) {
+        A.Path.push_back("union:" + usrOf(Parent));
+        break; // its members overlap
+      }
+      A.Path.push_back(usrOf(bitFieldRunStart(Fd)));
     }
     A.Pos = pos(E->getBeginLoc());
     A.Seq = seq(E);
@@ -882,6 +1183,7 @@ TUFacts Extractor::run() {
       }
       if (Holder && isa<FieldDecl>(Holder))
         SF.HandleField = usrOf(Holder);
+      SF.FromParam = forwardedParam(S.Callable, FD);
       functionFact(FD).Spawns.push_back(std::move(SF));
     }
   }

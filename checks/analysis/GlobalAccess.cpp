@@ -240,24 +240,27 @@ llvm::SmallVector<const FieldDecl *, 2> memberPath(const Expr *Ref,
   return Path;
 }
 
+const FieldDecl *bitFieldRunStart(const FieldDecl *F) {
+  if (!F->isBitField() || F->isZeroLengthBitField(F->getASTContext()))
+    return F;
+  const FieldDecl *Start = nullptr;
+  for (const FieldDecl *G : F->getParent()->fields()) {
+    if (!G->isBitField() || G->isZeroLengthBitField(G->getASTContext()))
+      Start = nullptr;
+    else if (!Start)
+      Start = G;
+    if (G == F)
+      return Start;
+  }
+  return F;
+}
+
 /// Two bit-fields of one record with nothing but non-zero-width bit-fields
 /// between them share a memory location.
 static bool sameBitFieldRun(const FieldDecl *A, const FieldDecl *B) {
   if (!A->isBitField() || !B->isBitField() || A->getParent() != B->getParent())
     return false;
-  bool Inside = false;
-  for (const FieldDecl *F : A->getParent()->fields()) {
-    bool End = F == A || F == B;
-    if (Inside && !End && (!F->isBitField() || F->isZeroLengthBitField(
-                                                   F->getASTContext())))
-      return false;
-    if (End) {
-      if (Inside)
-        return true;
-      Inside = true;
-    }
-  }
-  return false;
+  return bitFieldRunStart(A) == bitFieldRunStart(B);
 }
 
 bool samePlace(llvm::ArrayRef<const FieldDecl *> A,

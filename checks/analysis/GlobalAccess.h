@@ -42,6 +42,11 @@ struct GlobalAccess {
 llvm::SmallVector<const clang::FieldDecl *, 2>
 memberPath(const clang::Expr *Ref, clang::ASTContext &Ctx);
 
+/// The first bit-field of the run of adjacent non-zero-width bit-fields
+/// that `F` belongs to (they share one memory location); `F` itself when it
+/// is not a bit-field.
+const clang::FieldDecl *bitFieldRunStart(const clang::FieldDecl *F);
+
 /// Can accesses through `A` and `B` touch the same memory location? One
 /// path is a prefix of the other, or they part at two bit-fields of one
 /// run of adjacent bit-fields (C11 3.14, [intro.memory]).

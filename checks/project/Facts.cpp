@@ -82,18 +82,21 @@ static void from_json(const json &J, FactPos &P) {
   J.at("source").get_to(P.SourceLine);
 }
 
-#define TETHER_FIELDS_CALL(X) X(Callee) X(Pos) X(Seq) X(InLoop) X(Caught)
+#define TETHER_FIELDS_CALL(X)                                                 \
+  X(Callee) X(Pos) X(Seq) X(InLoop) X(Caught) X(Locks) X(Guards)
 #define TETHER_FIELDS_SPAWN(X)                                                \
-  X(Kind) X(Spawner) X(Entries) X(Pos) X(Seq) X(InLoop) X(HandleField)
+  X(Kind) X(Spawner) X(Entries) X(Pos) X(Seq) X(InLoop) X(HandleField)       \
+      X(FromParam)
 #define TETHER_FIELDS_HANDLEOP(X) X(Op) X(Field)
 #define TETHER_FIELDS_SYNCOP(X) X(Op) X(Target) X(Kind)
 #define TETHER_FIELDS_STORE(X) X(Param) X(Field)
 #define TETHER_FIELDS_HANDOFF(X)                                              \
   X(Method) X(Arg) X(Entries) X(Pos) X(Seq) X(InLoop) X(CapturesThis)        \
-      X(RefLocals)
+      X(RefLocals) X(FromParam) X(Bounded) X(Awaited) X(ViaField)
 #define TETHER_FIELDS_GUARD(X) X(Class) X(Target)
 #define TETHER_FIELDS_ACCESS(X)                                               \
-  X(Var) X(Write) X(Atomic) X(Locks) X(Guards) X(Pos) X(Seq) X(BeforeStarts)
+  X(Var) X(Write) X(Atomic) X(Locks) X(Guards) X(Pos) X(Seq) X(BeforeStarts) \
+      X(Path) X(Member)
 #define TETHER_FIELDS_THROW(X) X(What) X(Pos)
 #define TETHER_FIELDS_METHODUSE(X) X(Name) X(Pos)
 #define TETHER_FIELDS_OBJECT(X)                                               \
@@ -101,7 +104,8 @@ static void from_json(const json &J, FactPos &P) {
 #define TETHER_FIELDS_FUNCTION(X)                                             \
   X(USR) X(Name) X(Class) X(Pos) X(IsMain) X(IsCtor) X(IsDtor) X(Virtual)    \
       X(NoThrow) X(NumParams) X(Overrides) X(CallableParams) X(Calls) X(Spawns)           \
-          X(HandleOps) X(SyncOps) X(Stores) X(Invokes) X(VirtualSelfCalls)   \
+          X(HandleOps) X(SyncOps) X(Stores) X(Invokes) X(CallsThroughFields)    \
+          X(VirtualSelfCalls)   \
               X(Handoffs) X(Accesses) X(Objects) X(HasThrow) X(Throw)
 #define TETHER_FIELDS_FIELD(X) X(USR) X(Name) X(Kind) X(Class) X(Type)
 #define TETHER_FIELDS_CLASS(X) X(USR) X(Name) X(Pos) X(Polymorphic) X(Bases) X(Fields) X(OtherFields)
@@ -134,13 +138,13 @@ NLOHMANN_JSON_SERIALIZE_ENUM(FieldKind,
                               {FieldKind::Object, "object"},
                               {FieldKind::ObjectRef, "object_ref"}})
 
+TETHER_JSON(GuardFact, TETHER_FIELDS_GUARD)
 TETHER_JSON(CallFact, TETHER_FIELDS_CALL)
 TETHER_JSON(SpawnFact, TETHER_FIELDS_SPAWN)
 TETHER_JSON(HandleOpFact, TETHER_FIELDS_HANDLEOP)
 TETHER_JSON(SyncOpFact, TETHER_FIELDS_SYNCOP)
 TETHER_JSON(StoreFact, TETHER_FIELDS_STORE)
 TETHER_JSON(HandoffFact, TETHER_FIELDS_HANDOFF)
-TETHER_JSON(GuardFact, TETHER_FIELDS_GUARD)
 TETHER_JSON(AccessFact, TETHER_FIELDS_ACCESS)
 TETHER_JSON(ThrowFact, TETHER_FIELDS_THROW)
 TETHER_JSON(ObjectFact::MethodUse, TETHER_FIELDS_METHODUSE)

@@ -28,7 +28,7 @@ namespace tether {
 
 /// Bumped whenever the meaning or layout of a field changes; facts of another
 /// version are rejected with a clear error (and ignored by the cache).
-constexpr int FactsVersion = 3;
+constexpr int FactsVersion = 4;
 
 /// A position, as the diagnostics print it.
 struct FactPos {
@@ -37,6 +37,13 @@ struct FactPos {
   unsigned Line = 0;
   unsigned Column = 0;
   std::string SourceLine;  ///< for the caret display of a finding there
+};
+
+/// A lock held by a guard object of a project class around an access: the
+/// guard's class, and what its constructor was given.
+struct GuardFact {
+  std::string Class;  ///< USR
+  std::string Target; ///< field or global USR of the constructor's argument
 };
 
 /// A call in a function body.
@@ -48,6 +55,9 @@ struct CallFact {
   /// An exception leaving the callee is caught in the caller (a handler of
   /// the enclosing try catches any type).
   bool Caught = false;
+  /// Held around the call (as for an access): what the callee runs under.
+  std::vector<std::string> Locks;
+  std::vector<GuardFact> Guards;
 };
 
 enum class SpawnFactKind { Thread, ThreadFunction, Async, Executor };
@@ -63,6 +73,10 @@ struct SpawnFact {
   /// The field that receives the thread handle (a class's thread member),
   /// empty when it is a local, a temporary or anything else.
   std::string HandleField;
+  /// The callable is the enclosing function's parameter of this index
+  /// (moved, wrapped in std::bind or in a lambda that calls it): the
+  /// function forwards whatever it is given to another thread. -1: not.
+  int FromParam = -1;
 };
 
 /// join/detach of a thread handle kept in a field.
@@ -97,13 +111,20 @@ struct HandoffFact {
   bool InLoop = false;
   bool CapturesThis = false;
   std::vector<std::string> RefLocals; ///< locals captured by reference
-};
-
-/// A lock held by a guard object of a project class around an access: the
-/// guard's class, and what its constructor was given.
-struct GuardFact {
-  std::string Class;  ///< USR
-  std::string Target; ///< field or global USR of the constructor's argument
+  /// As SpawnFact::FromParam: the callable is this parameter of the caller.
+  int FromParam = -1;
+  /// The callable travels in a struct (C's task structs): `Entries` were
+  /// stored into this callable field of a local that is then passed to
+  /// `Method`, a function or method of any kind. Whoever calls through that
+  /// field runs them.
+  std::string ViaField;
+  /// The receiver's lifetime ends with the caller's scope or object: a
+  /// local object, or a member held by value (its destructor runs or drops
+  /// the queued work first).
+  bool Bounded = false;
+  /// A later call in the caller waits for the receiver's work (wait*,
+  /// join, drain), or the value the call returns is waited on.
+  bool Awaited = false;
 };
 
 /// A read or write of a global, static or class-static variable.
@@ -118,6 +139,14 @@ struct AccessFact {
   /// The access precedes, outside any loop around them, every thread start
   /// of its function: it happens before those threads run.
   bool BeforeStarts = false;
+  /// The memory location within the variable: one id per member selected
+  /// (`g.stats.hits`), outermost first; a bit-field is named by the first
+  /// field of its run of adjacent bit-fields, and the path ends at a union
+  /// member. Two accesses can conflict when one path is a prefix of the
+  /// other. Empty: the whole object.
+  std::vector<std::string> Path;
+  /// The members as written, for messages: ".stats.hits".
+  std::string Member;
 };
 
 /// An exception that the per-TU throw analysis sees leave a body.
@@ -163,6 +192,9 @@ struct FunctionFact {
   std::vector<StoreFact> Stores;
   /// Fields whose callable (or an element of it) this function invokes.
   std::vector<std::string> Invokes;
+  /// Callable fields of any object it calls through (`entry->task.routine`
+  /// in C, directly or copied into a local first).
+  std::vector<std::string> CallsThroughFields;
   /// Virtual methods of its own class it calls on `this`.
   std::vector<std::string> VirtualSelfCalls;
   std::vector<HandoffFact> Handoffs;

@@ -76,6 +76,18 @@ std::string shortName(const std::string &Qualified) {
   return P == std::string::npos ? Qualified : Qualified.substr(P + 2);
 }
 
+/// "thrdpool_task.routine" for a field's USR (c:@S@thrdpool_task@FI@routine;
+/// C structs have no class facts to name them).
+std::string fieldLabel(const std::string &USR) {
+  auto F = USR.rfind("@FI@");
+  if (F == std::string::npos)
+    return USR;
+  std::string Field = USR.substr(F + 4);
+  auto S = USR.rfind('@', F - 1);
+  std::string Record = S == std::string::npos ? "" : USR.substr(S + 1, F - S - 1);
+  return Record.empty() ? Field : Record + "." + Field;
+}
+
 bool contains(const std::vector<std::string> &V, const std::string &S) {
   return std::find(V.begin(), V.end(), S) != V.end();
 }
@@ -107,12 +119,44 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
   for (const InferredThreadType &T : Inferred.ThreadTypes)
     ThreadTypes[T.ClassUSR] = &T;
   std::map<std::string, const ExecutorRule *> ExecutorMethods; // method USR
+  std::map<std::string, const FunctionFact *> ExecutorFacts;
   for (const ExecutorRule &R : Inferred.Executors)
     for (const auto &[USR, C] : Classes)
       if (C->Name == R.Class)
         for (const FunctionFact *M : methodsOf(USR))
-          if (contains(R.Methods, shortName(M->Name)))
+          if (contains(R.Methods, shortName(M->Name))) {
             ExecutorMethods[M->USR] = &R;
+            ExecutorFacts[M->USR] = M;
+            // A call through the base class's virtual method.
+            for (const std::string &O : M->Overrides) {
+              ExecutorMethods.emplace(O, &R);
+              ExecutorFacts.emplace(O, M);
+            }
+          }
+
+  // Callable fields that code on some thread calls through (a C pool's
+  // worker calling `entry->task.routine`): what is stored in them and
+  // handed over runs on that thread.
+  std::map<std::string, const FunctionFact *> FieldRunners;
+  {
+    std::vector<const FunctionFact *> Roots;
+    for (const auto &[USR, F] : Functions)
+      for (const SpawnFact &S : F->Spawns)
+        for (const std::string &E : S.Entries)
+          if (const FunctionFact *G = function(E))
+            Roots.push_back(G);
+    for (const FunctionFact *G : reach(Roots))
+      for (const std::string &Fd : G->CallsThroughFields) {
+        auto [It, New] = FieldRunners.try_emplace(Fd, G);
+        if (!New && G->USR < It->second->USR)
+          It->second = G; // one runner whatever the order
+      }
+  }
+  // Is the callable of a hand-off run on another thread?
+  auto handedToThread = [&](const HandoffFact &H) {
+    return H.ViaField.empty() ? ExecutorMethods.count(H.Method) != 0
+                              : FieldRunners.count(H.ViaField) != 0;
+  };
 
   // --- Objects of inferred thread classes ---------------------------------
   if (on("spawn-detached-thread") || on("spawn-unjoined-thread")) {
@@ -189,7 +233,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
   std::set<std::string> HandedOff;
   for (const auto &[USR, F] : Functions)
     for (const HandoffFact &H : F->Handoffs)
-      if (ExecutorMethods.count(H.Method))
+      if (handedToThread(H))
         for (const std::string &E : H.Entries)
           HandedOff.insert(E);
   auto entries = [&](const std::vector<std::string> &USRs) {
@@ -227,19 +271,26 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       Contexts.push_back(std::move(C));
     }
     for (const HandoffFact &H : F->Handoffs) {
-      auto It = ExecutorMethods.find(H.Method);
-      if (It == ExecutorMethods.end())
+      if (!handedToThread(H))
         continue;
       Context C;
       C.Thread = true;
       C.Entries = entries(H.Entries);
       C.Start = H.Pos;
       C.Starter = F;
-      C.Label = label(C.Entries, It->second->Class + "::" +
-                                     shortName(function(H.Method)
-                                                   ? function(H.Method)->Name
-                                                   : H.Method));
-      C.Multi = H.InLoop || calledOften(*F);
+      if (H.ViaField.empty()) {
+        auto It = ExecutorMethods.find(H.Method);
+        C.Label = label(C.Entries,
+                        It->second->Class + "::" +
+                            shortName(ExecutorFacts.at(H.Method)->Name));
+        C.Multi = H.InLoop || calledOften(*F);
+      } else {
+        C.Label = label(C.Entries,
+                        "run by '" +
+                            shortName(FieldRunners.at(H.ViaField)->Name) +
+                            "' through '" + fieldLabel(H.ViaField) + "'");
+        C.Multi = true; // a pool's workers, or a loop serving many
+      }
       C.Inferred = true;
       Contexts.push_back(std::move(C));
     }
@@ -276,7 +327,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
         Starting.insert(F);
     for (const auto &[USR, F] : Functions)
       for (const HandoffFact &H : F->Handoffs)
-        if (ExecutorMethods.count(H.Method))
+        if (handedToThread(H))
           Starting.insert(F);
     for (const InferredThreadType &T : Inferred.ThreadTypes)
       for (const FunctionFact *M : methodsOf(T.ClassUSR))
@@ -311,7 +362,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
         if (Starting.count(G))
           First = std::min(First, C.Seq);
     for (const HandoffFact &H : F.Handoffs)
-      if (ExecutorMethods.count(H.Method))
+      if (handedToThread(H))
         First = std::min(First, H.Seq);
     for (const SpawnFact &S : F.Spawns)
       First = std::min(First, S.Seq);
@@ -435,6 +486,161 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       InContexts[G].push_back(0);
   }
 
+  // --- thread_local values that do not reach their readers ---------------
+  // A thread_local set in one function and read in another is a hidden
+  // parameter (global-thread-local-parameter); the per-TU check sees it
+  // when writer and reader are in one file. Here: the reader is reached
+  // from the writer through calls, or from a function that calls the
+  // writer (a setter) and later a function reaching the reader, or from a
+  // task that function then hands to another thread, where the variable
+  // has that thread's value.
+  if (on("global-thread-local-parameter")) {
+    // The shortest call chain From -> ... -> To, empty if none.
+    auto pathTo = [&](const FunctionFact *From, const FunctionFact *To) {
+      std::map<const FunctionFact *, const FunctionFact *> Prev;
+      std::deque<const FunctionFact *> Work{From};
+      std::set<const FunctionFact *> Seen{From};
+      while (!Work.empty()) {
+        const FunctionFact *G = Work.front();
+        Work.pop_front();
+        if (G == To) {
+          std::vector<const FunctionFact *> Chain;
+          for (const FunctionFact *H = To; H; ) {
+            Chain.push_back(H);
+            auto It = Prev.find(H);
+            H = It == Prev.end() ? nullptr : It->second;
+          }
+          std::reverse(Chain.begin(), Chain.end());
+          return Chain;
+        }
+        for (const FunctionFact *H : callees(*G))
+          if (!EntrySet.count(H) && Seen.insert(H).second) {
+            // (a task created here runs elsewhere: not a call)
+            Prev[H] = G;
+            Work.push_back(H);
+          }
+      }
+      return std::vector<const FunctionFact *>();
+    };
+    auto chainText = [](const std::vector<const FunctionFact *> &Chain) {
+      std::string S;
+      for (const FunctionFact *G : Chain)
+        S += (S.empty() ? "" : " -> ") + shortName(G->Name);
+      return S;
+    };
+    struct TLUse {
+      const FunctionFact *F;
+      const AccessFact *A;
+    };
+    std::map<std::string, std::vector<TLUse>> Writes, Reads;
+    for (const auto &[USR, F] : Functions)
+      for (const AccessFact &A : F->Accesses) {
+        auto GIt = Globals.find(A.Var);
+        if (GIt == Globals.end() || !GIt->second->ThreadLocal)
+          continue;
+        (A.Write ? Writes : Reads)[A.Var].push_back({F, &A});
+      }
+    for (const auto &[Var, Ws] : Writes) {
+      auto RIt = Reads.find(Var);
+      if (RIt == Reads.end() || ReportedGlobals.count(Var))
+        continue;
+      const GlobalFact &G = *Globals.at(Var);
+      std::string Name = shortName(G.Name);
+      bool Done = false;
+      for (const TLUse &W : Ws) {
+        for (const TLUse &R : RIt->second) {
+          if (R.F == W.F)
+            continue;
+          // Which way the value travels: through calls from the writer, or
+          // from a caller of the writer, later (on this thread or not).
+          std::vector<const FunctionFact *> Chain;
+          const FunctionFact *Caller = nullptr;
+          const FactPos *CallPos = nullptr, *HandPos = nullptr;
+          if (!(Chain = pathTo(W.F, R.F)).empty()) {
+          } else {
+            for (const auto &[C, Call] : callersOf(*W.F)) {
+              for (const CallFact &Later : C->Calls)
+                if (Later.Seq > Call->Seq)
+                  if (const FunctionFact *L = function(Later.Callee))
+                    if (L != W.F && !EntrySet.count(L) &&
+                        !(Chain = pathTo(L, R.F)).empty()) {
+                      Caller = C;
+                      CallPos = &Call->Pos;
+                      break;
+                    }
+              for (const HandoffFact &H : C->Handoffs)
+                if (Chain.empty() && H.Seq > Call->Seq && handedToThread(H))
+                  for (const std::string &E : H.Entries)
+                    if (const FunctionFact *L = function(E))
+                      if (!(Chain = pathTo(L, R.F)).empty()) {
+                        Caller = C;
+                        CallPos = &Call->Pos;
+                        HandPos = &H.Pos;
+                        break;
+                      }
+              for (const SpawnFact &S : C->Spawns)
+                if (Chain.empty() && S.Seq > Call->Seq)
+                  for (const std::string &E : S.Entries)
+                    if (const FunctionFact *L = function(E))
+                      if (!(Chain = pathTo(L, R.F)).empty()) {
+                        Caller = C;
+                        CallPos = &Call->Pos;
+                        HandPos = &S.Pos;
+                        break;
+                      }
+              if (!Chain.empty())
+                break;
+            }
+          }
+          if (Chain.empty())
+            continue;
+          // One file holds it all: the per-TU check judged it.
+          std::set<std::string> Files{W.A->Pos.File, R.A->Pos.File};
+          for (const FunctionFact *G2 : Chain)
+            Files.insert(G2->Pos.File);
+          if (Caller)
+            Files.insert(Caller->Pos.File);
+          if (Files.size() < 2)
+            continue;
+          std::string Msg =
+              HandPos
+                  ? "'" + Name + "' is set here and read in '" +
+                        shortName(R.F->Name) +
+                        "' on another thread, where it has that thread's value"
+              : Caller
+                  ? "'" + Name + "' is set here and read in '" +
+                        shortName(R.F->Name) + "', which '" +
+                        shortName(Caller->Name) + "' calls after calling '" +
+                        shortName(W.F->Name) + "': a hidden parameter"
+                  : "'" + Name + "' is set here and read in '" +
+                        shortName(R.F->Name) +
+                        "', which this function calls: a hidden parameter";
+          Diagnostic D = finding("global-thread-local-parameter", W.A->Pos,
+                                 Msg, W.F->Name);
+          D.Notes.push_back(
+              note(G.Pos, "'" + Name + "' is declared here"));
+          if (CallPos)
+            D.Notes.push_back(note(*CallPos, "'" + shortName(W.F->Name) +
+                                                 "' is called here"));
+          if (HandPos)
+            D.Notes.push_back(
+                note(*HandPos, "the task that reads it is handed to another "
+                               "thread here"));
+          D.Notes.push_back(note(R.A->Pos, "read here, reached through " +
+                                               chainText(Chain)));
+          cure(D, "pass the value as an argument, or capture it into the "
+                  "task: a thread_local does not follow the work to "
+                  "another thread");
+          Out.push_back(std::move(D));
+          Done = true;
+          break;
+        }
+        if (Done)
+          break;
+      }
+    }
+  }
+
   // --- Escaping exceptions across files -----------------------------------
   if (on("supervision-escaping-exception")) {
     // May an exception leave F? The throw the per-TU analysis saw in its
@@ -520,11 +726,67 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       for (const auto &[USR, C] : Classes)
         if (C->Name == R.Type)
           LockClasses.insert(USR);
-    auto locksOf = [&](const AccessFact &A) {
-      std::set<std::string> L(A.Locks.begin(), A.Locks.end());
-      for (const GuardFact &G : A.Guards)
+    auto heldBy = [&](const std::vector<std::string> &Locks,
+                      const std::vector<GuardFact> &Guards) {
+      std::set<std::string> L(Locks.begin(), Locks.end());
+      for (const GuardFact &G : Guards)
         if (LockClasses.count(G.Class))
           L.insert(G.Target);
+      return L;
+    };
+    // Locks every caller holds around every call of a function, in any
+    // file (a helper that documents "the caller holds mu_"): the meet over
+    // its call sites of the caller's own entry locks and the locks at the
+    // call. Thread entries, and functions nothing calls, start with none.
+    std::map<const FunctionFact *, std::set<std::string>> EntryLocks;
+    {
+      std::map<const FunctionFact *, bool> Top; // not computed yet: all
+      for (const auto &[USR, F] : Functions)
+        if (!EntrySet.count(F) && !callersOf(*F).empty())
+          Top[F] = true;
+      for (bool Changed = true; Changed;) {
+        Changed = false;
+        for (const auto &[USR, F] : Functions) {
+          if (EntrySet.count(F))
+            continue;
+          auto Cs = callersOf(*F);
+          if (Cs.empty())
+            continue;
+          std::set<std::string> Meet;
+          bool First = true;
+          for (const auto &[Caller, Call] : Cs) {
+            if (Top.count(Caller) && Top[Caller])
+              continue; // unknown yet: does not constrain the meet
+            std::set<std::string> Here = heldBy(Call->Locks, Call->Guards);
+            const auto &CallerHeld = EntryLocks[Caller];
+            Here.insert(CallerHeld.begin(), CallerHeld.end());
+            if (First) {
+              Meet = std::move(Here);
+              First = false;
+            } else {
+              std::set<std::string> Both;
+              for (const std::string &L : Meet)
+                if (Here.count(L))
+                  Both.insert(L);
+              Meet = std::move(Both);
+            }
+          }
+          if (First)
+            continue; // every caller still unknown
+          if (Top[F] || Meet != EntryLocks[F]) {
+            Top[F] = false;
+            EntryLocks[F] = std::move(Meet);
+            Changed = true;
+          }
+        }
+      }
+    }
+    auto locksOf = [&](const AccessFact &A,
+                       const FunctionFact *In = nullptr) {
+      std::set<std::string> L = heldBy(A.Locks, A.Guards);
+      if (In)
+        if (auto It = EntryLocks.find(In); It != EntryLocks.end())
+          L.insert(It->second.begin(), It->second.end());
       return L;
     };
     // Classes that synchronize themselves: inferred mutexes, atomic
@@ -597,7 +859,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       // unsynchronized access is inconsistent synchronization, the
       // strongest evidence (as RacerD and Eraser use it).
       bool SyncedSomewhere = std::any_of(Uses.begin(), Uses.end(), [&](auto &U) {
-        return U.A->Atomic || !locksOf(*U.A).empty();
+        return U.A->Atomic || !locksOf(*U.A, U.F).empty();
       });
       // Otherwise, the thread must reach the access through a short chain:
       // the reach is path-insensitive, and a long chain through the
@@ -637,7 +899,15 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
           };
           if (setUpBefore(A, B) || setUpBefore(B, A))
             continue;
-          std::set<std::string> LA = locksOf(*A.A), LB = locksOf(*B.A);
+          // Different members of a struct are different memory
+          // locations (adjacent bit-fields and union members share one).
+          const auto &PA = A.A->Path, &PB = B.A->Path;
+          if (!std::equal(PA.begin(),
+                          PA.begin() + std::min(PA.size(), PB.size()),
+                          PB.begin()))
+            continue;
+          std::set<std::string> LA = locksOf(*A.A, A.F),
+                                LB = locksOf(*B.A, B.F);
           bool Common = std::any_of(LA.begin(), LA.end(), [&](auto &L) {
             return LB.count(L) != 0;
           });
@@ -658,7 +928,11 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       }
       if (!W)
         continue;
-      std::string Name = shortName(G.Name);
+      // The member both accesses touch: the shorter path.
+      std::string Name = shortName(G.Name) +
+                         (W->A->Path.size() <= X->A->Path.size()
+                              ? W->A->Member
+                              : X->A->Member);
       const Context &CW = Contexts[W->Ctx];
       std::string Msg =
           W->Ctx == X->Ctx
@@ -669,7 +943,8 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
                     " on another thread with no common lock";
       Diagnostic D = finding("global-shared-mutable", W->A->Pos, Msg,
                              W->F->Name);
-      D.Notes.push_back(note(G.Pos, "'" + Name + "' is declared here"));
+      D.Notes.push_back(
+          note(G.Pos, "'" + shortName(G.Name) + "' is declared here"));
       if (X->A != W->A)
         D.Notes.push_back(note(X->A->Pos,
                                std::string("the conflicting ") +
@@ -698,6 +973,52 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
               "and answers calls, or guard every access with one mutex");
       Out.push_back(std::move(D));
     }
+  }
+
+  // --- Captures that can dangle, through inferred executors ---------------
+  // The per-TU check sees the executors of the rule packs and of the name
+  // heuristic; a task handed to a project method inferred to queue it for
+  // another thread is judged here, with the same exemptions: an executor
+  // that is a local or a by-value member (it ends, and drops or runs its
+  // work, before what the task captured), and work the caller waits for.
+  if (on("send-dangling-capture")) {
+    for (const auto &[USR, F] : Functions)
+      for (const HandoffFact &H : F->Handoffs) {
+        auto It = ExecutorFacts.find(H.Method);
+        if (It == ExecutorFacts.end() || !H.ViaField.empty() || H.Bounded ||
+            H.Awaited ||
+            (H.RefLocals.empty() && !H.CapturesThis))
+          continue;
+        const ExecutorRule &R = *ExecutorMethods.at(H.Method);
+        std::string Exec =
+            "'" + shortName(R.Class) + "::" + shortName(It->second->Name) + "'";
+        Diagnostic D;
+        if (!H.RefLocals.empty()) {
+          D = finding("send-dangling-capture", H.Pos,
+                      "'" + H.RefLocals.front() +
+                          "' is captured by reference into a task queued on " +
+                          Exec + "; it dies when '" + shortName(F->Name) +
+                          "' returns",
+                      F->Name);
+        } else {
+          D = finding("send-dangling-capture", H.Pos,
+                      "'this' is captured by a task queued on " + Exec +
+                          ", which may run after the object is destroyed",
+                      F->Name);
+        }
+        D.Notes.push_back(note(It->second->Pos,
+                               Exec + " is inferred to queue the task for "
+                                      "another thread: " +
+                                   R.Why.substr(R.Why.find(':') + 2)));
+        cure(D, H.RefLocals.empty()
+                    ? "capture what the task needs by value or through a "
+                      "shared_ptr, or start it on a tether::task_supervisor "
+                      "member declared last"
+                    : "capture '" + H.RefLocals.front() +
+                          "' by value (move it in), or wait for the task "
+                          "before returning");
+        Out.push_back(std::move(D));
+      }
   }
 
   // Leave to the per-TU checks what they reported already.

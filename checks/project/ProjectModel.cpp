@@ -562,6 +562,74 @@ void ProjectModel::infer(const RuleSet &Known) {
             where(UnlockingDtor->Pos) + ") unlocks it";
     Inferred.LockTypes.push_back(std::move(R));
   }
+
+  // Forwarding executors: a method that hands the callable it is given to
+  // an executor method (inferred above, or found here: Env::Schedule ->
+  // ThreadPool::Schedule -> Impl::Submit), or to a thread it does not keep,
+  // queues that callable for another thread too. A call through a base
+  // class's virtual method reaches every override.
+  std::set<std::string> ExecutorUSRs;
+  auto addExecutorMethod = [&](const FunctionFact *M) {
+    ExecutorUSRs.insert(M->USR);
+    for (const std::string &O : M->Overrides)
+      ExecutorUSRs.insert(O);
+  };
+  for (const ExecutorRule &R : Inferred.Executors)
+    for (const auto &[USR, C] : Classes)
+      if (C->Name == R.Class)
+        for (const FunctionFact *M : methodsOf(USR))
+          if (std::find(R.Methods.begin(), R.Methods.end(),
+                        shortName(M->Name)) != R.Methods.end())
+            addExecutorMethod(M);
+  for (bool Changed = true; Changed;) {
+    Changed = false;
+    for (const auto &[USR, F] : Functions) {
+      if (F->Class.empty() || F->IsCtor || F->IsDtor || ExecutorUSRs.count(USR))
+        continue;
+      const ClassFact *C = cls(F->Class);
+      if (!C || known(C->Name))
+        continue;
+      int Param = -1;
+      std::string Evidence;
+      for (const SpawnFact &S : F->Spawns)
+        if (S.FromParam >= 0 && S.Kind != SpawnFactKind::Async &&
+            S.HandleField.empty() && Param < 0) {
+          Param = S.FromParam;
+          Evidence = "inferred: '" + shortName(F->Name) + "' (" +
+                     where(F->Pos) + ") hands the callable it is given to " +
+                     S.Spawner + " (" + where(S.Pos) + ")";
+        }
+      for (const HandoffFact &H : F->Handoffs)
+        if (H.FromParam >= 0 && ExecutorUSRs.count(H.Method) && Param < 0) {
+          const FunctionFact *To = function(H.Method);
+          Param = H.FromParam;
+          Evidence = "inferred: '" + shortName(F->Name) + "' (" +
+                     where(F->Pos) + ") forwards the callable it is given to '" +
+                     (To ? shortName(To->Name) : std::string("?")) + "' (" +
+                     where(H.Pos) + "), which runs it on another thread";
+        }
+      if (Param < 0)
+        continue;
+      auto It = std::find_if(
+          Inferred.Executors.begin(), Inferred.Executors.end(),
+          [&](const ExecutorRule &R) {
+            return R.Class == C->Name && R.EntryArg == Param;
+          });
+      if (It == Inferred.Executors.end()) {
+        ExecutorRule R;
+        R.Class = C->Name;
+        R.EntryArg = Param;
+        R.Why = Evidence;
+        R.Pack = "inferred";
+        Inferred.Executors.push_back(std::move(R));
+        It = Inferred.Executors.end() - 1;
+      }
+      addUnique(It->Methods, shortName(F->Name));
+      std::sort(It->Methods.begin(), It->Methods.end());
+      addExecutorMethod(F);
+      Changed = true;
+    }
+  }
 }
 
 std::string InferredRules::toRulePack() const {
