@@ -1132,6 +1132,7 @@ TUFacts Extractor::run() {
       CF.Callee = usrOf(E.Callee);
       CF.Pos = pos(E.Where->getBeginLoc(), /*WithSource=*/false);
       CF.Seq = seq(E.Where);
+      CF.Named = true;
       enclosing(E.Where, CF.InLoop, CF.Caught);
       F.Calls.push_back(std::move(CF));
     }

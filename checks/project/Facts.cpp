@@ -83,7 +83,7 @@ static void from_json(const json &J, FactPos &P) {
 }
 
 #define TETHER_FIELDS_CALL(X)                                                 \
-  X(Callee) X(Pos) X(Seq) X(InLoop) X(Caught) X(Locks) X(Guards)
+  X(Callee) X(Pos) X(Seq) X(InLoop) X(Caught) X(Named) X(Locks) X(Guards)
 #define TETHER_FIELDS_SPAWN(X)                                                \
   X(Kind) X(Spawner) X(Entries) X(Pos) X(Seq) X(InLoop) X(HandleField)       \
       X(FromParam)

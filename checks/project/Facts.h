@@ -55,6 +55,9 @@ struct CallFact {
   /// An exception leaving the callee is caught in the caller (a handler of
   /// the enclosing try catches any type).
   bool Caught = false;
+  /// Not a call: a lambda created here or a function named as a callback,
+  /// which the graph treats as called from here (it may run later).
+  bool Named = false;
   /// Held around the call (as for an access): what the callee runs under.
   std::vector<std::string> Locks;
   std::vector<GuardFact> Guards;

@@ -495,6 +495,21 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
   // task that function then hands to another thread, where the variable
   // has that thread's value.
   if (on("global-thread-local-parameter")) {
+    // Callees a function really calls (not only names: a callback
+    // registered here runs later, from somewhere else).
+    auto called = [&](const FunctionFact &G) {
+      std::set<std::string> Direct;
+      for (const CallFact &C : G.Calls)
+        if (!C.Named)
+          Direct.insert(C.Callee);
+      std::vector<const FunctionFact *> Out;
+      for (const FunctionFact *H : callees(G))
+        if (Direct.count(H->USR) ||
+            std::any_of(H->Overrides.begin(), H->Overrides.end(),
+                        [&](const std::string &O) { return Direct.count(O); }))
+          Out.push_back(H);
+      return Out;
+    };
     // The shortest call chain From -> ... -> To, empty if none.
     auto pathTo = [&](const FunctionFact *From, const FunctionFact *To) {
       std::map<const FunctionFact *, const FunctionFact *> Prev;
@@ -513,7 +528,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
           std::reverse(Chain.begin(), Chain.end());
           return Chain;
         }
-        for (const FunctionFact *H : callees(*G))
+        for (const FunctionFact *H : called(*G))
           if (!EntrySet.count(H) && Seen.insert(H).second) {
             // (a task created here runs elsewhere: not a call)
             Prev[H] = G;
@@ -549,7 +564,11 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
       bool Done = false;
       for (const TLUse &W : Ws) {
         for (const TLUse &R : RIt->second) {
-          if (R.F == W.F)
+          // A reader that also writes it keeps its own per-thread cache
+          // (fills it when empty), as the per-TU check judges too.
+          if (R.F == W.F ||
+              std::any_of(Ws.begin(), Ws.end(),
+                          [&](const TLUse &X) { return X.F == R.F; }))
             continue;
           // Which way the value travels: through calls from the writer, or
           // from a caller of the writer, later (on this thread or not).
@@ -560,7 +579,7 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
           } else {
             for (const auto &[C, Call] : callersOf(*W.F)) {
               for (const CallFact &Later : C->Calls)
-                if (Later.Seq > Call->Seq)
+                if (Later.Seq > Call->Seq && !Later.Named)
                   if (const FunctionFact *L = function(Later.Callee))
                     if (L != W.F && !EntrySet.count(L) &&
                         !(Chain = pathTo(L, R.F)).empty()) {
