@@ -286,6 +286,10 @@ private:
   /// The index of `FD`'s callable parameter that the callable argument `A`
   /// forwards (moved, bound, or called by a lambda that captured it), or -1.
   int forwardedParam(const Expr *A, const FunctionDecl *FD);
+  /// The common part of a hand-off to `Callee` at `CE`.
+  HandoffFact handoffAt(const CallExpr *CE, const FunctionDecl *Callee,
+                        unsigned Arg,
+                        llvm::ArrayRef<const FunctionDecl *> Entries);
   /// The callable field a call goes through (`entry->task.routine(...)`,
   /// or a local copied from one), on any object.
   const FieldDecl *calledField(const Expr *Callee, const FunctionDecl *FD);
@@ -752,19 +756,27 @@ void Extractor::recordStructHandoffs(const CallExpr *CE,
     for (auto &[Fd, Entries] : Stored) {
       if (Entries.empty())
         continue;
-      HandoffFact H;
-      H.Method = usrOf(Callee->getCanonicalDecl());
-      H.Arg = I;
+      HandoffFact H = handoffAt(CE, Callee, I, Entries);
       H.ViaField = usrOf(Fd);
-      for (const FunctionDecl *E : Entries)
-        H.Entries.push_back(usrOf(E->getCanonicalDecl()));
-      H.Pos = pos(CE->getBeginLoc());
-      H.Seq = seq(CE);
-      bool Caught;
-      enclosing(CE, H.InLoop, Caught);
       F.Handoffs.push_back(std::move(H));
     }
   }
+}
+
+HandoffFact
+Extractor::handoffAt(const CallExpr *CE, const FunctionDecl *Callee,
+                     unsigned Arg,
+                     llvm::ArrayRef<const FunctionDecl *> Entries) {
+  HandoffFact H;
+  H.Method = usrOf(Callee->getCanonicalDecl());
+  H.Arg = Arg;
+  for (const FunctionDecl *E : Entries)
+    H.Entries.push_back(usrOf(E->getCanonicalDecl()));
+  H.Pos = pos(CE->getBeginLoc());
+  H.Seq = seq(CE);
+  bool Caught;
+  enclosing(CE, H.InLoop, Caught);
+  return H;
 }
 
 void Extractor::addCall(const Expr *Site, const FunctionDecl *Callee,
@@ -901,18 +913,10 @@ void Extractor::visitCall(const CallExpr *CE, const FunctionDecl *FD) {
     int FromParam = forwardedParam(A, FD);
     if (Entries.empty() && FromParam < 0)
       continue;
-    HandoffFact H;
-    H.Method = usrOf(MD->getCanonicalDecl());
-    H.Arg = I - First;
+    HandoffFact H = handoffAt(CE, MD, I - First, Entries);
     H.FromParam = FromParam;
     if (const auto *MC = dyn_cast<CXXMemberCallExpr>(CE))
       receiverLifetime(MC, FD, H.Bounded, H.Awaited);
-    for (const FunctionDecl *E : Entries)
-      H.Entries.push_back(usrOf(E->getCanonicalDecl()));
-    H.Pos = pos(CE->getBeginLoc());
-    H.Seq = seq(CE);
-    bool Caught;
-    enclosing(CE, H.InLoop, Caught);
     if (const auto *L = dyn_cast<LambdaExpr>(peelCallable(A))) {
       for (const LambdaCapture &Cap : L->captures()) {
         if (Cap.capturesThis())

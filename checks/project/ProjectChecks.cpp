@@ -572,11 +572,10 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
             continue;
           // Which way the value travels: through calls from the writer, or
           // from a caller of the writer, later (on this thread or not).
-          std::vector<const FunctionFact *> Chain;
+          std::vector<const FunctionFact *> Chain = pathTo(W.F, R.F);
           const FunctionFact *Caller = nullptr;
           const FactPos *CallPos = nullptr, *HandPos = nullptr;
-          if (!(Chain = pathTo(W.F, R.F)).empty()) {
-          } else {
+          if (Chain.empty()) {
             for (const auto &[C, Call] : callersOf(*W.F)) {
               for (const CallFact &Later : C->Calls)
                 if (Later.Seq > Call->Seq && !Later.Named)
@@ -587,26 +586,25 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
                       CallPos = &Call->Pos;
                       break;
                     }
+              // A task handed to another thread after the call.
+              auto tryTask = [&](const std::vector<std::string> &Entries,
+                                 unsigned Seq, const FactPos &At) {
+                if (!Chain.empty() || Seq <= Call->Seq)
+                  return;
+                for (const std::string &E : Entries)
+                  if (const FunctionFact *L = function(E))
+                    if (!(Chain = pathTo(L, R.F)).empty()) {
+                      Caller = C;
+                      CallPos = &Call->Pos;
+                      HandPos = &At;
+                      return;
+                    }
+              };
               for (const HandoffFact &H : C->Handoffs)
-                if (Chain.empty() && H.Seq > Call->Seq && handedToThread(H))
-                  for (const std::string &E : H.Entries)
-                    if (const FunctionFact *L = function(E))
-                      if (!(Chain = pathTo(L, R.F)).empty()) {
-                        Caller = C;
-                        CallPos = &Call->Pos;
-                        HandPos = &H.Pos;
-                        break;
-                      }
+                if (handedToThread(H))
+                  tryTask(H.Entries, H.Seq, H.Pos);
               for (const SpawnFact &S : C->Spawns)
-                if (Chain.empty() && S.Seq > Call->Seq)
-                  for (const std::string &E : S.Entries)
-                    if (const FunctionFact *L = function(E))
-                      if (!(Chain = pathTo(L, R.F)).empty()) {
-                        Caller = C;
-                        CallPos = &Call->Pos;
-                        HandPos = &S.Pos;
-                        break;
-                      }
+                tryTask(S.Entries, S.Seq, S.Pos);
               if (!Chain.empty())
                 break;
             }
