@@ -130,20 +130,25 @@ bool nothrowCallableType(QualType T) {
   return FPT && FPT->isNothrow();
 }
 
-/// "a std::function", "a function pointer", ...: what a call goes through.
+/// "a std::function", "a function pointer": what a call goes through, when
+/// that hides its target (a pointer, a type-erasing wrapper); empty for
+/// other callable objects (std::hash, a comparator, a bind result), whose
+/// call is what their type says.
 std::string callableKind(const Expr *Obj) {
   QualType T = Obj->getType().getNonReferenceType();
   if (T->isMemberFunctionPointerType())
     return "a member function pointer";
-  if (T->isFunctionPointerType() || T->isFunctionType())
+  if (T->isFunctionPointerType() || T->isFunctionType() ||
+      (T->isPointerType() && T->getPointeeType()->isFunctionType()))
     return "a function pointer";
   if (const CXXRecordDecl *RD = T->getAsCXXRecordDecl()) {
     std::string N = qualifiedName(RD);
     if (N == "std::function" || N == "std::move_only_function" ||
-        N == "std::copyable_function")
+        N == "std::copyable_function" || N == "std::function_ref" ||
+        N == "boost::function")
       return "a " + N;
   }
-  return "a callable object";
+  return "";
 }
 
 /// The promise-like object whose call `C` is, when its rule pack entry says
@@ -206,8 +211,17 @@ ThrowAnalysis::thrownThroughCallable(const CallExpr *C, const Expr *Obj) {
   // (in the MayThrow mode: may throw).
   if (nothrowCallableType(Obj->getType()))
     return std::nullopt;
+  std::string Kind = callableKind(Obj);
   std::string Unseen =
-      "calls through " + callableKind(Obj) + " whose targets are not visible";
+      Kind.empty() ? std::string()
+                   : "calls through " + Kind + " whose targets are not visible";
+  // Only a wrapper or a pointer hides its target; another callable object
+  // does not count as unseen.
+  auto Unknown = [&]() -> std::optional<ThrowOrigin> {
+    if (Unseen.empty())
+      return std::nullopt;
+    return unseen(C, Unseen);
+  };
   const Expr *Root = Obj->IgnoreParenImpCasts();
   while (const auto *UO = dyn_cast<UnaryOperator>(Root)) {
     if (UO->getOpcode() != UO_Deref)
@@ -220,20 +234,20 @@ ThrowAnalysis::thrownThroughCallable(const CallExpr *C, const Expr *Obj) {
     if (declaredInC(Held))
       return std::nullopt;
     if (isa<ParmVarDecl>(Held))
-      return unseen(C, Unseen);
+      return Unknown();
   } else if (const auto *ME = dyn_cast<MemberExpr>(Root)) {
     Held = ME->getMemberDecl();
     if (declaredInC(Held))
       return std::nullopt;
     if (!isa<CXXMethodDecl>(Held))
-      return unseen(C, Unseen);
+      return Unknown();
   }
   const SourceManager &SM = Ctx.getSourceManager();
   llvm::SmallVector<const FunctionDecl *, 4> Targets;
   for (const FunctionDecl *Target : resolveCallable(Obj, Ctx))
     Targets.push_back(Target);
   if (Targets.empty())
-    return unseen(C, Unseen);
+    return Unknown();
   std::optional<ThrowOrigin> Out;
   for (const FunctionDecl *Target : Targets) {
     if (SM.isInSystemHeader(SM.getExpansionLoc(Target->getLocation())))
