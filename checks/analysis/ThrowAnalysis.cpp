@@ -263,9 +263,9 @@ ThrowAnalysis::thrownThroughCallable(const CallExpr *C, const Expr *Obj) {
       if (MD->isVirtual() && !MD->hasAttr<FinalAttr>() &&
           !MD->getParent()->hasAttr<FinalAttr>()) {
         // a member pointer to a virtual method dispatches
-        offer(Out, unseen(C, "calls virtual function '" +
-                                 functionQualifiedName(MD) +
-                                 "', whose overrides are not all visible"));
+        offer(Out,
+              unseen(C, "calls virtual function '" + functionQualifiedName(MD) +
+                            "', whose overrides are not all visible"));
         continue;
       }
     if (const ThrowOrigin *O = escapesBodyIn(Target))
@@ -434,11 +434,15 @@ void ThrowAnalysis::walk(const Stmt *S,
         // The handler runs only if the try block throws, which it may.
         H->Maybe = true;
         StringRef Why = StringRef(Any->What).drop_front(MayThrowPrefix.size());
-        H->What = (MayThrowPrefix + "rethrown here; the try block " + Why).str();
+        H->What =
+            (MayThrowPrefix + "rethrown here; the try block " + Why).str();
         if (!isa<CXXThrowExpr>(H->Site) ||
             cast<CXXThrowExpr>(H->Site)->getSubExpr())
-          H->What = (MayThrowPrefix + "the handler throws here; the try "
-                                      "block " + Why).str();
+          H->What = (MayThrowPrefix +
+                     "the handler throws here; the try "
+                     "block " +
+                     Why)
+                        .str();
       }
       offer(Out, std::move(H));
     }

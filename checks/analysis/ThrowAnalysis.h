@@ -132,8 +132,7 @@ private:
   thrownThroughCallable(const clang::CallExpr *C, const clang::Expr *Obj);
   std::optional<ThrowOrigin> thrownByCall(const clang::Expr *E);
   const ThrowOrigin *escapesBodyIn(const clang::FunctionDecl *FD);
-  std::optional<ThrowOrigin> unseen(const clang::Expr *Call,
-                                    std::string What);
+  std::optional<ThrowOrigin> unseen(const clang::Expr *Call, std::string What);
   void walk(const clang::Stmt *S,
             llvm::SmallVectorImpl<const clang::CXXTryStmt *> &Tries,
             const clang::FunctionDecl *Within,

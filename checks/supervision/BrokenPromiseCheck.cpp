@@ -345,7 +345,8 @@ const ValueDecl *containerRoot(const Expr *E, ASTContext &Ctx) {
 bool judged(const FunctionDecl *FD) {
   if (!FD->isDependentContext())
     return true;
-  if (isa<CXXMethodDecl>(FD) && cast<CXXMethodDecl>(FD)->getParent()->isLambda())
+  if (isa<CXXMethodDecl>(FD) &&
+      cast<CXXMethodDecl>(FD)->getParent()->isLambda())
     return false; // a generic lambda: judged in its enclosing function's
                   // instantiations, if any
   if (const FunctionTemplateDecl *FT = FD->getDescribedFunctionTemplate()) {
@@ -386,8 +387,8 @@ public:
               llvm::ArrayRef<const CXXMemberCallExpr *> Removals)
       : Ctx(Ctx), Rules(Rules), FD(FD) {
     for (const CXXMemberCallExpr *MC : Removals)
-      if (const ValueDecl *C = containerRoot(MC->getImplicitObjectArgument(),
-                                             Ctx))
+      if (const ValueDecl *C =
+              containerRoot(MC->getImplicitObjectArgument(), Ctx))
         Containers.insert(C);
   }
 
@@ -412,8 +413,7 @@ public:
           if (const auto *MC = dyn_cast<CXXMemberCallExpr>(C)) {
             const ValueDecl *Root =
                 containerRoot(MC->getImplicitObjectArgument(), Ctx);
-            if (Root && Containers.count(Root) &&
-                isRemoval(calleeName(MC)) &&
+            if (Root && Containers.count(Root) && isRemoval(calleeName(MC)) &&
                 isa<MemberExpr>(MC->getCallee()->IgnoreParens()) &&
                 directContainer(MC->getImplicitObjectArgument(), Root) &&
                 (S.lookup(Root) & Unsatisfied)) {
@@ -563,8 +563,7 @@ void BrokenPromiseCheck::check(const MatchFinder::MatchResult &R) {
     return;
   const auto *FD =
       dyn_cast_or_null<FunctionDecl>(V->getParentFunctionOrMethod());
-  if (!FD || !judged(FD) || !FD->hasBody() ||
-      V->getType()->isReferenceType())
+  if (!FD || !judged(FD) || !FD->hasBody() || V->getType()->isReferenceType())
     return;
   const CXXRecordDecl *RD = recordOf(V->getType());
   const PromiseTypeRule *Rule =
@@ -623,16 +622,19 @@ void BrokenPromiseCheck::onEndOfTranslationUnit() {
             heldPromise(MC->getImplicitObjectArgument()->getType(), rules());
         std::string Name = C ? C->getNameAsString() : "the container";
         const auto *ME = cast<MemberExpr>(MC->getCallee()->IgnoreParens());
-        auto B = diag(ME->getMemberLoc(),
-                      "removing from '" + Name + "' here can destroy an "
-                      "unsatisfied '" + (PR ? PR->Type : "promise") +
-                          "': its waiter gets broken_promise");
+        auto B =
+            diag(ME->getMemberLoc(), "removing from '" + Name +
+                                         "' here can destroy an "
+                                         "unsatisfied '" +
+                                         (PR ? PR->Type : "promise") +
+                                         "': its waiter gets broken_promise");
         B.cure("set_value or set_exception on the element (or move it out) "
                "before removing it, on every path");
         if (C)
           B.note(C->getLocation(),
-                 "'" + Name + "' holds promises; nothing on the path to the "
-                 "removal satisfies, moves out or hands on its elements");
+                 "'" + Name +
+                     "' holds promises; nothing on the path to the "
+                     "removal satisfies, moves out or hands on its elements");
       }
     }
   Locals.clear();

@@ -200,9 +200,8 @@ struct WorkerEnd {
   const Stmt *Exit = nullptr;
 };
 
-std::optional<WorkerEnd> endsWorker(const CXXCatchStmt *H,
-                                    const FunctionDecl *Entry,
-                                    ASTContext &Ctx) {
+std::optional<WorkerEnd>
+endsWorker(const CXXCatchStmt *H, const FunctionDecl *Entry, ASTContext &Ctx) {
   const auto *Try = dyn_cast_or_null<CXXTryStmt>(enclosingStmt(H, Ctx));
   if (!Try || !Entry->getBody())
     return std::nullopt;
@@ -305,9 +304,8 @@ struct LostCapture {
   const Stmt *ScopeEnd = nullptr;
 };
 
-std::optional<LostCapture> lostCapture(const CXXCatchStmt *H,
-                                       const FunctionDecl *FD,
-                                       ASTContext &Ctx) {
+std::optional<LostCapture>
+lostCapture(const CXXCatchStmt *H, const FunctionDecl *FD, ASTContext &Ctx) {
   llvm::SmallVector<const VarDecl *, 2> Vars;
   struct Collect {
     llvm::SmallVectorImpl<const VarDecl *> &Out;
@@ -336,42 +334,42 @@ std::optional<LostCapture> lostCapture(const CXXCatchStmt *H,
   // The states only grow while the dataflow settles: a path seen holding
   // the exception at the end of the scope is one of the final ones.
   runForwardDataflow<States>(
-        *G,
-        [&](const CFGElement &E, States &S) {
-          if (auto CS = E.getAs<CFGStmt>()) {
-            const Stmt *St = CS->getStmt();
-            if (const auto *DS = dyn_cast<DeclStmt>(St)) {
-              for (const Decl *D : DS->decls())
-                if (const auto *V = dyn_cast<VarDecl>(D);
-                    V && llvm::is_contained(Vars, V))
-                  S[V] = Held;
-            } else if (const auto *Ref = dyn_cast<DeclRefExpr>(St)) {
-              const auto *V = dyn_cast<VarDecl>(Ref->getDecl());
-              if (V && llvm::is_contained(Vars, V) && forwards(Ref, Ctx))
-                S[V] = Forwarded;
-            }
-          } else if (auto D = E.getAs<CFGAutomaticObjDtor>()) {
-            const VarDecl *V = D->getVarDecl();
-            auto It = S.find(V);
-            if (It != S.end() && (It->second & Held) && !Lost)
-              Lost = LostCapture{V, D->getTriggerStmt()};
-            S.erase(V);
+      *G,
+      [&](const CFGElement &E, States &S) {
+        if (auto CS = E.getAs<CFGStmt>()) {
+          const Stmt *St = CS->getStmt();
+          if (const auto *DS = dyn_cast<DeclStmt>(St)) {
+            for (const Decl *D : DS->decls())
+              if (const auto *V = dyn_cast<VarDecl>(D);
+                  V && llvm::is_contained(Vars, V))
+                S[V] = Held;
+          } else if (const auto *Ref = dyn_cast<DeclRefExpr>(St)) {
+            const auto *V = dyn_cast<VarDecl>(Ref->getDecl());
+            if (V && llvm::is_contained(Vars, V) && forwards(Ref, Ctx))
+              S[V] = Forwarded;
           }
-        },
-        [&](const CFGBlock *From, const CFGBlock *To, States &S) {
-          // if (ep) ... else ...: where it is null there is nothing to lose.
-          bool Negated = false;
-          const VarDecl *V =
-              testedVar(dyn_cast_or_null<Expr>(From->getTerminatorCondition()), Negated);
-          if (!V || !llvm::is_contained(Vars, V) || From->succ_size() != 2)
-            return;
-          const CFGBlock *NullSide =
-              (From->succ_begin() + (Negated ? 0 : 1))->getReachableBlock();
-          const CFGBlock *Other =
-              (From->succ_begin() + (Negated ? 1 : 0))->getReachableBlock();
-          if (To == NullSide && To != Other && S.count(V))
-            S[V] = Forwarded;
-        });
+        } else if (auto D = E.getAs<CFGAutomaticObjDtor>()) {
+          const VarDecl *V = D->getVarDecl();
+          auto It = S.find(V);
+          if (It != S.end() && (It->second & Held) && !Lost)
+            Lost = LostCapture{V, D->getTriggerStmt()};
+          S.erase(V);
+        }
+      },
+      [&](const CFGBlock *From, const CFGBlock *To, States &S) {
+        // if (ep) ... else ...: where it is null there is nothing to lose.
+        bool Negated = false;
+        const VarDecl *V = testedVar(
+            dyn_cast_or_null<Expr>(From->getTerminatorCondition()), Negated);
+        if (!V || !llvm::is_contained(Vars, V) || From->succ_size() != 2)
+          return;
+        const CFGBlock *NullSide =
+            (From->succ_begin() + (Negated ? 0 : 1))->getReachableBlock();
+        const CFGBlock *Other =
+            (From->succ_begin() + (Negated ? 1 : 0))->getReachableBlock();
+        if (To == NullSide && To != Other && S.count(V))
+          S[V] = Forwarded;
+      });
   return Lost;
 }
 
@@ -425,10 +423,9 @@ void SwallowedErrorCheck::onEndOfTranslationUnit() {
       if (OnThread->Chain.size() > 1)
         Note += " via " + ThreadContext::chainText(OnThread->Chain);
       const Stmt *End = L->ScopeEnd;
-      SourceLocation EndLoc =
-          End && isa<CompoundStmt>(End)
-              ? cast<CompoundStmt>(End)->getRBracLoc()
-              : (End ? End->getBeginLoc() : H->getEndLoc());
+      SourceLocation EndLoc = End && isa<CompoundStmt>(End)
+                                  ? cast<CompoundStmt>(End)->getRBracLoc()
+                                  : (End ? End->getBeginLoc() : H->getEndLoc());
       diag(L->Var->getLocation(),
            "the exception kept in '" + L->Var->getNameAsString() +
                "' is handed on only on some paths: on the others it is lost")
@@ -460,9 +457,9 @@ void SwallowedErrorCheck::onEndOfTranslationUnit() {
              "child is restarted and its failure reported), or stay in the "
              "loop, or tell the owner (set a status it checks, rethrow)");
       if (End->Exit)
-        B.note(End->Exit->getBeginLoc(),
-               isa<BreakStmt>(End->Exit) ? "this leaves the worker loop"
-                                          : "this ends the thread entry");
+        B.note(End->Exit->getBeginLoc(), isa<BreakStmt>(End->Exit)
+                                             ? "this leaves the worker loop"
+                                             : "this ends the thread entry");
       else
         B.note(H->getHandlerBlock()->getEndLoc(),
                "the thread entry ends after the handler");

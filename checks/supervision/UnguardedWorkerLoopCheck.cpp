@@ -96,8 +96,8 @@ void UnguardedWorkerLoopCheck::check(const MatchFinder::MatchResult &R) {
           continue;
         std::string Note = Fail->What;
         if (Fail->Chain.size() > 1)
-          Note += " (reached via " + ThreadContext::chainText(Fail->Chain) +
-                  ")";
+          Note +=
+              " (reached via " + ThreadContext::chainText(Fail->Chain) + ")";
         std::string Name = ThreadContext::chainText({Entry});
         diag(Child->getBeginLoc(),
              "the worker loop of thread entry '" + Name +

@@ -619,16 +619,16 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
       } else if (!First || !isa<CXXDestructorDecl>(FirstFn)) {
         std::string Owner = RD->getNameAsString();
         std::string StopName = Stop->getNameAsString();
-        std::string Consequence =
-            Rule->OnDestroy == OnDestroyJoinable::Detach
-                ? "detached silently"
-                : "std::terminate";
+        std::string Consequence = Rule->OnDestroy == OnDestroyJoinable::Detach
+                                      ? "detached silently"
+                                      : "std::terminate";
         auto B = diag(UserDtor ? Dtor->getLocation() : RD->getLocation(),
                       "'" + StopName + "' joins thread member '" +
                           F->getNameAsString() + "' but '~" + Owner +
                           "' never calls it: " + Consequence +
                           " if destroyed running");
-        B.cure("call '" + StopName + "' from the destructor, or make the "
+        B.cure("call '" + StopName +
+               "' from the destructor, or make the "
                "worker a child of a tether::supervisor (a child spec), "
                "which stops and joins it");
         if (Rule->Type == "std::thread")
