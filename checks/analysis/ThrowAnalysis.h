@@ -14,7 +14,18 @@
 // function defined in another translation unit, a callable parameter or
 // member whose targets are unknown, a virtual call that could reach any
 // override) is assumed not to throw: a false positive costs more than a
-// miss.
+// miss. A query can ask for less certainty (UnseenCalls): then a call
+// through a callable or a virtual function whose targets are not visible is
+// an origin that *may* throw (ThrowOrigin::Maybe), everywhere (a thread's
+// worker loop) or only where a handler rethrows (`catch (...) { log();
+// throw; }`: its author expects the try block to throw).
+//
+// What never throws: `noexcept` functions, `nothrow_functions`, functions
+// with C language linkage (`extern "C"`, a C header) and callables declared
+// in C code (a function pointer member of a C struct), everything in a C
+// translation unit, and the call of a promise-like object whose rule pack
+// entry says `operator()` satisfies it (std::packaged_task: the callable's
+// exception goes into the future, not to the caller).
 //
 // Built once per translation unit and shared by the supervision checks
 // through CheckContext::sharedAnalysis (see throwAnalysis()).
@@ -48,6 +59,18 @@ class VarDecl;
 
 namespace tether {
 
+/// How a query treats calls whose targets the analysis cannot see (a
+/// callable parameter or member, a std::function from elsewhere, a virtual
+/// call).
+enum class UnseenCalls {
+  /// They do not throw (the default: a false positive costs more).
+  Ignore,
+  /// They may throw only for deciding whether a handler that rethrows runs.
+  UnderRethrow,
+  /// They may throw wherever they are.
+  MayThrow,
+};
+
 /// Where an exception that can leave some code comes from.
 struct ThrowOrigin {
   /// The `throw` expression, or the call of a rule-pack throwing function.
@@ -60,6 +83,9 @@ struct ThrowOrigin {
   /// The functions from the one asked about to the one holding `Site`,
   /// both ends included.
   llvm::SmallVector<const clang::FunctionDecl *, 4> Chain;
+  /// Only possible: it comes from a call whose targets are not visible
+  /// (What then starts with "may throw").
+  bool Maybe = false;
 };
 
 class ThrowAnalysis {
@@ -70,17 +96,21 @@ public:
   /// An exception that can leave the body of `FD` (its declared `noexcept`
   /// is not considered: an exception leaving a noexcept body terminates
   /// too), or null. The first one in source order.
-  const ThrowOrigin *escapesBody(const clang::FunctionDecl *FD);
+  /// A certain origin is preferred to one that only may throw.
+  const ThrowOrigin *escapesBody(const clang::FunctionDecl *FD,
+                                 UnseenCalls U = UnseenCalls::Ignore);
 
   /// An exception that the call or construction `E` can throw into its
   /// caller (noexcept callees, nothrow rules and unknown callees: none).
-  std::optional<ThrowOrigin> thrownBy(const clang::Expr *E);
+  std::optional<ThrowOrigin> thrownBy(const clang::Expr *E,
+                                      UnseenCalls U = UnseenCalls::Ignore);
 
   /// An exception that can leave statement `S` (not the handlers around it)
   /// without being caught inside it; `Within` is the function holding `S`,
   /// the first element of the chain.
   std::optional<ThrowOrigin> escapesStmt(const clang::Stmt *S,
-                                         const clang::FunctionDecl *Within);
+                                         const clang::FunctionDecl *Within,
+                                         UnseenCalls U = UnseenCalls::Ignore);
 
   /// Does handler `H` catch an exception of type `T` (null: unknown type,
   /// caught by every handler)?
@@ -100,6 +130,9 @@ public:
 private:
   std::optional<ThrowOrigin>
   thrownThroughCallable(const clang::CallExpr *C, const clang::Expr *Obj);
+  std::optional<ThrowOrigin> thrownByCall(const clang::Expr *E);
+  const ThrowOrigin *escapesBodyIn(const clang::FunctionDecl *FD);
+  std::optional<ThrowOrigin> unseen(const clang::Expr *Call, std::string What);
   void walk(const clang::Stmt *S,
             llvm::SmallVectorImpl<const clang::CXXTryStmt *> &Tries,
             const clang::FunctionDecl *Within,
@@ -107,10 +140,13 @@ private:
 
   clang::ASTContext &Ctx;
   const RuleSet &Rules;
+  /// The mode of the query under way.
+  UnseenCalls Mode = UnseenCalls::Ignore;
+  /// Per mode (indexed by UnseenCalls).
   llvm::DenseMap<const clang::FunctionDecl *, std::unique_ptr<ThrowOrigin>>
-      Memo;
-  llvm::DenseSet<const clang::FunctionDecl *> Done;
-  llvm::DenseSet<const clang::FunctionDecl *> InProgress;
+      Memo[3];
+  llvm::DenseSet<const clang::FunctionDecl *> Done[3];
+  llvm::DenseSet<const clang::FunctionDecl *> InProgress[3];
 };
 
 /// The throw analysis of the current translation unit, shared by every

@@ -2,6 +2,7 @@
 
 #include "BrokenPromiseCheck.h"
 
+#include "analysis/StmtParents.h"
 #include "analysis/ThrowAnalysis.h"
 
 #include "analysis/CfgDataflow.h"
@@ -14,6 +15,7 @@
 #include "clang/AST/StmtCXX.h"
 #include "clang/Analysis/CFG.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
 using namespace clang;
@@ -73,9 +75,22 @@ public:
     std::unique_ptr<CFG> G = buildTrackingCFG(FD, Ctx);
     if (!G)
       return;
+    const CFGBlock *Entry = &G->getEntry();
+    const CFGBlock *ExitBlock = &G->getExit();
     runForwardDataflow<States>(
         *G, [this](const CFGElement &E, States &S) { transfer(E, S); },
-        [](const CFGBlock *, const CFGBlock *, States &) {});
+        [&](const CFGBlock *From, const CFGBlock *To, States &S) {
+          // A promise received by value: the function owns it, and the
+          // caller took its future before handing it over.
+          if (From == Entry)
+            for (const VarDecl *V : Tracked)
+              if (isa<ParmVarDecl>(V))
+                S[V] = Unsatisfied;
+          if (To == ExitBlock)
+            for (auto &[V, State] : S)
+              if (isa<ParmVarDecl>(V) && (State & Unsatisfied))
+                report(V, paramExit(From, V));
+        });
   }
 
 private:
@@ -93,6 +108,24 @@ private:
   void report(const VarDecl *V, Exit E) {
     if (!Findings.count(V))
       Findings.insert({V, std::move(E)});
+  }
+
+  /// Where a path leaves the function with parameter `V` unsatisfied.
+  Exit paramExit(const CFGBlock *From, const VarDecl *V) const {
+    for (const CFGElement &E : llvm::reverse(*From))
+      if (auto CS = E.getAs<CFGStmt>())
+        if (const auto *R = dyn_cast<ReturnStmt>(CS->getStmt()))
+          return {R->getBeginLoc(),
+                  "returning here leaves parameter '" + V->getNameAsString() +
+                      "' unsatisfied",
+                  {},
+                  {}};
+    SourceLocation End = FD->getBody()->getEndLoc();
+    return {End,
+            "the function ends here with parameter '" + V->getNameAsString() +
+                "' unsatisfied",
+            {},
+            {}};
   }
 
   bool leavesScope(const Stmt *At, QualType T, const VarDecl *V) {
@@ -240,6 +273,237 @@ private:
   }
 };
 
+/// The promise type a container holds (`std::vector<std::promise<T>>`,
+/// `std::map<K, std::promise<T>>`, `std::deque<std::packaged_task<F>>`),
+/// or null.
+const PromiseTypeRule *heldPromise(QualType T, const RuleSet &Rules,
+                                   int Depth = 0) {
+  const auto *Spec = dyn_cast_or_null<ClassTemplateSpecializationDecl>(
+      T.getNonReferenceType()->getAsCXXRecordDecl());
+  if (!Spec || Depth > 2)
+    return nullptr;
+  for (const TemplateArgument &A : Spec->getTemplateArgs().asArray()) {
+    if (A.getKind() != TemplateArgument::Type)
+      continue;
+    QualType AT = A.getAsType();
+    if (const CXXRecordDecl *RD = AT->getAsCXXRecordDecl())
+      if (const PromiseTypeRule *R = Rules.promiseType(qualifiedName(RD)))
+        return R;
+    if (const PromiseTypeRule *R = heldPromise(AT, Rules, Depth + 1))
+      return R;
+  }
+  return nullptr;
+}
+
+/// The container (a member or a variable) an expression reaches into:
+/// `pending_`, `it->second` (it from pending_.find), `q.front()`, a
+/// structured binding of a range-for over it.
+const ValueDecl *containerRoot(const Expr *E, ASTContext &Ctx) {
+  for (int Depth = 0; E && Depth < 16; ++Depth) {
+    E = ignoreWrappers(E);
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(E)) {
+      const ValueDecl *D = DRE->getDecl();
+      if (const auto *B = dyn_cast<BindingDecl>(D))
+        if (const ValueDecl *H = B->getDecomposedDecl())
+          D = H;
+      return resolveAlias(D, Ctx);
+    }
+    if (const auto *ME = dyn_cast<MemberExpr>(E)) {
+      if (isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
+        return ME->getMemberDecl();
+      E = ME->getBase();
+      continue;
+    }
+    if (const auto *UO = dyn_cast<UnaryOperator>(E)) {
+      E = UO->getSubExpr();
+      continue;
+    }
+    if (const auto *ASE = dyn_cast<ArraySubscriptExpr>(E)) {
+      E = ASE->getBase();
+      continue;
+    }
+    if (const auto *OC = dyn_cast<CXXOperatorCallExpr>(E)) {
+      if (OC->getNumArgs() == 0)
+        return nullptr;
+      E = OC->getArg(0);
+      continue;
+    }
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(E)) {
+      E = MC->getImplicitObjectArgument();
+      continue;
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
+/// Is the body of `FD` judged? Code outside templates and every
+/// instantiation is; a template's pattern only when nothing instantiates it
+/// in the translation unit (a class template's member function, a function
+/// template, a constructor template): then the promises whose type does not
+/// depend on the template arguments are followed in the pattern.
+bool judged(const FunctionDecl *FD) {
+  if (!FD->isDependentContext())
+    return true;
+  if (isa<CXXMethodDecl>(FD) &&
+      cast<CXXMethodDecl>(FD)->getParent()->isLambda())
+    return false; // a generic lambda: judged in its enclosing function's
+                  // instantiations, if any
+  if (const FunctionTemplateDecl *FT = FD->getDescribedFunctionTemplate()) {
+    if (!FT->specializations().empty())
+      return false;
+    if (isa<CXXRecordDecl>(FD->getDeclContext()) &&
+        cast<CXXRecordDecl>(FD->getDeclContext())->isDependentContext())
+      return false; // a member template of a class template: keep it simple
+    return true;
+  }
+  const auto *MD = dyn_cast<CXXMethodDecl>(FD);
+  if (!MD)
+    return false;
+  const ClassTemplateDecl *CT = MD->getParent()->getDescribedClassTemplate();
+  if (!CT || MD->getParent()->getDeclContext()->isDependentContext())
+    return false;
+  for (const ClassTemplateSpecializationDecl *Spec : CT->specializations())
+    for (const Decl *D : Spec->decls())
+      if (const auto *M = dyn_cast<CXXMethodDecl>(D))
+        if (M->getTemplateInstantiationPattern() == FD && M->hasBody())
+          return false;
+  return true;
+}
+
+bool isRemoval(const std::string &N) {
+  return N == "erase" || N == "pop_front" || N == "pop_back" || N == "pop" ||
+         N == "clear";
+}
+
+/// Removals from containers of promises on a path where nothing satisfied,
+/// moved out or handed on an element of the container: the promises die
+/// unsatisfied. One dataflow per function over the containers it removes
+/// from; a loop that satisfies elements satisfies them all on its exit (an
+/// empty container has nothing to break).
+class RemovalFlow {
+public:
+  RemovalFlow(ASTContext &Ctx, const RuleSet &Rules, const FunctionDecl *FD,
+              llvm::ArrayRef<const CXXMemberCallExpr *> Removals)
+      : Ctx(Ctx), Rules(Rules), FD(FD) {
+    for (const CXXMemberCallExpr *MC : Removals)
+      if (const ValueDecl *C =
+              containerRoot(MC->getImplicitObjectArgument(), Ctx))
+        Containers.insert(C);
+  }
+
+  /// Removal calls reached with an element possibly unsatisfied.
+  llvm::SetVector<const CXXMemberCallExpr *> Broken;
+
+  void run() {
+    std::unique_ptr<CFG> G = buildTrackingCFG(FD, Ctx);
+    if (!G || Containers.empty())
+      return;
+    using CStates = llvm::SmallDenseMap<const ValueDecl *, uint8_t, 2>;
+    const CFGBlock *Entry = &G->getEntry();
+    runForwardDataflow<CStates>(
+        *G,
+        [&](const CFGElement &E, CStates &S) {
+          auto CS = E.getAs<CFGStmt>();
+          if (!CS)
+            return;
+          const auto *C = dyn_cast<CallExpr>(CS->getStmt());
+          if (!C)
+            return;
+          if (const auto *MC = dyn_cast<CXXMemberCallExpr>(C)) {
+            const ValueDecl *Root =
+                containerRoot(MC->getImplicitObjectArgument(), Ctx);
+            if (Root && Containers.count(Root) && isRemoval(calleeName(MC)) &&
+                isa<MemberExpr>(MC->getCallee()->IgnoreParens()) &&
+                directContainer(MC->getImplicitObjectArgument(), Root) &&
+                (S.lookup(Root) & Unsatisfied)) {
+              Broken.insert(MC);
+              return;
+            }
+          }
+          if (const ValueDecl *Root = satisfiedContainer(C))
+            S[Root] = Satisfied;
+        },
+        [&](const CFGBlock *From, const CFGBlock *, CStates &S) {
+          if (From == Entry)
+            for (const ValueDecl *C : Containers)
+              S[C] = Unsatisfied;
+          // A loop whose body satisfies elements: on its exit, all are.
+          if (const Stmt *T = From->getTerminatorStmt(); T && isLoop(T))
+            for (const ValueDecl *C : Containers)
+              if (loopSatisfies(loopBody(T), C))
+                S[C] = Satisfied;
+        });
+  }
+
+private:
+  ASTContext &Ctx;
+  const RuleSet &Rules;
+  const FunctionDecl *FD;
+  llvm::SmallPtrSet<const ValueDecl *, 2> Containers;
+
+  /// The removal is on the container itself, not on an element of it
+  /// (`q.front().clear()`).
+  bool directContainer(const Expr *Obj, const ValueDecl *Root) const {
+    Obj = ignoreWrappers(Obj);
+    if (const auto *ME = dyn_cast<MemberExpr>(Obj))
+      return ME->getMemberDecl() == Root;
+    if (const auto *DRE = dyn_cast<DeclRefExpr>(Obj))
+      return DRE->getDecl() == Root;
+    return false;
+  }
+
+  /// The container an element of which call `C` satisfies (a satisfying
+  /// method on an element), moves out (std::move of an element) or hands
+  /// on (an element or the container passed by reference to a function).
+  const ValueDecl *satisfiedContainer(const CallExpr *C) const {
+    const Expr *Obj = objectOf(C);
+    if (Obj) {
+      QualType T = Obj->getType().getNonReferenceType();
+      if (const auto *PT = T->getAs<PointerType>())
+        T = PT->getPointeeType();
+      const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+      const PromiseTypeRule *R =
+          RD ? Rules.promiseType(qualifiedName(RD)) : nullptr;
+      if (R && contains(R->Satisfy, methodName(C)))
+        if (const ValueDecl *Root = containerRoot(Obj, Ctx);
+            Root && Containers.count(Root))
+          return Root;
+    }
+    // An operator (it == end, a comparison) hands nothing on.
+    if (isa<CXXOperatorCallExpr>(C))
+      return nullptr;
+    for (const Expr *A : C->arguments()) {
+      const Expr *Arg = A;
+      const Expr *Moved = movedArgument(ignoreWrappers(A));
+      if (Moved)
+        Arg = Moved;
+      const ValueDecl *Root = containerRoot(Arg, Ctx);
+      if (!Root || !Containers.count(Root))
+        continue;
+      // std::move(element), an element passed on, or the container itself.
+      QualType T = Arg->getType().getNonReferenceType();
+      const CXXRecordDecl *RD = T->getAsCXXRecordDecl();
+      if (Moved || (RD && Rules.promiseType(qualifiedName(RD))) ||
+          directContainer(Arg, Root))
+        return Root;
+    }
+    return nullptr;
+  }
+
+  bool loopSatisfies(const Stmt *S, const ValueDecl *Container) const {
+    if (!S || isa<LambdaExpr>(S))
+      return false;
+    if (const auto *C = dyn_cast<CallExpr>(S))
+      if (satisfiedContainer(C) == Container)
+        return true;
+    for (const Stmt *Ch : S->children())
+      if (loopSatisfies(Ch, Container))
+        return true;
+    return false;
+  }
+};
+
 } // namespace
 
 void BrokenPromiseCheck::registerMatchers(MatchFinder *Finder) {
@@ -255,17 +519,51 @@ void BrokenPromiseCheck::registerMatchers(MatchFinder *Finder) {
       varDecl(hasLocalStorage(), unless(parmVarDecl()), hasType(PromiseType))
           .bind("local"),
       this);
+  // Elements removed from a container of promises.
+  Finder->addMatcher(
+      cxxMemberCallExpr(callee(cxxMethodDecl(hasAnyName(
+                            "erase", "pop_front", "pop_back", "pop", "clear"))))
+          .bind("removal"),
+      this);
+  // A promise received by value (not a reference): the function owns it.
+  Finder->addMatcher(parmVarDecl(hasType(PromiseType)).bind("param"), this);
 }
 
 void BrokenPromiseCheck::check(const MatchFinder::MatchResult &R) {
   Ctx = R.Context;
+  if (const auto *MC = R.Nodes.getNodeAs<CXXMemberCallExpr>("removal")) {
+    const FunctionDecl *FD = enclosingFunction(MC, *Ctx);
+    const Expr *Obj = MC->getImplicitObjectArgument();
+    if (!FD || !judged(FD) || !Obj ||
+        Ctx->getSourceManager().isInSystemHeader(
+            Ctx->getSourceManager().getExpansionLoc(MC->getBeginLoc())) ||
+        !heldPromise(Obj->getType(), rules()))
+      return;
+    auto &Vec = Removals[FD];
+    if (!llvm::is_contained(Vec, MC))
+      Vec.push_back(MC);
+    return;
+  }
+  if (const auto *P = R.Nodes.getNodeAs<ParmVarDecl>("param")) {
+    const auto *FD = dyn_cast_or_null<FunctionDecl>(P->getDeclContext());
+    if (!FD || !judged(FD) || !FD->doesThisDeclarationHaveABody() ||
+        P->getType()->isReferenceType() ||
+        Ctx->getSourceManager().isInSystemHeader(FD->getLocation()))
+      return;
+    const CXXRecordDecl *RD = recordOf(P->getType());
+    if (!RD || !rules().promiseType(qualifiedName(RD)))
+      return;
+    auto &Vec = Locals[FD];
+    if (!llvm::is_contained(Vec, P))
+      Vec.push_back(P);
+    return;
+  }
   const auto *V = R.Nodes.getNodeAs<VarDecl>("local");
   if (!V)
     return;
   const auto *FD =
       dyn_cast_or_null<FunctionDecl>(V->getParentFunctionOrMethod());
-  if (!FD || FD->isDependentContext() || !FD->hasBody() ||
-      V->getType()->isReferenceType())
+  if (!FD || !judged(FD) || !FD->hasBody() || V->getType()->isReferenceType())
     return;
   const CXXRecordDecl *RD = recordOf(V->getType());
   const PromiseTypeRule *Rule =
@@ -313,7 +611,34 @@ void BrokenPromiseCheck::onEndOfTranslationUnit() {
   if (Ctx)
     for (auto &[FD, Vars] : Locals)
       analyzeFunction(FD, Vars);
+  if (Ctx)
+    for (auto &[FD, Calls] : Removals) {
+      RemovalFlow RF(*Ctx, rules(), FD, Calls);
+      RF.run();
+      for (const CXXMemberCallExpr *MC : RF.Broken) {
+        const ValueDecl *C =
+            containerRoot(MC->getImplicitObjectArgument(), *Ctx);
+        const PromiseTypeRule *PR =
+            heldPromise(MC->getImplicitObjectArgument()->getType(), rules());
+        std::string Name = C ? C->getNameAsString() : "the container";
+        const auto *ME = cast<MemberExpr>(MC->getCallee()->IgnoreParens());
+        auto B =
+            diag(ME->getMemberLoc(), "removing from '" + Name +
+                                         "' here can destroy an "
+                                         "unsatisfied '" +
+                                         (PR ? PR->Type : "promise") +
+                                         "': its waiter gets broken_promise");
+        B.cure("set_value or set_exception on the element (or move it out) "
+               "before removing it, on every path");
+        if (C)
+          B.note(C->getLocation(),
+                 "'" + Name +
+                     "' holds promises; nothing on the path to the "
+                     "removal satisfies, moves out or hands on its elements");
+      }
+    }
   Locals.clear();
+  Removals.clear();
 }
 
 } // namespace tether

@@ -38,6 +38,10 @@ private:
   llvm::MapVector<const clang::FunctionDecl *,
                   llvm::SmallVector<const clang::VarDecl *, 2>>
       Locals;
+  /// erase/pop/clear calls on containers of promises, per function.
+  llvm::MapVector<const clang::FunctionDecl *,
+                  llvm::SmallVector<const clang::CXXMemberCallExpr *, 2>>
+      Removals;
 };
 
 } // namespace tether

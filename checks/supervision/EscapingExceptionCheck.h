@@ -17,7 +17,12 @@ namespace tether {
 /// translation unit (and through callable variables whose targets it shows),
 /// not caught by a handler of its type on the way, and not behind a
 /// `noexcept` or `nothrow_functions` callee. The warning is at the spawn
-/// site; a note points at the throw with the call chain.
+/// site; a note points at the throw with the call chain. A handler that
+/// rethrows (`catch (...) { log(); throw; }`) around a call whose targets
+/// are not visible (a std::function or function pointer parameter or
+/// member, a virtual call) may rethrow: reported with a "may throw" note.
+/// Calling a std::packaged_task does not throw (its callable's exception
+/// goes into the future), nor does a function with C linkage.
 ///
 /// The same question is asked of tasks handed to an executor (a rule-pack
 /// executor or one found by the name heuristic): the exception leaves the

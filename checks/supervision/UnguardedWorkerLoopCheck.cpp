@@ -4,6 +4,7 @@
 
 #include "analysis/ExprUtils.h"
 #include "analysis/SharedAnalyses.h"
+#include "analysis/ThrowAnalysis.h"
 
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/ExprCXX.h"
@@ -18,76 +19,44 @@ namespace tether {
 
 namespace {
 
-class LoopFacts {
-public:
-  LoopFacts(ASTContext &Ctx, const RuleSet &Rules) : Ctx(Ctx), Rules(Rules) {}
-
-  /// A `try` in `S` or in any function it calls that is defined in the
-  /// translation unit (an error path somewhere).
-  bool hasTry(const Stmt *S) {
-    if (!S)
-      return false;
-    if (isa<CXXTryStmt>(S))
-      return true;
-    if (const FunctionDecl *Callee = calleeOf(S))
-      if (const FunctionDecl *Def = Callee->getDefinition())
-        if (Def->hasBody() && !inSystemHeader(Def) &&
-            Visited.insert(Def).second && hasTry(Def->getBody()))
-          return true;
-    for (const Stmt *C : S->children())
-      if (hasTry(C))
-        return true;
+/// A condition that is a constant false: `do { ... } while (0)` (a
+/// statement macro's wrapper) runs once and is not a loop.
+bool isFalse(const Expr *Cond, const ASTContext &Ctx) {
+  if (!Cond || Cond->isValueDependent())
     return false;
-  }
-
-  /// Code in `S` that can fail: a throw, a rule-pack throwing function, or
-  /// a call of a function from outside the system headers that may throw.
-  const Stmt *mayFail(const Stmt *S) {
-    if (!S || isa<LambdaExpr>(S))
-      return nullptr;
-    if (isa<CXXThrowExpr>(S))
-      return S;
-    if (const FunctionDecl *Callee = calleeOf(S)) {
-      std::string Name = functionQualifiedName(Callee);
-      const auto *FPT = Callee->getType()->getAs<FunctionProtoType>();
-      bool Nothrow = (FPT && FPT->isNothrow()) || Callee->isExternC() ||
-                     Rules.isNothrowFunction(Name);
-      if (!Nothrow &&
-          (Rules.throwingFunction(Name) || !inSystemHeader(Callee)))
-        return S;
-    }
-    for (const Stmt *C : S->children())
-      if (const Stmt *F = mayFail(C))
-        return F;
-    return nullptr;
-  }
-
-private:
-  const FunctionDecl *calleeOf(const Stmt *S) {
-    if (const auto *C = dyn_cast<CallExpr>(S))
-      return C->getDirectCallee();
-    if (const auto *CE = dyn_cast<CXXConstructExpr>(S))
-      return CE->getConstructor()->isTrivial() ? nullptr
-                                               : CE->getConstructor();
-    return nullptr;
-  }
-  bool inSystemHeader(const Decl *D) {
-    return Ctx.getSourceManager().isInSystemHeader(D->getLocation());
-  }
-
-  ASTContext &Ctx;
-  const RuleSet &Rules;
-  llvm::SmallPtrSet<const FunctionDecl *, 16> Visited;
-};
+  bool V = true;
+  return Cond->EvaluateAsBooleanCondition(V, Ctx) && !V;
+}
 
 /// A `while (running)`-style loop: no condition, a constant, or a flag;
-/// not a counted `for` nor a range-for.
-bool isWorkerLoop(const Stmt *S) {
-  if (isa<WhileStmt, DoStmt>(S))
-    return true;
+/// not a counted `for`, a range-for, nor a loop that never repeats.
+bool isWorkerLoop(const Stmt *S, const ASTContext &Ctx) {
+  if (const auto *W = dyn_cast<WhileStmt>(S))
+    return !isFalse(W->getCond(), Ctx);
+  if (const auto *D = dyn_cast<DoStmt>(S))
+    return !isFalse(D->getCond(), Ctx);
   if (const auto *F = dyn_cast<ForStmt>(S))
-    return !F->getCond() || !F->getInc();
+    return (!F->getCond() || !F->getInc()) && !isFalse(F->getCond(), Ctx);
   return false;
+}
+
+/// The statements of an entry's body where a worker loop may stand: the
+/// body's own, and those of a block or a `do { } while (0)` (a macro's
+/// wrapper) among them.
+void topStatements(const Stmt *S, const ASTContext &Ctx,
+                   llvm::SmallVectorImpl<const Stmt *> &Out, int Depth = 0) {
+  if (!S || Depth > 8)
+    return;
+  if (const auto *CS = dyn_cast<CompoundStmt>(S)) {
+    for (const Stmt *C : CS->body())
+      topStatements(C, Ctx, Out, Depth + 1);
+    return;
+  }
+  if (const auto *D = dyn_cast<DoStmt>(S); D && isFalse(D->getCond(), Ctx)) {
+    topStatements(D->getBody(), Ctx, Out, Depth + 1);
+    return;
+  }
+  Out.push_back(S);
 }
 
 } // namespace
@@ -102,6 +71,7 @@ void UnguardedWorkerLoopCheck::check(const MatchFinder::MatchResult &R) {
   if (!R.Context->getLangOpts().CPlusPlus)
     return;
   llvm::SmallPtrSet<const Stmt *, 8> Reported;
+  ThrowAnalysis &Throws = throwAnalysis(context());
   for (const SpawnSite &S : spawnSites(context())) {
     if (S.Kind != SpawnKind::ThreadObject &&
         S.Kind != SpawnKind::ThreadFunction)
@@ -113,18 +83,21 @@ void UnguardedWorkerLoopCheck::check(const MatchFinder::MatchResult &R) {
       const Stmt *Body = Def->getBody();
       if (isa<CXXTryStmt>(Body))
         continue; // a function-try-block guards everything
-      const auto *CS = dyn_cast<CompoundStmt>(Body);
-      if (!CS)
-        continue;
-      LoopFacts Facts(*R.Context, rules());
-      if (Facts.hasTry(CS))
-        continue;
-      for (const Stmt *Child : CS->body()) {
-        if (!isWorkerLoop(Child) || !Reported.insert(Child).second)
+      llvm::SmallVector<const Stmt *, 8> Top;
+      topStatements(Body, *R.Context, Top);
+      for (const Stmt *Child : Top) {
+        if (!isWorkerLoop(Child, *R.Context) || !Reported.insert(Child).second)
           continue;
-        const Stmt *Fail = Facts.mayFail(Child);
+        // What can leave the loop uncaught: a throw, a throwing callee, or
+        // a call whose targets are not visible (it may throw).
+        std::optional<ThrowOrigin> Fail =
+            Throws.escapesStmt(Child, Def, UnseenCalls::MayThrow);
         if (!Fail)
           continue;
+        std::string Note = Fail->What;
+        if (Fail->Chain.size() > 1)
+          Note +=
+              " (reached via " + ThreadContext::chainText(Fail->Chain) + ")";
         std::string Name = ThreadContext::chainText({Entry});
         diag(Child->getBeginLoc(),
              "the worker loop of thread entry '" + Name +
@@ -133,7 +106,7 @@ void UnguardedWorkerLoopCheck::check(const MatchFinder::MatchResult &R) {
             .cure("run it as a worker child of a tether::supervisor "
                   "(restarted and reported on failure), or catch, report "
                   "and decide in the loop")
-            .note(Fail->getBeginLoc(), "this can fail")
+            .note(Fail->Site->getBeginLoc(), Note)
             .note(S.Site->getBeginLoc(),
                   "the thread is started here (" + S.Spawner + ")");
       }

@@ -11,12 +11,16 @@ namespace tether {
 /// nothing restarts the worker.
 ///
 /// A worker loop is a `while`, `do` or `for` loop directly in the body of a
-/// thread entry whose condition is absent, constant or a flag (not a loop
-/// over a counter or a range). It has no error path when neither the entry
-/// nor anything its loop calls in the translation unit contains a `try`,
-/// while the loop body calls code that can fail: a function declared
-/// outside system headers that is not `noexcept` (nor in
-/// `nothrow_functions`), a rule-pack throwing function, or a `throw`.
+/// thread entry (or in a block or `do { } while (0)` there) whose condition
+/// is absent, a flag or a constant other than false (not a loop over a
+/// counter or a range, not a macro's `do { } while (0)`). It has no error
+/// path when an exception can leave it uncaught, as the throw analysis
+/// (ThrowAnalysis.h) sees it in the MayThrow mode: a `throw`, a rule-pack
+/// throwing function or a callee in the translation unit that throws
+/// (certain), or a call through a std::function, a function pointer or a
+/// virtual function whose targets are not visible (possible: the note says
+/// "may throw"). Functions declared elsewhere, `noexcept` and C functions
+/// do not throw.
 class UnguardedWorkerLoopCheck : public Check {
 public:
   using Check::Check;

@@ -59,6 +59,64 @@ bool startsThread(const Expr *Init) {
   return !isa<CXXScalarValueInitExpr, ImplicitValueInitExpr>(Init);
 }
 
+/// The constructors of `RD` as defined (with their member initializers,
+/// also when defined outside the class body), constructor templates'
+/// patterns included.
+llvm::SmallVector<const CXXConstructorDecl *, 4>
+constructorDefinitions(const CXXRecordDecl *RD) {
+  llvm::SmallVector<const CXXConstructorDecl *, 4> Out;
+  auto Add = [&](const CXXConstructorDecl *C) {
+    const FunctionDecl *Def = nullptr;
+    if (C && C->hasBody(Def))
+      if (const auto *D = dyn_cast<CXXConstructorDecl>(Def);
+          D && !llvm::is_contained(Out, D))
+        Out.push_back(D);
+  };
+  for (const CXXConstructorDecl *C : RD->ctors())
+    Add(C);
+  for (const Decl *D : RD->decls())
+    if (const auto *FT = dyn_cast<FunctionTemplateDecl>(D))
+      Add(dyn_cast<CXXConstructorDecl>(FT->getTemplatedDecl()));
+  return Out;
+}
+
+/// Member functions of `RD` (with a body in this TU) that call a method of
+/// `Fns` on this object.
+llvm::SmallVector<const FunctionDecl *, 4>
+callersOnThis(const CXXRecordDecl *RD,
+              const llvm::DenseSet<const FunctionDecl *> &Fns) {
+  llvm::SmallVector<const FunctionDecl *, 4> Out;
+  struct Finder {
+    const llvm::DenseSet<const FunctionDecl *> &Fns;
+    bool found(const Stmt *S) const {
+      if (!S)
+        return false;
+      if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S)) {
+        const Expr *Obj = MC->getImplicitObjectArgument();
+        const CXXMethodDecl *MD = MC->getMethodDecl();
+        if (Obj && isa<CXXThisExpr>(Obj->IgnoreParenImpCasts()) && MD &&
+            Fns.count(MD->getCanonicalDecl()))
+          return true;
+      }
+      for (const Stmt *C : S->children())
+        if (found(C))
+          return true;
+      return false;
+    }
+  } F{Fns};
+  for (const Decl *D : RD->decls()) {
+    const auto *M = dyn_cast<CXXMethodDecl>(D);
+    if (const auto *FT = dyn_cast<FunctionTemplateDecl>(D))
+      M = dyn_cast<CXXMethodDecl>(FT->getTemplatedDecl());
+    const FunctionDecl *Def = nullptr;
+    if (!M || !M->hasBody(Def) || Fns.count(M->getCanonicalDecl()))
+      continue;
+    if (F.found(Def->getBody()))
+      Out.push_back(Def);
+  }
+  return Out;
+}
+
 /// Every user-provided member function of `RD` has a body in this TU: its
 /// destructor and stop path are all visible.
 bool fullyDefined(const CXXRecordDecl *RD) {
@@ -384,15 +442,24 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
   if (HandledIt != Handled.end() && IsContainer)
     return;
   const Stmt *Start = nullptr;
-  // Started in a constructor's member initializer?
-  for (const CXXConstructorDecl *C : RD->ctors())
+  // Started in a constructor's member initializer? The initializers are on
+  // the definition (`Foo::Foo() : t_(...) {}` outside the class body), and
+  // a constructor template's pattern has them too, instantiated or not.
+  // Every place that starts one, with the function it is in.
+  llvm::SmallVector<std::pair<const Stmt *, const FunctionDecl *>, 2> Starts;
+  for (const CXXConstructorDecl *C : constructorDefinitions(RD))
     for (const CXXCtorInitializer *I : C->inits())
       if (I->isWritten() && I->getMember() == F && !IsContainer &&
-          startsThread(I->getInit()) && !Start)
-        Start = I->getInit();
+          startsThread(I->getInit())) {
+        Starts.push_back({I->getInit(), C});
+        if (!Start)
+          Start = I->getInit();
+      }
   if (!Start && F->hasInClassInitializer() && !IsContainer &&
-      startsThread(F->getInClassInitializer()))
+      startsThread(F->getInClassInitializer())) {
     Start = F->getInClassInitializer();
+    Starts.push_back({Start, nullptr});
+  }
   for (const Expr *Ref : referencesTo(F, nullptr, *Ctx)) {
     const CXXMemberCallExpr *MC = nullptr;
     UseKind K = classifyUse(Ref, *Ctx, &MC);
@@ -405,6 +472,7 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
       if (IsContainer && isContainerInsertion(N)) {
         if (!Start)
           Start = MC;
+        Starts.push_back({MC, enclosingFunction(MC, *Ctx)});
         continue;
       }
       // Iterators handed to an algorithm (std::for_each(v.begin(), ...)).
@@ -420,8 +488,11 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
       const auto *OC = P[0].get<CXXOperatorCallExpr>();
       if (OC && OC->getOperator() == OO_Equal && OC->getNumArgs() == 2 &&
           OC->getArg(0)->IgnoreParenImpCasts() == Cur->IgnoreParenImpCasts()) {
-        if (startsThread(OC->getArg(1)) && !Start)
-          Start = OC;
+        if (startsThread(OC->getArg(1))) {
+          if (!Start)
+            Start = OC;
+          Starts.push_back({OC, enclosingFunction(OC, *Ctx)});
+        }
         break;
       }
       const auto *PE = P[0].get<Expr>();
@@ -435,7 +506,13 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
   }
   if (!Start)
     return;
+  // The destructor (a class template's pattern included, where lookup
+  // does not find it).
   const CXXDestructorDecl *Dtor = RD->getDestructor();
+  if (!Dtor)
+    for (const CXXMethodDecl *M : RD->methods())
+      if (const auto *D = dyn_cast<CXXDestructorDecl>(M))
+        Dtor = D;
   bool UserDtor = Dtor && Dtor->isUserProvided();
   if (HandledIt != Handled.end()) {
     // Joined somewhere: is there one function that joins on every path?
@@ -445,6 +522,8 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
       if (const FunctionDecl *FD = enclosingFunction(MC, *Ctx))
         if (Joiners.insert(FD->getCanonicalDecl()).second)
           Fns.push_back(FD);
+    // The functions that join it on every path: the complete stop paths.
+    llvm::DenseSet<const FunctionDecl *> Full;
     std::optional<Gap> First;
     const FunctionDecl *FirstFn = nullptr;
     for (const FunctionDecl *FD : Fns) {
@@ -452,12 +531,116 @@ void UnjoinedMemberCheck::checkField(const FieldDecl *F) {
         return;
       std::optional<Gap> G =
           MemberJoinPaths(FD, F, rules(), *Ctx, Joiners).run();
-      if (!G)
-        return; // joined on every path of FD
+      if (!G) {
+        Full.insert(FD->getCanonicalDecl());
+        continue;
+      }
       // Prefer the destructor's gap: that is where the object dies.
       if (!First || isa<CXXDestructorDecl>(FD)) {
         First = G;
         FirstFn = FD;
+      }
+    }
+    // A lambda that joins runs in the function that holds it
+    // (~Pool() { auto finish = [this] { t_.join(); }; finish(); }).
+    for (const FunctionDecl *FD : Fns)
+      if (Full.count(FD->getCanonicalDecl()))
+        if (const auto *MD = dyn_cast<CXXMethodDecl>(FD);
+            MD && MD->getParent()->isLambda())
+          for (const DeclContext *DC = MD->getParent()->getDeclContext(); DC;
+               DC = DC->getParent())
+            if (const auto *Outer = dyn_cast<FunctionDecl>(DC)) {
+              const auto *OM = dyn_cast<CXXMethodDecl>(Outer);
+              if (OM && OM->getParent()->isLambda())
+                continue;
+              Full.insert(Outer->getCanonicalDecl());
+              break;
+            }
+    for (const FunctionDecl *FD : Fns) {
+      if (!Full.count(FD->getCanonicalDecl()))
+        continue;
+      const auto *MD = dyn_cast<CXXMethodDecl>(FD);
+      // A complete join outside the class's own member functions (a free
+      // function joining `o.inner.t`): whoever owns the object stops it
+      // there; who calls it is not followed.
+      if (!MD || (MD->getParent() != RD && !MD->getParent()->isLambda()))
+        return;
+      // A function that starts the thread and joins or detaches it after,
+      // on every path (a constructor that detaches, a run_once()): the
+      // thread does not outlive it.
+      bool AllStartsHere = !Starts.empty();
+      for (auto &[St, SF] : Starts) {
+        bool JoinedAfter = false;
+        if (SF && SF->getCanonicalDecl() == FD->getCanonicalDecl())
+          for (const CXXMemberCallExpr *MC : HandledIt->second)
+            if (enclosingFunction(MC, *Ctx) == FD &&
+                Ctx->getSourceManager().isBeforeInTranslationUnit(
+                    St->getBeginLoc(), MC->getBeginLoc()))
+              JoinedAfter = true;
+        AllStartsHere &= JoinedAfter;
+      }
+      if (AllStartsHere)
+        return;
+    }
+    if (!Full.empty()) {
+      // A complete stop path counts only when the destructor takes it:
+      // directly, or through a chain of member functions that call one on
+      // this object on every path (~Pool() { shutdown(); } and shutdown()
+      // calls stop()).
+      const FunctionDecl *Stop = nullptr;
+      for (const FunctionDecl *FD : Fns)
+        if (Full.count(FD->getCanonicalDecl()) && !Stop)
+          Stop = FD;
+      for (bool Changed = true; Changed;) {
+        Changed = false;
+        for (const FunctionDecl *Caller : callersOnThis(RD, Full))
+          if (!MemberJoinPaths(Caller, F, rules(), *Ctx, Full).run()) {
+            Full.insert(Caller->getCanonicalDecl());
+            Changed = true;
+          }
+      }
+      if (UserDtor && Full.count(Dtor->getCanonicalDecl()))
+        return;
+      const FunctionDecl *DtorDef = nullptr;
+      bool DtorStops = UserDtor && Dtor->hasBody(DtorDef) &&
+                       !callersOnThis(RD, Full).empty() &&
+                       llvm::is_contained(callersOnThis(RD, Full), DtorDef);
+      if (DtorStops) {
+        // The destructor takes a stop path on some paths only.
+        llvm::DenseSet<const FunctionDecl *> All = Full;
+        All.insert(Joiners.begin(), Joiners.end());
+        if (std::optional<Gap> G =
+                MemberJoinPaths(DtorDef, F, rules(), *Ctx, All).run()) {
+          First = G;
+          FirstFn = DtorDef;
+        } else {
+          return;
+        }
+      } else if (!First || !isa<CXXDestructorDecl>(FirstFn)) {
+        std::string Owner = RD->getNameAsString();
+        std::string StopName = Stop->getNameAsString();
+        std::string Consequence = Rule->OnDestroy == OnDestroyJoinable::Detach
+                                      ? "detached silently"
+                                      : "std::terminate";
+        auto B = diag(UserDtor ? Dtor->getLocation() : RD->getLocation(),
+                      "'" + StopName + "' joins thread member '" +
+                          F->getNameAsString() + "' but '~" + Owner +
+                          "' never calls it: " + Consequence +
+                          " if destroyed running");
+        B.cure("call '" + StopName +
+               "' from the destructor, or make the "
+               "worker a child of a tether::supervisor (a child spec), "
+               "which stops and joins it");
+        if (Rule->Type == "std::thread")
+          addMemberJThreadFix(B, F, Start, *Ctx);
+        B.note(Stop->getLocation(),
+               "'" + StopName + "' joins '" + F->getNameAsString() +
+                   "' on every path, but only if someone calls it before "
+                   "the object is destroyed")
+            .note(F->getLocation(),
+                  "'" + F->getNameAsString() + "' is declared here")
+            .note(Start->getBeginLoc(), "a thread is started here");
+        return;
       }
     }
     if (!First)
