@@ -78,6 +78,17 @@ bool isWaitMethod(StringRef Name) {
          L == "join_all" || L == "joinall" || L == "drain";
 }
 
+const CXXRecordDecl *closureOf(const Expr *Callable);
+
+/// A wait-like method: a future's get, wait*, a latch's arrive_and_wait, a
+/// semaphore's acquire, absl::Notification's WaitForNotification.
+bool isAwaitCall(StringRef Name) {
+  std::string L = Name.lower();
+  StringRef N(L);
+  return N == "get" || N.starts_with("wait") || N == "arrive_and_wait" ||
+         N == "acquire" || N == "join";
+}
+
 /// Is the work of executor site `S` waited for before the function that
 /// hands it off returns: the future it returns is waited on
 /// (`pool.submit(f).wait()`, or a local future `get()`), or a later call
@@ -130,6 +141,42 @@ bool awaitedInFunction(const SpawnSite &S, const Expr *Receiver,
               IsWait(calleeName(MC)))
             return true;
         }
+  }
+  // A local the work signals and the function then waits on:
+  // `auto f = done.get_future(); pool.post([&] { ...; done.set_value(); });
+  // f.wait();`, a latch, a semaphore, a notification, a blocking counter.
+  if (const CXXRecordDecl *Closure = closureOf(S.Callable)) {
+    llvm::SmallPtrSet<const ValueDecl *, 4> Captured;
+    for (const LambdaCapture &C : Closure->captures())
+      if (C.capturesVariable())
+        if (const auto *V = dyn_cast<VarDecl>(C.getCapturedVar()))
+          if (V->hasLocalStorage())
+            Captured.insert(V);
+    bool Waits = false;
+    std::function<void(const Stmt *)> Walk = [&](const Stmt *X) {
+      if (!X || Waits)
+        return;
+      if (const auto *MC = dyn_cast<CXXMemberCallExpr>(X))
+        if (After(MC) && isAwaitCall(calleeName(MC))) {
+          const ValueDecl *D = rootDecl(MC->getImplicitObjectArgument());
+          if (Captured.count(D))
+            Waits = true;
+          // f.wait() for `auto f = done.get_future();`
+          if (const auto *V = dyn_cast_or_null<VarDecl>(D))
+            if (V->hasLocalStorage() && V->getInit())
+              if (const auto *G = dyn_cast<CXXMemberCallExpr>(
+                      ignoreWrappers(V->getInit())))
+                if (calleeName(G) == "get_future" &&
+                    Captured.count(rootDecl(G->getImplicitObjectArgument())))
+                  Waits = true;
+        }
+      for (const Stmt *C : X->children())
+        Walk(C);
+    };
+    if (!Captured.empty())
+      Walk(Body);
+    if (Waits)
+      return true;
   }
   // pool.detach_task(f); ... pool.wait();
   const ValueDecl *Exec = Receiver ? rootDecl(Receiver) : nullptr;
