@@ -477,6 +477,26 @@ static const CXXMemberCallExpr *destructorCallsOn(const FieldDecl *R,
   return Found;
 }
 
+/// Does the function that starts the thread kept in member `F` join it
+/// after the start (`worker_ = std::thread(...); ...; worker_.join();`)?
+static bool joinedInFunction(const Expr *Site, const FieldDecl *F,
+                             ASTContext &Ctx) {
+  const FunctionDecl *Fn = enclosingFunction(Site, Ctx);
+  if (!Fn || !Fn->getBody())
+    return false;
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (const Expr *Ref : referencesTo(F, Fn->getBody(), Ctx)) {
+    if (!SM.isBeforeInTranslationUnit(SM.getExpansionLoc(Site->getEndLoc()),
+                                      SM.getExpansionLoc(Ref->getBeginLoc())))
+      continue;
+    const CXXMemberCallExpr *MC = nullptr;
+    if (classifyUse(Ref, Ctx, &MC) == UseKind::MethodCall && MC &&
+        calleeName(MC) == "join")
+      return true;
+  }
+  return false;
+}
+
 void DanglingCaptureCheck::check(const MatchFinder::MatchResult &R) {
   ASTContext &Ctx = *R.Context;
   for (const SpawnSite &S : spawnSites(context())) {
@@ -498,7 +518,7 @@ void DanglingCaptureCheck::check(const MatchFinder::MatchResult &R) {
         if (const auto *C = dyn_cast<CallExpr>(S.Site); C && C->getNumArgs())
           Holder = rootDecl(C->getArg(0)); // pthread_create(&tid_, ...)
       const auto *F = dyn_cast_or_null<FieldDecl>(Holder);
-      if (!F)
+      if (!F || joinedInFunction(S.Site, F, Ctx))
         continue;
       SinkInfo I;
       I.Sink = "the " + S.Spawner + " member '" + F->getNameAsString() + "'";
