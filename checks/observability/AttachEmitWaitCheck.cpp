@@ -166,7 +166,7 @@ void AttachEmitWaitCheck::onEndOfTranslationUnit() {
         continue;
       const Signal *S = nullptr;
       for (const Signal &X : Signals)
-        if (canonDecl(X.Object) == Obj) {
+        if (A.sameObject(X.Object, Obj)) {
           S = &X;
           break;
         }

@@ -254,7 +254,7 @@ const ValueDecl *canonDecl(const ValueDecl *D) {
 
 ObserverApis::ObserverApis(ASTContext &Ctx, const RuleSet &Rules,
                            ThreadContext &TC)
-    : Ctx(Ctx), Rules(Rules), TC(TC) {
+    : Ctx(Ctx), Rules(Rules), TC(TC), Flow(Ctx, Rules) {
   findRegistrations();
   findWaits();
 }
@@ -502,7 +502,13 @@ void ObserverApis::findWaits() {
       if (const FutureTypeRule *R = futureRule(Obj->getType(), A.Rules)) {
         if (!llvm::is_contained(R->Wait, M))
           return true;
-        // p.get_future().wait(), or f.wait() for f = p.get_future().
+        // p.get_future().wait(), or f.wait() for f = p.get_future(), or
+        // obj.done().wait() for an accessor returning a member's future.
+        if (!isa_and_nonnull<ParmVarDecl>(rootDecl(Obj)))
+          if (const ValueDecl *O = A.Flow.originOf(Obj)) {
+            add(O, C);
+            return true;
+          }
         const Expr *Source = ignoreWrappers(Obj);
         if (const ValueDecl *F = rootDecl(Obj))
           if (const auto *V = dyn_cast<VarDecl>(F))
@@ -572,11 +578,16 @@ const ValueDecl *ObserverApis::definiteObject(const Expr *Call,
   return nullptr;
 }
 
+bool ObserverApis::sameObject(const ValueDecl *A, const ValueDecl *B) const {
+  if (!A || !B)
+    return false;
+  return canonDecl(A) == canonDecl(B) || Flow.origin(A) == Flow.origin(B);
+}
+
 std::vector<Wait> ObserverApis::waitsOn(const ValueDecl *D) const {
   std::vector<Wait> Out;
-  D = canonDecl(D);
   for (const Wait &W : Waits)
-    if (W.Object == D)
+    if (sameObject(W.Object, D))
       Out.push_back(W);
   return Out;
 }

@@ -25,6 +25,7 @@
 #define TETHER_CHECKS_OBSERVABILITY_OBSERVERAPIS_H
 
 #include "analysis/ThreadContext.h"
+#include "analysis/ValueFlow.h"
 #include "core/CheckContext.h"
 
 #include "clang/Basic/SourceLocation.h"
@@ -101,7 +102,11 @@ public:
   std::vector<Signal> signalsOf(const Registration &R) const;
   /// The emits into the registration's own API, directly or through calls.
   std::vector<Emit> emitsOf(const Registration &R) const;
-  /// Every wait on `D` in the translation unit.
+  /// True if `A` and `B` name one object: the same declaration, or copies
+  /// of one handle (analysis/ValueFlow.h).
+  bool sameObject(const clang::ValueDecl *A, const clang::ValueDecl *B) const;
+  /// Every wait on `D` (or on another name of its object) in the
+  /// translation unit.
   std::vector<Wait> waitsOn(const clang::ValueDecl *D) const;
   /// Every wait of the translation unit; a wait of a helper on a future it
   /// is given has the parameter as its object.
@@ -130,6 +135,7 @@ private:
   clang::ASTContext &Ctx;
   const RuleSet &Rules;
   ThreadContext &TC;
+  mutable ValueFlow Flow;
   std::vector<Registration> Regs;
   std::vector<Wait> Waits;
 };

@@ -10,6 +10,7 @@
 
 #include "analysis/ExprUtils.h"
 #include "analysis/FixSafety.h"
+#include "analysis/Lifetimes.h"
 #include "analysis/SharedAnalyses.h"
 #include "analysis/StmtParents.h"
 
@@ -18,6 +19,8 @@
 #include "clang/AST/ParentMapContext.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Lex/Lexer.h"
+
+#include <functional>
 
 using namespace clang;
 using namespace clang::ast_matchers;
@@ -75,6 +78,17 @@ bool isWaitMethod(StringRef Name) {
          L == "join_all" || L == "joinall" || L == "drain";
 }
 
+const CXXRecordDecl *closureOf(const Expr *Callable);
+
+/// A wait-like method: a future's get, wait*, a latch's arrive_and_wait, a
+/// semaphore's acquire, absl::Notification's WaitForNotification.
+bool isAwaitCall(StringRef Name) {
+  std::string L = Name.lower();
+  StringRef N(L);
+  return N == "get" || N.starts_with("wait") || N == "arrive_and_wait" ||
+         N == "acquire" || N == "join";
+}
+
 /// Is the work of executor site `S` waited for before the function that
 /// hands it off returns: the future it returns is waited on
 /// (`pool.submit(f).wait()`, or a local future `get()`), or a later call
@@ -127,6 +141,42 @@ bool awaitedInFunction(const SpawnSite &S, const Expr *Receiver,
               IsWait(calleeName(MC)))
             return true;
         }
+  }
+  // A local the work signals and the function then waits on:
+  // `auto f = done.get_future(); pool.post([&] { ...; done.set_value(); });
+  // f.wait();`, a latch, a semaphore, a notification, a blocking counter.
+  if (const CXXRecordDecl *Closure = closureOf(S.Callable)) {
+    llvm::SmallPtrSet<const ValueDecl *, 4> Captured;
+    for (const LambdaCapture &C : Closure->captures())
+      if (C.capturesVariable())
+        if (const auto *V = dyn_cast<VarDecl>(C.getCapturedVar()))
+          if (V->hasLocalStorage())
+            Captured.insert(V);
+    bool Waits = false;
+    std::function<void(const Stmt *)> Walk = [&](const Stmt *X) {
+      if (!X || Waits)
+        return;
+      if (const auto *MC = dyn_cast<CXXMemberCallExpr>(X))
+        if (After(MC) && isAwaitCall(calleeName(MC))) {
+          const ValueDecl *D = rootDecl(MC->getImplicitObjectArgument());
+          if (Captured.count(D))
+            Waits = true;
+          // f.wait() for `auto f = done.get_future();`
+          if (const auto *V = dyn_cast_or_null<VarDecl>(D))
+            if (V->hasLocalStorage() && V->getInit())
+              if (const auto *G = dyn_cast<CXXMemberCallExpr>(
+                      ignoreWrappers(V->getInit())))
+                if (calleeName(G) == "get_future" &&
+                    Captured.count(rootDecl(G->getImplicitObjectArgument())))
+                  Waits = true;
+        }
+      for (const Stmt *C : X->children())
+        Walk(C);
+    };
+    if (!Captured.empty())
+      Walk(Body);
+    if (Waits)
+      return true;
   }
   // pool.detach_task(f); ... pool.wait();
   const ValueDecl *Exec = Receiver ? rootDecl(Receiver) : nullptr;
@@ -193,7 +243,24 @@ bool callsKeepAlive(const Stmt *S) {
 struct Danger {
   SourceLocation Loc;
   std::string Note;
+  /// The local whose end makes the capture dangle (null for `this`).
+  const VarDecl *Local = nullptr;
+  /// For `this`: the class of the object it points to.
+  const CXXRecordDecl *ThisClass = nullptr;
 };
+
+/// The class of `this` in code of `DC` (a lambda's captured `this` is the
+/// enclosing member function's).
+const CXXRecordDecl *thisClassOf(const DeclContext *DC) {
+  for (; DC; DC = DC->getParent()) {
+    const auto *MD = dyn_cast<CXXMethodDecl>(DC);
+    if (MD && !MD->getParent()->isLambda())
+      return MD->getParent();
+    if (isa<CXXRecordDecl>(DC) && !cast<CXXRecordDecl>(DC)->isLambda())
+      return cast<CXXRecordDecl>(DC); // a default member initializer
+  }
+  return nullptr;
+}
 
 /// The dangerous captures of a closure type.
 llvm::SmallVector<Danger, 2> closureDangers(const CXXRecordDecl *Closure) {
@@ -215,7 +282,8 @@ llvm::SmallVector<Danger, 2> closureDangers(const CXXRecordDecl *Closure) {
   for (const LambdaCapture &C : Closure->captures()) {
     if (C.capturesThis()) {
       if (C.getCaptureKind() == LCK_This && !KeptAlive)
-        Out.push_back({C.getLocation(), "'this' is captured here"});
+        Out.push_back({C.getLocation(), "'this' is captured here", nullptr,
+                       thisClassOf(Closure->getDeclContext())});
       continue;
     }
     if (!C.capturesVariable())
@@ -233,11 +301,13 @@ llvm::SmallVector<Danger, 2> closureDangers(const CXXRecordDecl *Closure) {
             Out.push_back({C.getLocation(),
                            Name + " refers to the local '" +
                                DRE->getDecl()->getNameAsString() +
-                               "', which can be destroyed first"});
+                               "', which can be destroyed first",
+                           cast<VarDecl>(DRE->getDecl())});
       } else if (const VarDecl *L = pointeeLocal(Init)) {
-        Out.push_back({C.getLocation(), Name + " points to the local '" +
-                                            L->getNameAsString() +
-                                            "', which can be destroyed first"});
+        Out.push_back({C.getLocation(),
+                       Name + " points to the local '" + L->getNameAsString() +
+                           "', which can be destroyed first",
+                       L});
       }
       continue;
     }
@@ -245,17 +315,18 @@ llvm::SmallVector<Danger, 2> closureDangers(const CXXRecordDecl *Closure) {
       if (isScopedLocal(V))
         Out.push_back({C.getLocation(),
                        Name + " is captured by reference here; it is "
-                              "destroyed when its scope ends"});
+                              "destroyed when its scope ends",
+                       V});
       continue;
     }
     if (C.getCaptureKind() == LCK_ByCopy && V->getType()->isPointerType() &&
         V->hasLocalStorage())
       if (const VarDecl *L = pointeeLocal(V->getInit()))
-        Out.push_back({C.getLocation(), Name + " is captured here and points "
-                                               "to the local '" +
-                                               L->getNameAsString() +
-                                               "', which can be destroyed "
-                                               "first"});
+        Out.push_back({C.getLocation(),
+                       Name + " is captured here and points to the local '" +
+                           L->getNameAsString() +
+                           "', which can be destroyed first",
+                       L});
   }
   return Out;
 }
@@ -302,15 +373,19 @@ void argumentDangers(const Expr *Entry, llvm::ArrayRef<const Expr *> Args,
       Out.push_back({A->getBeginLoc(),
                      I == 0 && MemberEntry
                          ? "'this' is the object of the member function entry"
-                         : "'this' is passed to the entry here"});
+                         : "'this' is passed to the entry here",
+                     nullptr,
+                     recordOf(ignoreWrappers(A)->getType()->getPointeeType())});
     else if (const VarDecl *L = refOfLocal(A))
-      Out.push_back({A->getBeginLoc(), "a reference to the local '" +
-                                           L->getNameAsString() +
-                                           "' is passed here"});
+      Out.push_back({A->getBeginLoc(),
+                     "a reference to the local '" + L->getNameAsString() +
+                         "' is passed here",
+                     L});
     else if (const VarDecl *L = pointeeLocal(A))
-      Out.push_back({A->getBeginLoc(), "a pointer to the local '" +
-                                           L->getNameAsString() +
-                                           "' is passed here"});
+      Out.push_back({A->getBeginLoc(),
+                     "a pointer to the local '" + L->getNameAsString() +
+                         "' is passed here",
+                     L});
   }
 }
 
@@ -335,43 +410,141 @@ void DanglingCaptureCheck::registerMatchers(MatchFinder *Finder) {
   Finder->addMatcher(translationUnitDecl().bind("tu"), this);
 }
 
+/// The member of `RD` declared after the executor member `Exec` (so
+/// destroyed before it) with a destructor that runs, which code of `Body` (or
+/// a member function of `RD` it calls on `this`, three calls deep) touches.
+static const MemberExpr *
+laterMemberTouched(const Stmt *Body, const FieldDecl *Exec, int Depth,
+                   llvm::SmallPtrSetImpl<const FunctionDecl *> &Seen) {
+  if (!Body || Depth > 3)
+    return nullptr;
+  const auto *RD = cast<CXXRecordDecl>(Exec->getParent());
+  if (const auto *ME = dyn_cast<MemberExpr>(Body)) {
+    const auto *F = dyn_cast<FieldDecl>(ME->getMemberDecl());
+    if (F && F->getParent() == RD &&
+        F->getFieldIndex() > Exec->getFieldIndex() &&
+        isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts())) {
+      QualType T = F->getType();
+      if (const auto *AT = T->getAsArrayTypeUnsafe())
+        T = AT->getElementType();
+      if (T.isDestructedType())
+        return ME;
+    }
+  }
+  if (const auto *MC = dyn_cast<CXXMemberCallExpr>(Body))
+    if (const CXXMethodDecl *MD = MC->getMethodDecl())
+      if (MD->getParent() == RD &&
+          isa<CXXThisExpr>(
+              MC->getImplicitObjectArgument()->IgnoreParenImpCasts())) {
+        const FunctionDecl *Def = nullptr;
+        if (MD->hasBody(Def) && Seen.insert(Def).second)
+          if (const MemberExpr *ME =
+                  laterMemberTouched(Def->getBody(), Exec, Depth + 1, Seen))
+            return ME;
+      }
+  for (const Stmt *C : Body->children())
+    if (const MemberExpr *ME = laterMemberTouched(C, Exec, Depth, Seen))
+      return ME;
+  return nullptr;
+}
+
+/// A member call on the member `R` in the destructor of `R`'s class, other
+/// than `Except`: an unsubscribe, a reset, a stop.
+static const CXXMemberCallExpr *destructorCallsOn(const FieldDecl *R,
+                                                  const CXXMethodDecl *Except) {
+  const CXXDestructorDecl *D =
+      cast<CXXRecordDecl>(R->getParent())->getDestructor();
+  const FunctionDecl *Def = nullptr;
+  if (!D || !D->hasBody(Def))
+    return nullptr;
+  const CXXMemberCallExpr *Found = nullptr;
+  std::function<void(const Stmt *)> Walk = [&](const Stmt *S) {
+    if (!S || Found)
+      return;
+    if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S)) {
+      const Expr *Obj = MC->getImplicitObjectArgument();
+      if (const Expr *Owner = uniqueOwner(Obj))
+        Obj = Owner;
+      if (MC->getMethodDecl() != Except && rootDecl(Obj) == R) {
+        Found = MC;
+        return;
+      }
+    }
+    for (const Stmt *C : S->children())
+      Walk(C);
+  };
+  Walk(Def->getBody());
+  return Found;
+}
+
+/// Does the function that starts the thread kept in member `F` join it
+/// after the start (`worker_ = std::thread(...); ...; worker_.join();`)?
+static bool joinedInFunction(const Expr *Site, const FieldDecl *F,
+                             ASTContext &Ctx) {
+  const FunctionDecl *Fn = enclosingFunction(Site, Ctx);
+  if (!Fn || !Fn->getBody())
+    return false;
+  const SourceManager &SM = Ctx.getSourceManager();
+  for (const Expr *Ref : referencesTo(F, Fn->getBody(), Ctx)) {
+    if (!SM.isBeforeInTranslationUnit(SM.getExpansionLoc(Site->getEndLoc()),
+                                      SM.getExpansionLoc(Ref->getBeginLoc())))
+      continue;
+    const CXXMemberCallExpr *MC = nullptr;
+    if (classifyUse(Ref, Ctx, &MC) == UseKind::MethodCall && MC &&
+        calleeName(MC) == "join")
+      return true;
+  }
+  return false;
+}
+
 void DanglingCaptureCheck::check(const MatchFinder::MatchResult &R) {
+  ASTContext &Ctx = *R.Context;
   for (const SpawnSite &S : spawnSites(context())) {
     switch (S.Kind) {
     case SpawnKind::ThreadObject:
-    case SpawnKind::ThreadFunction:
-      // A joined thread ends before the locals it uses; a detached one
-      // need not.
-      if (S.Fate != HandleFate::Detached)
+    case SpawnKind::ThreadFunction: {
+      // A detached thread need not end before anything it uses.
+      if (S.Fate == HandleFate::Detached) {
+        SinkInfo I;
+        I.Sink = "a detached " + S.Spawner;
+        analyze(S.Site, S.Callable, S.EntryArgs, S.Entries, I, Ctx);
         continue;
-      analyze(S.Site, S.Callable, S.EntryArgs, "a detached " + S.Spawner,
-              *R.Context);
+      }
+      // A thread kept in a member (joined by the destructor, a
+      // std::jthread) ends before the object, but after the function that
+      // started it: the locals it captured by reference are gone by then.
+      const ValueDecl *Holder = valueHolder(S.Site, Ctx);
+      if (S.Kind == SpawnKind::ThreadFunction)
+        if (const auto *C = dyn_cast<CallExpr>(S.Site); C && C->getNumArgs())
+          Holder = rootDecl(C->getArg(0)); // pthread_create(&tid_, ...)
+      const auto *F = dyn_cast_or_null<FieldDecl>(Holder);
+      if (!F || joinedInFunction(S.Site, F, Ctx))
+        continue;
+      SinkInfo I;
+      I.Sink = "the " + S.Spawner + " member '" + F->getNameAsString() + "'";
+      I.LocalsOnly = true;
+      analyze(S.Site, S.Callable, S.EntryArgs, S.Entries, I, Ctx);
       break;
+    }
     case SpawnKind::Executor:
     case SpawnKind::HeuristicExecutor: {
-      // An executor that is a local, or a by-value member of this object,
-      // ends (and joins or drops its work) before the locals it could
-      // outlive: a conservative exemption, its lifetime is bounded by ours.
-      const Expr *Obj = S.Receiver;
-      if (const Expr *Owner = uniqueOwner(Obj))
-        Obj = Owner; // queue->post(...) with a local std::unique_ptr queue
-      if (Obj && !Obj->getType()->isPointerType()) {
-        const ValueDecl *D = rootDecl(Obj);
-        if (isScopedLocal(D))
-          continue;
-        if (const auto *FD = dyn_cast_or_null<FieldDecl>(D))
-          if (!FD->getType()->isReferenceType() &&
-              !FD->getType()->isPointerType())
-            continue;
-      }
-      if (awaitedInFunction(S, Obj, threadContext(context()), rules(),
-                            *R.Context))
+      if (awaitedInFunction(S, S.Receiver ? (uniqueOwner(S.Receiver)
+                                                 ? uniqueOwner(S.Receiver)
+                                                 : S.Receiver)
+                                          : nullptr,
+                            threadContext(context()), rules(), Ctx))
         continue;
       std::string Sink = S.Spawner;
       if (const auto *MC = dyn_cast<CXXMemberCallExpr>(S.Site))
         if (const CXXMethodDecl *MD = MC->getMethodDecl())
           Sink = qualifiedName(MD);
-      analyze(S.Site, S.Callable, S.EntryArgs, Sink, *R.Context);
+      SinkInfo I = executorSink(S.Receiver, Sink);
+      // Futures kept in a member that the destructor waits on: the work
+      // ends before the object does.
+      if (const auto *F = dyn_cast_or_null<FieldDecl>(valueHolder(S.Site, Ctx)))
+        if (objectLifetimes(context()).destructorWaitsOn(F, false))
+          I.ThisSafe = true;
+      analyze(S.Site, S.Callable, S.EntryArgs, S.Entries, I, Ctx);
       break;
     }
     case SpawnKind::Async:
@@ -381,6 +554,63 @@ void DanglingCaptureCheck::check(const MatchFinder::MatchResult &R) {
       break;
     }
   }
+  // Methods that store a callable where one of this TU's threads calls it
+  // (subscribe, on_message, set_callback): their calls are hand-offs too.
+  for (const CallbackSite &CS : objectLifetimes(context()).callbackSites()) {
+    const CXXMemberCallExpr *MC = CS.Call;
+    const Expr *Callable = MC->getArg(CS.Store->Param);
+    SinkInfo I = executorSink(MC->getImplicitObjectArgument(),
+                              qualifiedName(CS.Store->Method));
+    // The destructor deregisters (unsubscribe, reset) on the receiver.
+    const Expr *Obj = MC->getImplicitObjectArgument();
+    if (const Expr *Owner = uniqueOwner(Obj))
+      Obj = Owner;
+    if (const auto *F = dyn_cast_or_null<FieldDecl>(rootDecl(Obj)))
+      if (destructorCallsOn(F, CS.Store->Method))
+        I.ThisSafe = true;
+    I.Notes.push_back({CS.Store->Store->getBeginLoc(),
+                       "'" + CS.Store->Method->getNameAsString() +
+                           "' stores the callable in '" +
+                           CS.Store->Field->getNameAsString() + "'"});
+    I.Notes.push_back({CS.Store->Invoke->getBeginLoc(),
+                       "'" + CS.Store->Field->getNameAsString() +
+                           "' is called on " + CS.Store->Thread});
+    analyze(MC, Callable, {}, resolveCallable(Callable, Ctx), I, Ctx);
+  }
+}
+
+/// What the receiver of an executor call (or a callback registration) says
+/// about the lifetimes of the captures.
+DanglingCaptureCheck::SinkInfo
+DanglingCaptureCheck::executorSink(const Expr *Receiver,
+                                   const std::string &Sink) {
+  SinkInfo I;
+  I.Sink = Sink;
+  const Expr *Obj = Receiver;
+  if (const Expr *Owner = uniqueOwner(Obj))
+    Obj = Owner; // queue->post(...) with a std::unique_ptr queue
+  if (!Obj || Obj->getType()->isPointerType())
+    return I;
+  const ValueDecl *D = rootDecl(Obj);
+  // A local executor ends (and joins or drops its work) with its scope:
+  // before the locals declared ahead of it, after those declared later.
+  if (isScopedLocal(D)) {
+    I.LocalExecutor = cast<VarDecl>(D);
+    return I;
+  }
+  // A member executor owned by value is destroyed with this object, after
+  // the members declared after it (reverse declaration order), and after
+  // the function that posted returns.
+  if (const auto *FD = dyn_cast_or_null<FieldDecl>(D)) {
+    if (FD->getType()->isReferenceType() || FD->getType()->isPointerType())
+      return I;
+    const auto *ME = dyn_cast<MemberExpr>(ignoreWrappers(Obj));
+    if (ME && isa<CXXThisExpr>(ME->getBase()->IgnoreParenImpCasts()))
+      I.OwnedExecutor = FD;
+    else
+      I.LocalsOnly = true; // another object's member: its owner decides
+  }
+  return I;
 }
 
 /// The rewrite on the fix note, applied with --fix-notes
@@ -445,17 +675,72 @@ static void addSupervisorMemberFix(DiagBuilder &D, const Expr *Site,
   D.include("tether/task_supervisor.hpp");
 }
 
-void DanglingCaptureCheck::analyze(const Expr *Site, const Expr *Callable,
-                                   llvm::ArrayRef<const Expr *> ExtraArgs,
-                                   const std::string &Sink, ASTContext &Ctx) {
-  llvm::SmallVector<Danger, 2> Dangers = closureDangers(closureOf(Callable));
+void DanglingCaptureCheck::analyze(
+    const Expr *Site, const Expr *Callable,
+    llvm::ArrayRef<const Expr *> ExtraArgs,
+    llvm::ArrayRef<const FunctionDecl *> Entries, const SinkInfo &I,
+    ASTContext &Ctx) {
+  llvm::SmallVector<Danger, 2> All = closureDangers(closureOf(Callable));
   if (const CallExpr *B = bindCall(Callable)) {
     llvm::SmallVector<const Expr *, 4> BArgs;
-    for (unsigned I = 1; I < B->getNumArgs(); ++I)
-      BArgs.push_back(B->getArg(I));
-    argumentDangers(B->getArg(0), BArgs, Dangers);
+    for (unsigned K = 1; K < B->getNumArgs(); ++K)
+      BArgs.push_back(B->getArg(K));
+    argumentDangers(B->getArg(0), BArgs, All);
   }
-  argumentDangers(Callable, ExtraArgs, Dangers);
+  argumentDangers(Callable, ExtraArgs, All);
+  ObjectLifetimes &Lifetimes = objectLifetimes(context());
+  const SourceManager &SM = Ctx.getSourceManager();
+  llvm::SmallVector<Danger, 2> Dangers;
+  llvm::SmallVector<Danger, 2> Extra;
+  for (const Danger &Dg : All) {
+    if (Dg.Local) {
+      // A local declared before a local executor outlives it.
+      if (I.LocalExecutor &&
+          !SM.isBeforeInTranslationUnit(I.LocalExecutor->getLocation(),
+                                        Dg.Local->getLocation()))
+        continue;
+      if (I.LocalExecutor)
+        Extra.push_back({I.LocalExecutor->getLocation(),
+                         "the executor '" +
+                             I.LocalExecutor->getNameAsString() +
+                             "' is declared before '" +
+                             Dg.Local->getNameAsString() +
+                             "', so it is destroyed after it"});
+      Dangers.push_back(Dg);
+      continue;
+    }
+    // `this`.
+    if (I.LocalsOnly || I.ThisSafe || I.LocalExecutor)
+      continue;
+    if (Dg.ThisClass && Lifetimes.neverDestroyed(Dg.ThisClass))
+      continue; // a leaked singleton, a NoDestructor: it never dies
+    if (I.OwnedExecutor) {
+      // Destroyed after the members declared after it: the work is a
+      // hazard only when it touches one of those, and the destructor does
+      // not stop the executor first.
+      if (Dg.ThisClass != I.OwnedExecutor->getParent() ||
+          Lifetimes.destructorWaitsOn(I.OwnedExecutor, true))
+        continue;
+      const MemberExpr *Touched = nullptr;
+      llvm::SmallPtrSet<const FunctionDecl *, 8> Seen;
+      if (const FunctionDecl *Body = callableBody(Callable))
+        Touched = laterMemberTouched(Body->getBody(), I.OwnedExecutor, 0, Seen);
+      for (const FunctionDecl *E : Entries)
+        if (!Touched && E->hasBody())
+          Touched = laterMemberTouched(E->getBody(), I.OwnedExecutor, 0, Seen);
+      if (!Touched)
+        continue;
+      Dangers.push_back(Dg);
+      Extra.push_back(
+          {Touched->getMemberLoc(),
+           "'" + Touched->getMemberDecl()->getNameAsString() +
+               "' is declared after the executor member '" +
+               I.OwnedExecutor->getNameAsString() +
+               "', so it is destroyed before the executor stops"});
+      continue;
+    }
+    Dangers.push_back(Dg);
+  }
   if (Dangers.empty())
     return;
   SourceLocation Loc = Site->getBeginLoc();
@@ -463,14 +748,21 @@ void DanglingCaptureCheck::analyze(const Expr *Site, const Expr *Callable,
     Loc = MC->getExprLoc();
   if (!Reported.insert(Loc).second)
     return;
-  auto D = diag(Loc, "work handed to " + Sink +
+  auto D = diag(Loc, "work handed to " + I.Sink +
                          " can run after its receiver is gone");
   D.cure("capture shared_from_this() or copies of the values, or own the "
          "work in a tether::task_supervisor member declared last, or send a "
          "message to a tether::server that owns the state");
-  addSupervisorMemberFix(D, Site, Callable, Ctx);
+  if (!I.OwnedExecutor && !I.LocalsOnly && !I.LocalExecutor)
+    addSupervisorMemberFix(D, Site, Callable, Ctx);
+  for (const auto &N : I.Notes)
+    D.note(N.first, N.second);
   for (const Danger &Dg : Dangers)
     D.note(Dg.Loc, Dg.Note);
+  llvm::DenseSet<SourceLocation> Said;
+  for (const Danger &Dg : Extra)
+    if (Said.insert(Dg.Loc).second)
+      D.note(Dg.Loc, Dg.Note);
 }
 
 } // namespace tether

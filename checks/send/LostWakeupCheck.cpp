@@ -3,6 +3,7 @@
 #include "LostWakeupCheck.h"
 
 #include "analysis/ExprUtils.h"
+#include "analysis/SharedAnalyses.h"
 #include "analysis/StmtParents.h"
 
 #include "clang/AST/ASTContext.h"
@@ -73,6 +74,8 @@ constructorMutexes(const Expr *Init, const LockTypeRule &R, bool &Deferred) {
   return Out;
 }
 
+} // namespace
+
 /// Does calling `FD` possibly take a lock (so that it may make the change
 /// the waiter needs under the waiter's mutex)? Unknown code may; standard
 /// library functions do not change the caller's state under its mutexes.
@@ -134,6 +137,8 @@ private:
     return false;
   }
 };
+
+namespace {
 
 /// What the scan of the code before one notify found.
 struct ScanResult {
@@ -438,8 +443,10 @@ private:
   void visit(const Stmt *S) {
     if (!S || Done)
       return;
-    if (S == Notify && !Stop) {
-      Done = true;
+    if (S == Notify) {
+      // The notify itself (or the call of a notify forwarder) is no change.
+      if (!Stop)
+        Done = true;
       return;
     }
     if (isa<LambdaExpr, BlockExpr>(S))
@@ -504,10 +511,12 @@ std::pair<const Stmt *, const Stmt *> bodyAndLoop(const Stmt *S,
   return {nullptr, nullptr};
 }
 
-/// A function whose body is only this notify forwards it: the caller made
-/// (or did not make) the change. So does one whose body only notifies under
-/// a test (`if (waiters_ != 0) cv_.notify_one();`).
-bool isNotifyWrapper(const Stmt *Body, const Stmt *Call) {
+/// A function whose body is only this call forwards it: `cv.notify_one();`,
+/// `return cv.wait(lk);`, or the call under a test (`if (waiters_ != 0)
+/// cv_.notify_one();`). A notify forwarder is judged at its callers (they
+/// made, or did not make, the change); a wait forwarder's lock comes from
+/// its callers.
+bool isForwarderBody(const Stmt *Body, const Stmt *Call) {
   const auto *CS = dyn_cast_or_null<CompoundStmt>(Body);
   if (!CS || CS->size() != 1)
     return false;
@@ -522,7 +531,9 @@ bool isNotifyWrapper(const Stmt *Body, const Stmt *Call) {
       Only = Block->body_front();
     }
   }
-  if (const auto *E = dyn_cast<Expr>(Only))
+  if (const auto *Ret = dyn_cast<ReturnStmt>(Only))
+    Only = Ret->getRetValue();
+  if (const auto *E = dyn_cast_or_null<Expr>(Only))
     return ignoreWrappers(E) == Call;
   return false;
 }
@@ -584,6 +595,21 @@ void LostWakeupCheck::check(const MatchFinder::MatchResult &R) {
   const Expr *LockArg = ignoreWrappers(Call->getArg(0));
   const ValueDecl *LockD = rootDecl(LockArg);
   const auto *LV = dyn_cast_or_null<VarDecl>(LockD);
+  // A wait forwarder (`void Wait(std::unique_lock<std::mutex> &lk) {
+  // cv_.wait(lk); }`): the lock or mutex comes from its callers, which are
+  // judged at the end of the translation unit.
+  if (const auto *PV = dyn_cast_or_null<ParmVarDecl>(LockD)) {
+    auto [Body, Loop] = bodyAndLoop(Call, *R.Context);
+    (void)Loop;
+    const auto *FD =
+        dyn_cast_or_null<FunctionDecl>(PV->getParentFunctionOrMethod());
+    if (FD && Body && FD->getBody() == Body && isForwarderBody(Body, Call)) {
+      WaitForwards.push_back({FD, PV->getFunctionScopeIndex(), CV});
+      return;
+    }
+    Set.insert(nullptr); // a lock from elsewhere: any mutex
+    return;
+  }
   if (const LockTypeRule *L = lockRule(LockArg->getType(), rules())) {
     if (LV && LV->hasLocalStorage() && !isa<ParmVarDecl>(LV) &&
         LV->getInit()) {
@@ -598,70 +624,139 @@ void LostWakeupCheck::check(const MatchFinder::MatchResult &R) {
   Set.insert(canonical(LockD)); // condition_variable_any on the mutex itself
 }
 
+/// The mutexes a lock (or, for condition_variable_any, a mutex) argument
+/// names; null for one that cannot be told.
+static void argumentMutexes(const Expr *Arg, const RuleSet &Rules,
+                            llvm::SmallPtrSetImpl<const ValueDecl *> &Out) {
+  const Expr *E = ignoreWrappers(Arg);
+  const ValueDecl *D = rootDecl(E);
+  if (const LockTypeRule *L = lockRule(E->getType(), Rules)) {
+    const auto *LV = dyn_cast_or_null<VarDecl>(D);
+    if (LV && LV->hasLocalStorage() && !isa<ParmVarDecl>(LV) &&
+        LV->getInit()) {
+      bool Deferred = false;
+      for (const ValueDecl *M : constructorMutexes(LV->getInit(), *L, Deferred))
+        Out.insert(M);
+      return;
+    }
+    Out.insert(nullptr);
+    return;
+  }
+  Out.insert(D && !isa<ParmVarDecl>(D) ? canonical(D) : nullptr);
+}
+
 void LostWakeupCheck::onEndOfTranslationUnit() {
   if (!Ctx)
     return;
+  ThreadContext &TC = threadContext(context());
+  // Wait forwarders: the lock each caller passes is the waiter's.
+  for (const WaitForward &W : WaitForwards) {
+    auto &Set = WaiterMutexes[W.CondVar];
+    auto Callers = TC.callers(W.Fn);
+    if (Callers.empty())
+      Set.insert(nullptr);
+    for (const auto &[Caller, Where] : Callers) {
+      const auto *C = dyn_cast_or_null<CallExpr>(Where);
+      if (!C || W.Param >= C->getNumArgs() || isa<CXXOperatorCallExpr>(C)) {
+        Set.insert(nullptr);
+        continue;
+      }
+      argumentMutexes(C->getArg(W.Param), rules(), Set);
+    }
+  }
   LockFinder Locks(rules());
   for (const Notify &N : Notifies) {
-    SourceLocation Loc = N.Call->getExprLoc();
-    if (Reported.count(Loc))
-      continue;
-    auto [Body, Loop] = bodyAndLoop(N.Call, *Ctx);
-    if (!Body)
-      continue;
     const llvm::SmallPtrSet<const ValueDecl *, 2> *Waiters = nullptr;
     if (N.CondVar) {
       auto It = WaiterMutexes.find(N.CondVar);
       if (It != WaiterMutexes.end())
         Waiters = &It->second;
     }
-    Scanner S(*Ctx, rules(), Locks, Body, Waiters);
-    ScanResult Res = S.run(N.Call, Loop);
-    if (Res.Fine)
-      continue;
-    std::string Method = calleeName(N.Call) + "()";
-    std::string WaiterMutex = "the mutex the waiter uses";
-    std::string Named;
-    if (Waiters && Waiters->size() == 1 && *Waiters->begin()) {
-      WaiterMutex = "'" + (*Waiters->begin())->getNameAsString() +
-                    "', the mutex the waiter uses";
-      Named = " ('" + (*Waiters->begin())->getNameAsString() +
-              "', the waiter's mutex)";
-    }
-    std::string Cure = "make the change while holding " + WaiterMutex +
-                       ", then notify; or send the change as a message to a "
-                       "tether::server, whose mailbox loses no wake-up";
-    if (Res.UnlockedWrite) {
-      Reported.insert(Loc);
-      diag(Loc, Method + " after a change made without holding a mutex" +
-                    Named + ": a lost wake-up")
-          .cure(Cure)
-          .note(Res.UnlockedWrite->getBeginLoc(),
-                nameOf(Res.UnlockedTarget) +
-                    " is changed here without holding a mutex");
-      continue;
-    }
-    if (Res.WrongMutexWrite) {
-      Reported.insert(Loc);
-      diag(Loc, Method + " after a change made under " +
-                    nameOf(Res.WrongMutex) +
-                    ", which the waiter does not hold: a lost wake-up")
-          .cure(Cure)
-          .note(Res.WrongMutexWrite->getBeginLoc(),
-                nameOf(Res.WrongMutexTarget) + " is changed here holding " +
-                    nameOf(Res.WrongMutex));
-      continue;
-    }
-    if (Res.OpaqueCall || isNotifyWrapper(Body, N.Call))
-      continue;
-    Reported.insert(Loc);
-    diag(Loc, Method + " with no change to shared state before it: the "
-                       "waiter sees nothing new")
-        .cure("change the state the waiter checks while holding " +
-              WaiterMutex + ", then notify");
+    judge(N.Call, N.Call, calleeName(N.Call) + "()", Waiters, Locks, TC, 0);
   }
   Notifies.clear();
   WaiterMutexes.clear();
+  WaitForwards.clear();
+}
+
+/// Judges the notify `At` (a notify, or the call of a function that only
+/// forwards `Notify`): the code before it in its function must change the
+/// state under the waiter's mutex. A forwarder is judged at its callers.
+void LostWakeupCheck::judge(
+    const Expr *At, const CXXMemberCallExpr *Forwarded, const std::string &Method,
+    const llvm::SmallPtrSet<const ValueDecl *, 2> *Waiters, LockFinder &Locks,
+    ThreadContext &TC, int Depth) {
+  SourceLocation Loc = At->getExprLoc();
+  if (Reported.count(Loc))
+    return;
+  auto [Body, Loop] = bodyAndLoop(At, *Ctx);
+  if (!Body)
+    return;
+  bool Forwarder = isForwarderBody(Body, At);
+  if (Forwarder && Depth < 3) {
+    // `void wake() { cv_.notify_all(); }`: its callers make the change.
+    for (const FunctionDecl *FD : TC.enclosingFunctions(At)) {
+      if (FD->getBody() != Body)
+        continue;
+      for (const auto &[Caller, Where] : TC.callers(FD))
+        if (const auto *C = dyn_cast_or_null<CallExpr>(Where))
+          judge(C, Forwarded, FD->getNameAsString() + "()", Waiters, Locks, TC,
+                Depth + 1);
+    }
+    return;
+  }
+  Scanner S(*Ctx, rules(), Locks, Body, Waiters);
+  ScanResult Res = S.run(At, Loop);
+  if (Res.Fine)
+    return;
+  std::string WaiterMutex = "the mutex the waiter uses";
+  std::string Named;
+  if (Waiters && Waiters->size() == 1 && *Waiters->begin()) {
+    WaiterMutex = "'" + (*Waiters->begin())->getNameAsString() +
+                  "', the mutex the waiter uses";
+    Named = " ('" + (*Waiters->begin())->getNameAsString() +
+            "', the waiter's mutex)";
+  }
+  std::string Cure = "make the change while holding " + WaiterMutex +
+                     ", then notify; or send the change as a message to a "
+                     "tether::server, whose mailbox loses no wake-up";
+  auto Forwards = [&](DiagBuilder &D) {
+    if (Depth > 0)
+      D.note(Forwarded->getExprLoc(), "it forwards " + calleeName(Forwarded) +
+                                       "() here");
+  };
+  if (Res.UnlockedWrite) {
+    Reported.insert(Loc);
+    auto D = diag(Loc, Method + " after a change made without holding a mutex" +
+                           Named + ": a lost wake-up");
+    D.cure(Cure);
+    Forwards(D);
+    D.note(Res.UnlockedWrite->getBeginLoc(),
+           nameOf(Res.UnlockedTarget) +
+               " is changed here without holding a mutex");
+    return;
+  }
+  if (Res.WrongMutexWrite) {
+    Reported.insert(Loc);
+    auto D = diag(Loc, Method + " after a change made under " +
+                           nameOf(Res.WrongMutex) +
+                           ", which the waiter does not hold: a lost wake-up");
+    D.cure(Cure);
+    Forwards(D);
+    D.note(Res.WrongMutexWrite->getBeginLoc(),
+           nameOf(Res.WrongMutexTarget) + " is changed here holding " +
+               nameOf(Res.WrongMutex));
+    return;
+  }
+  // No change at all: reported at the notify itself only. A caller of a
+  // forwarder may poke on purpose (a wake-up to re-check an idle state).
+  if (Res.OpaqueCall || Forwarder || Depth > 0)
+    return;
+  Reported.insert(Loc);
+  diag(Loc, Method + " with no change to shared state before it: the "
+                     "waiter sees nothing new")
+      .cure("change the state the waiter checks while holding " + WaiterMutex +
+            ", then notify");
 }
 
 } // namespace tether

@@ -11,6 +11,9 @@
 
 namespace tether {
 
+class LockFinder;
+class ThreadContext;
+
 /// Finds condition-variable notifications that are not preceded by a change
 /// of the shared state under the waiter's mutex, so that the wake-up can be
 /// lost.
@@ -32,6 +35,18 @@ public:
   void onEndOfTranslationUnit() override;
 
 private:
+  struct Notify;
+  void judge(const clang::Expr *At, const clang::CXXMemberCallExpr *Forwarded,
+             const std::string &Method,
+             const llvm::SmallPtrSet<const clang::ValueDecl *, 2> *Waiters,
+             LockFinder &Locks, ThreadContext &TC, int Depth);
+  /// A function that only forwards a wait with its parameter as the lock.
+  struct WaitForward {
+    const clang::FunctionDecl *Fn;
+    unsigned Param;
+    const clang::ValueDecl *CondVar;
+  };
+  llvm::SmallVector<WaitForward> WaitForwards;
   struct Notify {
     const clang::CXXMemberCallExpr *Call;
     const clang::ValueDecl *CondVar; ///< null if not a variable or member

@@ -294,6 +294,23 @@ void WaitWithoutPredicateCheck::check(const MatchFinder::MatchResult &R) {
                                  Forward{Call, Method});
         return;
       }
+      // `void block(std::unique_lock<std::mutex> &lk) { cv_.wait(lk); }`:
+      // a body that is only the wait forwards it too (send-lost-wakeup's
+      // notion of a forwarder).
+      if (const auto *Body = dyn_cast_or_null<CompoundStmt>(Up))
+        if (Body->size() == 1) {
+          auto BP = R.Context->getParents(*Body);
+          const auto *FD = BP.empty() ? nullptr : BP[0].get<FunctionDecl>();
+          const auto *MD = dyn_cast_or_null<CXXMethodDecl>(FD);
+          if (FD && FD->getBody() == Body &&
+              !(MD && MD->getParent()->isLambda())) {
+            for (const FunctionDecl *EF :
+                 threadContext(context()).enclosingFunctions(Call))
+              Forwarders.try_emplace(EF->getCanonicalDecl(),
+                                     Forward{Call, Method});
+            return;
+          }
+        }
       if (!Up || !isa<ImplicitCastExpr, ExprWithCleanups, ParenExpr,
                       CXXBindTemporaryExpr, MaterializeTemporaryExpr>(Up))
         break;
