@@ -21,6 +21,8 @@
 //   ref.demonitor(m) -> bool                                        demonitor/1
 //   server_options::trap_exits      handle_info(const exit_message&) process_flag(trap_exit), {'EXIT', ...}
 //   make returns with_continue(impl, arg)  handle_continue(arg)     {ok, S, {continue, A}}, handle_continue/2
+//   a handler returns with_continue(...)   handle_continue(arg)     {reply, R, S, {continue, A}},
+//                                                                   {noreply, S, {continue, A}}
 //   supervisor stops it             terminate(const exit_reason&)   terminate/2
 //
 // Protocol
@@ -65,8 +67,15 @@
 //   impl.handle_continue(arg) before any message - also before messages sent
 //   or timers that expired during init. The factory may take a second
 //   parameter server_ref<Impl> (its own ref) to arm timers, monitor or send
-//   to itself during init. Divergence from OTP: only init can ask for a
-//   continue (handlers cannot return {continue, A}).
+//   to itself during init. As in OTP, handlers may ask for a continue too:
+//   handle_call returns with_continue(reply, arg) (a deferred handler
+//   with_continue(std::optional<reply>, arg)), handle_cast / handle_info /
+//   handle_continue return with_continue(arg); the continue runs right
+//   after the handler (after the call's reply was delivered) and before any
+//   other message, system messages included; a continue may ask for the
+//   next one. An arg of type std::optional<C> continues only if engaged.
+//   A stop request is checked before each continue and drops it. See
+//   with_continue_t.
 //
 // Outcomes of call(request, timeout) (default timeout 5000 ms, as OTP;
 // tether::infinity waits forever; call(request, deadline) takes a
@@ -323,24 +332,51 @@ struct monitor_ref {
   friend bool operator==(const monitor_ref&, const monitor_ref&) = default;
 };
 
-/// What a server factory returns to ask for a post-init step (OTP's
-/// {ok, State, {continue, Arg}}): the server acknowledges its start, then
-/// calls impl.handle_continue(arg) on its own thread before it handles any
-/// message - including messages sent during init or while the continue runs.
-/// Build it with with_continue().
-template <class Impl, class C>
-struct init_with_continue {
-  std::unique_ptr<Impl> impl;
+/// A value plus a continue request: OTP's {continue, Arg} (handle_continue/2).
+/// Built by with_continue(); returned by
+///   the factory (init)        with_continue(impl, arg)        {ok, S, {continue, A}}
+///                             (impl: Impl or std::unique_ptr<Impl>)
+///   handle_call               with_continue(reply, arg)       {reply, R, S, {continue, A}}
+///   deferred handle_call      with_continue(std::optional<R>{}, arg)
+///                             (nullopt: no reply yet)         {noreply, S, {continue, A}}
+///   handle_cast, handle_info,
+///   handle_continue           with_continue(arg)              {noreply, S, {continue, A}}
+/// A handler that continues only sometimes returns an arg of type
+/// std::optional<C>: std::nullopt asks for no continue, an engaged optional
+/// for handle_continue(C).
+/// The server then calls impl.handle_continue(arg) (the overload for the
+/// argument's type; it must exist, else the handler does not compile) on
+/// its own thread right after the handler returned - after a call's reply
+/// was delivered - and before it takes any other message: calls, casts,
+/// info messages, timers and system messages (inspect) queued earlier or
+/// meanwhile all wait. handle_continue may itself return with_continue(arg)
+/// to chain another continue. A stop request is checked before each
+/// continue: a server asked to stop drops its pending continue (as an OTP
+/// process killed by its supervisor's exit signal). handle_continue
+/// throwing crashes the server (failure(crashed)) like any handler.
+template <class T, class C>
+struct with_continue_t {
+  T value;
   C arg;
 };
-/// `return tether::with_continue(Impl{...}, arg);` from a server factory.
-template <class Impl, class C>
-init_with_continue<Impl, std::decay_t<C>> with_continue(Impl impl, C&& arg) {
-  return {std::make_unique<Impl>(std::move(impl)), std::forward<C>(arg)};
+/// The continue request of a handler that returns no value.
+template <class C>
+struct with_continue_t<void, C> {
+  C arg;
+};
+/// `return tether::with_continue(value, arg);`: from a server factory
+/// (value = the Impl or a std::unique_ptr<Impl>) or from handle_call (value
+/// = the reply, or std::optional<reply> in a deferred handler).
+template <class T, class C>
+with_continue_t<std::decay_t<T>, std::decay_t<C>> with_continue(T&& value, C&& arg) {
+  return {std::forward<T>(value), std::forward<C>(arg)};
 }
-template <class Impl, class C>
-init_with_continue<Impl, std::decay_t<C>> with_continue(std::unique_ptr<Impl> impl, C&& arg) {
-  return {std::move(impl), std::forward<C>(arg)};
+/// `return tether::with_continue(arg);` from handle_cast, handle_info or
+/// handle_continue (declared to return tether::with_continue_t<void, C>, or
+/// auto).
+template <class C>
+with_continue_t<void, std::decay_t<C>> with_continue(C&& arg) {
+  return {std::forward<C>(arg)};
 }
 
 template <class Impl>
@@ -401,6 +437,28 @@ using casts_of = typename decltype(pick_casts<I>())::type;
 /// The reply type of request Req: Impl::reply_type for a single call_type;
 /// for call_types, Req::reply_type if declared, else what handle_call(Req)
 /// returns.
+/// with_continue_t's parts: strip_continue_t<X> is X's value type (X itself
+/// if X is not a with_continue_t).
+template <class X>
+struct continue_parts {
+  static constexpr bool is_continue = false;
+  using value = X;
+};
+template <class T, class C>
+struct continue_parts<with_continue_t<T, C>> {
+  static constexpr bool is_continue = true;
+  using value = T;
+  using arg = C;
+};
+template <class X>
+struct is_optional : std::false_type {};
+template <class X>
+struct is_optional<std::optional<X>> : std::true_type {};
+template <class X>
+using strip_continue_t = typename continue_parts<std::remove_cvref_t<X>>::value;
+template <class X>
+inline constexpr bool is_continue_v = continue_parts<std::remove_cvref_t<X>>::is_continue;
+
 template <class I, class Req>
 auto pick_reply() {
   if constexpr (single_call_type<I>) {
@@ -408,7 +466,7 @@ auto pick_reply() {
   } else if constexpr (requires { typename Req::reply_type; }) {
     return std::type_identity<typename Req::reply_type>{};
   } else if constexpr (requires(I& i, Req r) { i.handle_call(std::move(r)); }) {
-    return std::type_identity<std::decay_t<decltype(std::declval<I&>().handle_call(std::declval<Req>()))>>{};
+    return std::type_identity<std::decay_t<strip_continue_t<decltype(std::declval<I&>().handle_call(std::declval<Req>()))>>>{};
   } else {
     return std::type_identity<not_declared>{};
   }
@@ -426,11 +484,12 @@ using info_of = typename decltype(pick_info<I>())::type;
 
 template <class Impl, class C, class R>
 concept deferred_call_handler = requires(Impl& i, C c, reply_handle<R> h) {
-  { i.handle_call(std::move(c), h) } -> std::same_as<std::optional<R>>;
+  requires std::same_as<std::remove_cvref_t<strip_continue_t<decltype(i.handle_call(std::move(c), h))>>,
+                        std::optional<R>>;
 };
 template <class Impl, class C, class R>
 concept direct_call_handler = requires(Impl& i, C c) {
-  { i.handle_call(std::move(c)) } -> std::convertible_to<R>;
+  requires std::convertible_to<strip_continue_t<decltype(i.handle_call(std::move(c)))>, R>;
 };
 template <class Impl, class M>
 concept info_handler = requires(Impl& i, M m) { i.handle_info(std::move(m)); };
@@ -477,10 +536,6 @@ struct envelope_of<Impl, std::tuple<Rs...>, std::tuple<Cs...>> {
   using type = std::variant<call_msg<Rs, reply_of<Impl, Rs>>..., cast_msg<Cs>..., info_msg<info_of<Impl>>>;
 };
 
-template <class T>
-struct is_init_with_continue : std::false_type {};
-template <class I, class C>
-struct is_init_with_continue<init_with_continue<I, C>> : std::true_type {};
 
 /// Process-wide id source for timer and monitor refs (identity only).
 inline std::uint64_t next_server_ref_id() noexcept {
@@ -708,7 +763,6 @@ class server_state final : public process_core {
       return error(errc::invalid_argument, "server '" + name() +
                                                "': trap_exits needs handle_info(const tether::exit_message&)");
     std::unique_ptr<Impl> impl;
-    std::function<void(Impl&)> cont;
     auto invoke_make = [&]() -> decltype(auto) {
       if constexpr (std::is_invocable_v<Factory&, child_context&, server_ref<Impl>>) {
         return make(ctx, server_ref<Impl>(std::static_pointer_cast<server_state>(shared_from_this())));
@@ -717,14 +771,18 @@ class server_state final : public process_core {
       }
     };
     using made_t = std::decay_t<decltype(invoke_make())>;
-    if constexpr (is_init_with_continue<made_t>::value) {
-      static_assert(requires(Impl& i, decltype(std::declval<made_t>().arg) a) { i.handle_continue(std::move(a)); },
-                    "tether::server: the factory asks for a continue but Impl has no handle_continue(arg)");
+    if constexpr (is_continue_v<made_t>) {
+      using V = typename continue_parts<made_t>::value;
+      static_assert(std::is_convertible_v<V, std::unique_ptr<Impl>> || std::is_constructible_v<Impl, V>,
+                    "tether::server: the factory's with_continue(value, arg) must hold the Impl or a "
+                    "std::unique_ptr<Impl>");
       auto made = invoke_make();
-      impl = std::move(made.impl);
-      cont = [arg = std::make_shared<decltype(made.arg)>(std::move(made.arg))](Impl& i) {
-        i.handle_continue(std::move(*arg));
-      };
+      if constexpr (std::is_convertible_v<V, std::unique_ptr<Impl>>) {
+        impl = std::move(made.value);
+      } else {
+        impl = std::make_unique<Impl>(std::move(made.value));
+      }
+      ask_continue(std::move(made));
     } else if constexpr (std::is_convertible_v<made_t, std::unique_ptr<Impl>>) {
       impl = invoke_make();
     } else {
@@ -746,13 +804,8 @@ class server_state final : public process_core {
       not_empty_.notify_all();
     });
     result<void> outcome = ok();
-    if (cont) {  // OTP handle_continue: before any message, even ones sent during init
-      try {
-        cont(*impl);
-      } catch (...) {
-        outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_continue threw");
-      }
-    }
+    // OTP handle_continue: before any message, even ones sent during init.
+    if (continue_) run_continues(*impl, outcome);
     std::deque<envelope> batch;
     std::deque<sys_msg> sys;
     while (outcome) {
@@ -817,6 +870,7 @@ class server_state final : public process_core {
       std::size_t done = 0;
       for (; done < batch.size() && outcome && !stop_requested(); ++done) {
         std::visit([&](auto& m) { handle_one(*impl, m, outcome); }, batch[done]);
+        if (continue_) run_continues(*impl, outcome);  // before the next message
       }
       if (done == batch.size()) {
         batch.clear();
@@ -831,6 +885,7 @@ class server_state final : public process_core {
     const exit_reason why = !outcome ? exit_reason::failure(outcome.error())
                             : exit_signal_reason() ? *exit_signal_reason()
                                                    : exit_reason::shutdown();
+    continue_.reset();  // a continue pending at a stop request is dropped
     const bool stopped = outcome.has_value();
     const error dropped = stopped
         ? error(errc::shutdown, "server '" + name() + "' was stopped (" + why.describe() +
@@ -902,15 +957,29 @@ class server_state final : public process_core {
     try {
       if constexpr (deferred_call_handler<Impl, Req, R>) {
         reply_handle<R> from(std::make_shared<typename reply_handle<R>::shared>(c.slot, late_sink()));
-        std::optional<R> rep = impl.handle_call(std::move(c.req), from);
+        auto ret = impl.handle_call(std::move(c.req), from);
+        std::optional<R> rep;
+        if constexpr (is_continue_v<decltype(ret)>) {
+          rep = std::move(ret.value);
+          ask_continue(std::move(ret));
+        } else {
+          rep = std::move(ret);
+        }
         if (rep) {
           (void)from.reply(std::move(*rep));
         } else {
           remember_deferred(c.slot);
         }
       } else {
-        R rep = impl.handle_call(std::move(c.req));
-        if (c.slot->put(std::move(rep), std::nullopt) == reply_slot<R>::put_outcome::late) note_late_reply();
+        if constexpr (is_continue_v<decltype(impl.handle_call(std::move(c.req)))>) {
+          auto ret = impl.handle_call(std::move(c.req));
+          R rep = std::move(ret.value);
+          if (c.slot->put(std::move(rep), std::nullopt) == reply_slot<R>::put_outcome::late) note_late_reply();
+          ask_continue(std::move(ret));
+        } else {
+          R rep = impl.handle_call(std::move(c.req));
+          if (c.slot->put(std::move(rep), std::nullopt) == reply_slot<R>::put_outcome::late) note_late_reply();
+        }
       }
     } catch (...) {
       auto e = current_exception_error(errc::crashed, "server '" + name() + "' handle_call threw");
@@ -922,7 +991,11 @@ class server_state final : public process_core {
   template <class C>
   void handle_one(Impl& impl, cast_msg<C>& c, result<void>& outcome) {
     try {
-      impl.handle_cast(std::move(c.msg));
+      if constexpr (is_continue_v<decltype(impl.handle_cast(std::move(c.msg)))>) {
+        ask_continue(impl.handle_cast(std::move(c.msg)));
+      } else {
+        impl.handle_cast(std::move(c.msg));
+      }
     } catch (...) {
       outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_cast threw");
     }
@@ -934,7 +1007,11 @@ class server_state final : public process_core {
           [&](auto& v) {
             using V = std::decay_t<decltype(v)>;
             if constexpr (info_handler<Impl, V>) {
-              impl.handle_info(std::move(v));
+              if constexpr (is_continue_v<decltype(impl.handle_info(std::move(v)))>) {
+                ask_continue(impl.handle_info(std::move(v)));
+              } else {
+                impl.handle_info(std::move(v));
+              }
             } else {
               // OTP's default handle_info logs and drops the message.
               opts_.dead_letters->record(dead_letter_reason::unhandled, name(),
@@ -944,6 +1021,54 @@ class server_state final : public process_core {
           *m.v);
     } catch (...) {
       outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_info threw");
+    }
+  }
+
+  // ---- continues (server thread only) ----
+  struct continuation {
+    virtual ~continuation() = default;
+    virtual void run(server_state& s, Impl& impl) = 0;
+  };
+  template <class C>
+  struct continuation_of final : continuation {
+    explicit continuation_of(C&& a) : arg(std::move(a)) {}
+    C arg;
+    void run(server_state& s, Impl& impl) override {
+      if constexpr (is_continue_v<decltype(impl.handle_continue(std::move(arg)))>) {
+        s.ask_continue(impl.handle_continue(std::move(arg)));
+      } else {
+        impl.handle_continue(std::move(arg));
+      }
+    }
+  };
+  // A handler (or the factory) returned with_continue(...): remember its
+  // argument; run_continues calls handle_continue before the next message.
+  template <class X>
+  void ask_continue(X&& r) {
+    using C = typename continue_parts<std::remove_cvref_t<X>>::arg;
+    if constexpr (is_optional<C>::value) {  // a continue only if engaged
+      if (r.arg) ask_continue(with_continue(std::move(*r.arg)));
+    } else {
+      static_assert(requires(Impl& i, C a) { i.handle_continue(std::move(a)); },
+                    "tether::server: a handler (or the factory) returns with_continue(arg) but Impl has no "
+                    "handle_continue for the argument's type");
+      continue_ = std::make_unique<continuation_of<C>>(std::move(r.arg));
+    }
+  }
+  // Runs the pending continue, and the continues it asks for, before any
+  // other message. A stop request drops what is still pending.
+  void run_continues(Impl& impl, result<void>& outcome) {
+    while (continue_ && outcome) {
+      if (stop_requested()) {
+        continue_.reset();
+        return;
+      }
+      auto c = std::move(continue_);
+      try {
+        c->run(*this, impl);
+      } catch (...) {
+        outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_continue threw");
+      }
     }
   }
 
@@ -1080,6 +1205,7 @@ class server_state final : public process_core {
   std::map<std::uint64_t, clock::time_point> timer_at_;                   // guarded by mu_: id -> deadline
   std::map<std::uint64_t, monitor_entry> monitors_;                       // guarded by mu_
   std::vector<deferred_entry> deferred_;             // server thread only
+  std::unique_ptr<continuation> continue_;           // server thread only: the pending continue
   std::size_t deferred_prune_at_ = 64;               // server thread only
 };
 
