@@ -1554,7 +1554,7 @@ child_spec server_child(std::string id, Factory make, server_options opts = {},
   s.restart = restart;
   s.shutdown = shutdown;
   s.await_ready = true;
-  s.make_process = [opts](const std::string& cid, const detail::tree_env& env) {
+  detail::core_access::make_process(s) = [opts](const std::string& cid, const detail::tree_env& env) {
     auto o = opts;
     if (!o.dead_letters) o.dead_letters = detail::env_dead_letters(env);
     return std::static_pointer_cast<detail::process_core>(

@@ -217,12 +217,16 @@ struct child_spec {
   /// (invalid_argument from start() / start_child) on a permanent child and
   /// in a supervisor (static or dynamic) whose auto_shutdown is never.
   bool significant = false;
-  /// Runtime-internal: builds the process object (servers and supervisors
-  /// use a derived type; `env` is the parent's configuration). Empty = a
-  /// plain process.
+
+ private:
+  friend struct detail::core_access;
+  // Runtime-internal (not part of the API): builds the process object
+  // (servers and supervisors use a derived type; `env` is the parent's
+  // configuration). Empty = a plain process. Set by server_child,
+  // supervisor_child and dynamic_supervisor_child.
   std::function<std::shared_ptr<detail::process_core>(const std::string& id,
                                                       const detail::tree_env& env)>
-      make_process;
+      make_process_;
 };
 
 /// Convenience: a worker whose body only needs the stop token.
