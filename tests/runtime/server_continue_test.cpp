@@ -288,3 +288,20 @@ TEST_F(ServerContinueTest, AStopRequestEndsAnEndlessChainOfContinues) {
   EXPECT_EQ(p.exit()->kind, exit_kind::shutdown);
   EXPECT_TRUE(terminated->load());
 }
+
+TEST_F(ServerContinueTest, AFactoryMayReturnAUniquePtrWithAContinue) {
+  struct Warm {
+    using call_type = int;
+    using reply_type = int;
+    int warmed = 0;
+    int handle_call(int) { return warmed; }
+    with_continue_t<void, std::optional<Steps>> handle_continue(Steps s) {
+      ++warmed;
+      return with_continue(s.left == 0 ? std::optional<Steps>{} : std::optional<Steps>(Steps{s.left - 1}));
+    }
+  };
+  auto s = server<Warm>::start([](child_context&) { return with_continue(std::make_unique<Warm>(), Steps{2}); }, {},
+                               quiet());
+  ASSERT_TRUE(s) << s.error().describe();
+  EXPECT_EQ(*(*s)->ref().call(0), 3);  // the init continue and its chain ran before the call
+}
