@@ -52,10 +52,14 @@ void process_core::mark_exited(exit_reason r) {
     reason_ = r;
     ws.swap(watchers_);
     links_.clear();
-    notifying_ = true;
+    notifying_ = !ws.empty();
     notifier_ = std::this_thread::get_id();
   }
   cv_.notify_all();
+  // Without watchers (a plain task) nothing can be waiting for the
+  // notification to end: skip re-taking mu_, which an awaiter woken just
+  // now is likely to hold (a lock hand-off and a context switch per task).
+  if (ws.empty()) return;
   for (auto& [id, fn] : ws) {
     try {
       fn(*this, r);

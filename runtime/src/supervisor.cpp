@@ -156,7 +156,7 @@ std::optional<error> supervisor_core::invalid_spec(const child_spec& spec) const
   if (spec.significant && spec.restart == restart_type::permanent)
     return error(errc::invalid_argument,
                  "supervisor '" + name() + "': child '" + spec.id + "' is significant and permanent (OTP forbids it)");
-  if (spec.significant && (dynamic_ || flags_.auto_shutdown == auto_shutdown::never))
+  if (spec.significant && flags_.auto_shutdown == auto_shutdown::never)
     return error(errc::invalid_argument, "supervisor '" + name() + "': child '" + spec.id +
                                              "' is significant but the supervisor's auto_shutdown is never");
   return std::nullopt;
@@ -184,7 +184,8 @@ std::size_t supervisor_core::find(const std::string& id) const {
 result<void> supervisor_core::start_record(child_record& rec) {
   const child_spec& spec = rec.spec;
   std::shared_ptr<process_core> core =
-      spec.make_process ? spec.make_process(spec.id, env_) : std::make_shared<process_core>(spec.id);
+      core_access::make_process(spec) ? core_access::make_process(spec)(spec.id, env_)
+                                      : std::make_shared<process_core>(spec.id);
   auto st = std::make_shared<child_start_state>();
   auto fence = std::make_shared<write_fence>();
   auto ctx = std::make_shared<child_context>(context_key{}, spec.id, core, state_handle(env_.store, scope_of(spec.id), fence),
@@ -658,7 +659,7 @@ child_spec supervisor_child(std::string id, supervisor_flags flags, std::vector<
   s.shutdown = shutdown_policy::infinity();
   s.await_ready = true;
   auto kids = std::make_shared<std::vector<child_spec>>(std::move(children));
-  s.make_process = [flags, kids, opts](const std::string& cid, const detail::tree_env& env) {
+  detail::core_access::make_process(s) = [flags, kids, opts](const std::string& cid, const detail::tree_env& env) {
     auto e = detail::make_env(opts, &env, cid);
     return std::static_pointer_cast<detail::process_core>(std::make_shared<detail::supervisor_core>(
         cid, flags, false, 0, *kids, std::move(e)));
@@ -718,9 +719,9 @@ child_spec dynamic_supervisor_child(std::string id, dynamic_supervisor_flags fla
   s.type = child_type::supervisor;
   s.shutdown = shutdown_policy::infinity();
   s.await_ready = true;
-  s.make_process = [flags, opts](const std::string& cid, const detail::tree_env& env) {
+  detail::core_access::make_process(s) = [flags, opts](const std::string& cid, const detail::tree_env& env) {
     auto e = detail::make_env(opts, &env, cid);
-    supervisor_flags f{strategy::one_for_one, flags.max_restarts, flags.period};
+    supervisor_flags f{strategy::one_for_one, flags.max_restarts, flags.period, flags.auto_shutdown};
     return std::static_pointer_cast<detail::process_core>(std::make_shared<detail::supervisor_core>(
         cid, f, true, flags.max_children, std::vector<child_spec>{}, std::move(e)));
   };
@@ -738,7 +739,7 @@ struct dynamic_supervisor::impl {
 dynamic_supervisor::dynamic_supervisor(dynamic_supervisor_flags flags, supervisor_options opts) {
   auto env = detail::make_env(opts, nullptr, opts.name);
   auto stragglers = env.stragglers;
-  supervisor_flags f{strategy::one_for_one, flags.max_restarts, flags.period};
+  supervisor_flags f{strategy::one_for_one, flags.max_restarts, flags.period, flags.auto_shutdown};
   core_ = std::make_shared<detail::supervisor_core>(opts.name, f, true, flags.max_children,
                                                     std::vector<child_spec>{}, std::move(env));
   impl_ = std::unique_ptr<impl>(new impl{detail::supervisor_owner(core_, std::move(stragglers))});

@@ -35,6 +35,8 @@ TEST(ErrorCodeTest, ErrcIsAStdErrorCodeEnum) {
 namespace {
 template <class T>
 concept exposes_core = requires(const T& t) { t.core(); };
+template <class T>
+concept exposes_make_process = requires(T& t) { t.make_process; } || requires(T& t) { t.make_process_; };
 }  // namespace
 
 TEST(ApiTest, RuntimeInternalsAreNotPublic) {
@@ -43,6 +45,8 @@ TEST(ApiTest, RuntimeInternalsAreNotPublic) {
   static_assert(!exposes_core<tether::process_ref>);
   static_assert(!exposes_core<tether::child_context>);
   static_assert(!std::is_default_constructible_v<tether::detail::context_key>);
+  // child_spec::make_process was a public member typed with runtime internals.
+  static_assert(!exposes_make_process<tether::child_spec>);
   tether::process_ref empty;
   EXPECT_FALSE(empty.stop_requested());
   tether::task_supervisor tasks;

@@ -146,3 +146,47 @@ TEST_F(ServerProtocolTest, SingleTypeServersKeepTheirApi) {
   ASSERT_TRUE(ref.cast(4));
   EXPECT_EQ(*ref.call({2}), 6);
 }
+
+static_assert(std::is_same_v<decltype(std::declval<registry&>().call<Store>("s", Get{"k"})), result<std::optional<int>>>);
+static_assert(std::is_same_v<decltype(std::declval<registry&>().call<Store>("s", Size{})), result<std::size_t>>);
+
+TEST_F(ServerProtocolTest, ATypedServerIsReachableByName) {
+  auto reg = std::make_shared<registry>();
+  auto dl = std::make_shared<dead_letter_office>();
+  reg->set_dead_letters(dl);
+  server_options so;
+  so.registry = reg;
+  so.name = "store";
+  auto s = server<Store>::start([](child_context&) { return Store{}; }, so, quiet());
+  ASSERT_TRUE(s);
+  result<bool> fresh = reg->call<Store>("store", Put{"a", 1});
+  ASSERT_TRUE(fresh) << fresh.error().describe();
+  EXPECT_TRUE(*fresh);
+  const Put again{"a", 5};  // an lvalue request is copied
+  EXPECT_FALSE(*reg->call<Store>("store", again, tether::infinity));
+  result<std::optional<int>> got = reg->call<Store>("store", Get{"a"});
+  ASSERT_TRUE(got);
+  EXPECT_EQ(*got, std::optional<int>(5));
+  ASSERT_TRUE(reg->cast<Store>("store", Erase{"a"}));
+  EXPECT_EQ(*reg->call<Store>("store", Size{}), 0u);  // FIFO: the cast was handled first
+  // A deferred request type by name: answered by a cast by name.
+  std::optional<result<std::string>> fetched;
+  std::thread caller([&] { fetched = reg->call<Store>("store", Fetch{}, 10s); });
+  for (int i = 0; i < 1000 && (*s)->ref().inspect([](Store& st) { return st.waiting.size(); }).value_or(0) == 0; ++i)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(reg->cast<Store>("store", Release{"by name"}));
+  caller.join();
+  ASSERT_TRUE(fetched && *fetched);
+  EXPECT_EQ(**fetched, "by name");
+  // Unknown names and servers of another type fail at run time.
+  EXPECT_TRUE(reg->call<Store>("nobody", Size{}).is(errc::no_process));
+  EXPECT_TRUE(reg->cast<Store>("nobody", Erase{"x"}).is(errc::no_process));
+  EXPECT_EQ(dl->count(dead_letter_reason::no_process), 2u);
+  struct Other {
+    using call_types = std::tuple<Size>;
+    std::size_t handle_call(Size) { return 42; }
+  };
+  EXPECT_TRUE(reg->call<Other>("store", Size{}).is(errc::bad_type));
+  (*s)->stop();
+  EXPECT_TRUE(reg->call<Store>("store", Size{}).is(errc::no_process));  // the name went with it
+}

@@ -291,6 +291,130 @@ TEST_F(SupervisorOtpTest, ATransientNestedSupervisorThatAutoShutsDownIsNotRestar
   EXPECT_EQ(r.count(report_kind::child_restarted), 0);
 }
 
+TEST_F(SupervisorOtpTest, DynamicSignificantChildrenNeedAutoShutdownAndNoPermanentRestart) {
+  Gates g;
+  Reports r;
+  {
+    dynamic_supervisor sup({}, opts(r, "dyn"));  // auto_shutdown never
+    ASSERT_TRUE(sup.start());
+    EXPECT_TRUE(sup.start_child(g.child("s", restart_type::temporary, true)).is(errc::invalid_argument));
+    EXPECT_EQ(sup.count_children(), child_counts{});
+  }
+  dynamic_supervisor_flags f;
+  f.auto_shutdown = auto_shutdown::any_significant;
+  dynamic_supervisor sup(f, opts(r, "dyn"));
+  ASSERT_TRUE(sup.start());
+  EXPECT_TRUE(sup.start_child(g.child("p", restart_type::permanent, true)).is(errc::invalid_argument));
+  EXPECT_TRUE(sup.start_child(g.child("t", restart_type::transient, true)));
+  sup.stop();  // stopping the supervisor is no auto_shutdown
+  EXPECT_EQ(r.count(report_kind::auto_shutdown), 0);
+}
+
+TEST_F(SupervisorOtpTest, DynamicAnySignificantShutsDownWhenOneExitsByItself) {
+  Gates g;
+  Reports r;
+  dynamic_supervisor_flags f;
+  f.auto_shutdown = auto_shutdown::any_significant;
+  dynamic_supervisor sup(f, opts(r, "dyn"));
+  ASSERT_TRUE(sup.start());
+  auto svc = sup.start_child(g.child("svc"));
+  ASSERT_TRUE(svc);
+  ASSERT_TRUE(sup.start_child(g.child("job", restart_type::temporary, true)));
+  ASSERT_TRUE(sup.start_child(g.child("job2", restart_type::transient, true)));
+  ASSERT_TRUE(sup.start_child(g.child("plain", restart_type::temporary)));
+  g.open("plain");  // a non-significant exit changes nothing
+  ASSERT_TRUE(eventually([&] { return sup.count_children().specs == 3; }));
+  EXPECT_TRUE(sup.running());
+  g.open("job");
+  auto why = sup.wait_for(10s);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(why->kind, exit_kind::shutdown);
+  EXPECT_EQ(why->err.code, errc::shutdown);
+  EXPECT_NE(why->err.message.find("'job'"), std::string::npos) << why->err.message;
+  EXPECT_FALSE(svc->alive());  // the other children were stopped
+  EXPECT_FALSE(sup.running());
+  EXPECT_TRUE(sup.start_child(g.child("late")).is(errc::no_process));
+  EXPECT_EQ(r.count(report_kind::auto_shutdown), 1);
+  EXPECT_EQ(r.count(report_kind::escalated), 0);
+}
+
+TEST_F(SupervisorOtpTest, DynamicAllSignificantWaitsForTheLastSignificantChild) {
+  Gates g;
+  Reports r;
+  dynamic_supervisor_flags f;
+  f.auto_shutdown = auto_shutdown::all_significant;
+  f.max_restarts = 5;
+  dynamic_supervisor sup(f, opts(r, "dyn"));
+  ASSERT_TRUE(sup.start());
+  ASSERT_TRUE(sup.start_child(g.child("other", restart_type::temporary)));  // not significant
+  ASSERT_TRUE(sup.start_child(g.child("j1", restart_type::temporary, true)));
+  ASSERT_TRUE(sup.start_child(g.child("j2", restart_type::transient, true, /*fail=*/true)));
+  ASSERT_TRUE(sup.start_child(g.child("j3", restart_type::transient, true)));
+  g.open("other");  // a non-significant exit changes nothing
+  ASSERT_TRUE(eventually([&] { return sup.count_children().specs == 3; }));
+  g.open("j1");
+  ASSERT_TRUE(eventually([&] { return sup.count_children().specs == 2; }));
+  EXPECT_TRUE(sup.running());
+  ASSERT_TRUE(sup.terminate_child("j3"));  // terminated by the supervisor: no trigger
+  EXPECT_TRUE(sup.running());
+  EXPECT_EQ(sup.count_children(), (child_counts{1, 1, 0, 1}));
+  g.open("j2");  // a transient failure is restarted (and fails again): not a shutdown
+  ASSERT_TRUE(eventually([&] { return g.started("j2") >= 2; }));
+  EXPECT_EQ(r.count(report_kind::auto_shutdown), 0);
+  // Its restarts exceed the intensity at some point: that is an escalation,
+  // also reason shutdown, but not an auto_shutdown.
+  auto why = sup.wait_for(10s);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(r.count(report_kind::auto_shutdown), 0);
+  EXPECT_EQ(r.count(report_kind::intensity_exceeded), 1);
+}
+
+TEST_F(SupervisorOtpTest, DynamicAllSignificantShutsDownAfterTheLastOne) {
+  Gates g;
+  Reports r;
+  dynamic_supervisor_flags f;
+  f.auto_shutdown = auto_shutdown::all_significant;
+  dynamic_supervisor sup(f, opts(r, "dyn"));
+  ASSERT_TRUE(sup.start());
+  auto other = sup.start_child(g.child("other"));  // permanent, not significant
+  ASSERT_TRUE(other);
+  ASSERT_TRUE(sup.start_child(g.child("j1", restart_type::temporary, true)));
+  ASSERT_TRUE(sup.start_child(g.child("j2", restart_type::transient, true)));
+  g.open("j1");
+  ASSERT_TRUE(eventually([&] { return sup.count_children().specs == 2; }));
+  EXPECT_TRUE(sup.running());  // j2 still runs
+  EXPECT_EQ(r.count(report_kind::auto_shutdown), 0);
+  g.open("j2");
+  auto why = sup.wait_for(10s);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(why->kind, exit_kind::shutdown);
+  EXPECT_EQ(why->err.code, errc::shutdown);
+  EXPECT_NE(why->err.message.find("'j2'"), std::string::npos) << why->err.message;
+  EXPECT_FALSE(other->alive());  // the non-significant child was stopped with it
+  EXPECT_EQ(r.count(report_kind::auto_shutdown), 1);
+}
+
+TEST_F(SupervisorOtpTest, ATransientNestedDynamicSupervisorThatAutoShutsDownIsNotRestarted) {
+  Gates g;
+  Reports r;
+  dynamic_supervisor_flags inner;
+  inner.auto_shutdown = auto_shutdown::any_significant;
+  supervisor sup({strategy::one_for_one, 5, 5000ms},
+                 {g.child("top"), dynamic_supervisor_child("inner", inner, restart_type::transient)}, opts(r));
+  ASSERT_TRUE(sup.start());
+  auto in = sup.whereis("inner");
+  ASSERT_TRUE(in);
+  auto dyn = dynamic_supervisor_ref::from(*in);
+  ASSERT_TRUE(dyn);
+  ASSERT_TRUE(dyn->start_child(g.child("job", restart_type::temporary, true)));
+  g.open("job");
+  ASSERT_TRUE(in->wait_exited_for(10s));
+  EXPECT_EQ(in->exit()->kind, exit_kind::shutdown);
+  ASSERT_TRUE(eventually([&] { return sup.count_children().active == 1; }));
+  EXPECT_TRUE(sup.whereis("inner").is(errc::no_process));  // kept, not restarted
+  EXPECT_EQ(r.count(report_kind::child_restarted), 0);
+}
+
 TEST_F(SupervisorOtpTest, TaskSupervisorCountsItsTasks) {
   task_options o;
   o.max_threads = 1;

@@ -200,6 +200,11 @@ struct core_access {
   static const std::shared_ptr<process_core>& of_context(const Handle& h) noexcept {
     return h.core_;
   }
+  /// child_spec's private process factory.
+  template <class Spec>
+  static auto& make_process(Spec& s) noexcept {
+    return s.make_process_;
+  }
 };
 }  // namespace detail
 

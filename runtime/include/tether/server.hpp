@@ -21,6 +21,8 @@
 //   ref.demonitor(m) -> bool                                        demonitor/1
 //   server_options::trap_exits      handle_info(const exit_message&) process_flag(trap_exit), {'EXIT', ...}
 //   make returns with_continue(impl, arg)  handle_continue(arg)     {ok, S, {continue, A}}, handle_continue/2
+//   a handler returns with_continue(...)   handle_continue(arg)     {reply, R, S, {continue, A}},
+//                                                                   {noreply, S, {continue, A}}
 //   supervisor stops it             terminate(const exit_reason&)   terminate/2
 //
 // Protocol
@@ -65,8 +67,15 @@
 //   impl.handle_continue(arg) before any message - also before messages sent
 //   or timers that expired during init. The factory may take a second
 //   parameter server_ref<Impl> (its own ref) to arm timers, monitor or send
-//   to itself during init. Divergence from OTP: only init can ask for a
-//   continue (handlers cannot return {continue, A}).
+//   to itself during init. As in OTP, handlers may ask for a continue too:
+//   handle_call returns with_continue(reply, arg) (a deferred handler
+//   with_continue(std::optional<reply>, arg)), handle_cast / handle_info /
+//   handle_continue return with_continue(arg); the continue runs right
+//   after the handler (after the call's reply was delivered) and before any
+//   other message, system messages included; a continue may ask for the
+//   next one. An arg of type std::optional<C> continues only if engaged.
+//   A stop request is checked before each continue and drops it. See
+//   with_continue_t.
 //
 // Outcomes of call(request, timeout) (default timeout 5000 ms, as OTP;
 // tether::infinity waits forever; call(request, deadline) takes a
@@ -157,6 +166,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -323,24 +333,51 @@ struct monitor_ref {
   friend bool operator==(const monitor_ref&, const monitor_ref&) = default;
 };
 
-/// What a server factory returns to ask for a post-init step (OTP's
-/// {ok, State, {continue, Arg}}): the server acknowledges its start, then
-/// calls impl.handle_continue(arg) on its own thread before it handles any
-/// message - including messages sent during init or while the continue runs.
-/// Build it with with_continue().
-template <class Impl, class C>
-struct init_with_continue {
-  std::unique_ptr<Impl> impl;
+/// A value plus a continue request: OTP's {continue, Arg} (handle_continue/2).
+/// Built by with_continue(); returned by
+///   the factory (init)        with_continue(impl, arg)        {ok, S, {continue, A}}
+///                             (impl: Impl or std::unique_ptr<Impl>)
+///   handle_call               with_continue(reply, arg)       {reply, R, S, {continue, A}}
+///   deferred handle_call      with_continue(std::optional<R>{}, arg)
+///                             (nullopt: no reply yet)         {noreply, S, {continue, A}}
+///   handle_cast, handle_info,
+///   handle_continue           with_continue(arg)              {noreply, S, {continue, A}}
+/// A handler that continues only sometimes returns an arg of type
+/// std::optional<C>: std::nullopt asks for no continue, an engaged optional
+/// for handle_continue(C).
+/// The server then calls impl.handle_continue(arg) (the overload for the
+/// argument's type; it must exist, else the handler does not compile) on
+/// its own thread right after the handler returned - after a call's reply
+/// was delivered - and before it takes any other message: calls, casts,
+/// info messages, timers and system messages (inspect) queued earlier or
+/// meanwhile all wait. handle_continue may itself return with_continue(arg)
+/// to chain another continue. A stop request is checked before each
+/// continue: a server asked to stop drops its pending continue (as an OTP
+/// process killed by its supervisor's exit signal). handle_continue
+/// throwing crashes the server (failure(crashed)) like any handler.
+template <class T, class C>
+struct with_continue_t {
+  T value;
   C arg;
 };
-/// `return tether::with_continue(Impl{...}, arg);` from a server factory.
-template <class Impl, class C>
-init_with_continue<Impl, std::decay_t<C>> with_continue(Impl impl, C&& arg) {
-  return {std::make_unique<Impl>(std::move(impl)), std::forward<C>(arg)};
+/// The continue request of a handler that returns no value.
+template <class C>
+struct with_continue_t<void, C> {
+  C arg;
+};
+/// `return tether::with_continue(value, arg);`: from a server factory
+/// (value = the Impl or a std::unique_ptr<Impl>) or from handle_call (value
+/// = the reply, or std::optional<reply> in a deferred handler).
+template <class T, class C>
+with_continue_t<std::decay_t<T>, std::decay_t<C>> with_continue(T&& value, C&& arg) {
+  return {std::forward<T>(value), std::forward<C>(arg)};
 }
-template <class Impl, class C>
-init_with_continue<Impl, std::decay_t<C>> with_continue(std::unique_ptr<Impl> impl, C&& arg) {
-  return {std::move(impl), std::forward<C>(arg)};
+/// `return tether::with_continue(arg);` from handle_cast, handle_info or
+/// handle_continue (declared to return tether::with_continue_t<void, C>, or
+/// auto).
+template <class C>
+with_continue_t<void, std::decay_t<C>> with_continue(C&& arg) {
+  return {std::forward<C>(arg)};
 }
 
 template <class Impl>
@@ -401,6 +438,28 @@ using casts_of = typename decltype(pick_casts<I>())::type;
 /// The reply type of request Req: Impl::reply_type for a single call_type;
 /// for call_types, Req::reply_type if declared, else what handle_call(Req)
 /// returns.
+/// with_continue_t's parts: strip_continue_t<X> is X's value type (X itself
+/// if X is not a with_continue_t).
+template <class X>
+struct continue_parts {
+  static constexpr bool is_continue = false;
+  using value = X;
+};
+template <class T, class C>
+struct continue_parts<with_continue_t<T, C>> {
+  static constexpr bool is_continue = true;
+  using value = T;
+  using arg = C;
+};
+template <class X>
+struct is_optional : std::false_type {};
+template <class X>
+struct is_optional<std::optional<X>> : std::true_type {};
+template <class X>
+using strip_continue_t = typename continue_parts<std::remove_cvref_t<X>>::value;
+template <class X>
+inline constexpr bool is_continue_v = continue_parts<std::remove_cvref_t<X>>::is_continue;
+
 template <class I, class Req>
 auto pick_reply() {
   if constexpr (single_call_type<I>) {
@@ -408,7 +467,7 @@ auto pick_reply() {
   } else if constexpr (requires { typename Req::reply_type; }) {
     return std::type_identity<typename Req::reply_type>{};
   } else if constexpr (requires(I& i, Req r) { i.handle_call(std::move(r)); }) {
-    return std::type_identity<std::decay_t<decltype(std::declval<I&>().handle_call(std::declval<Req>()))>>{};
+    return std::type_identity<std::decay_t<strip_continue_t<decltype(std::declval<I&>().handle_call(std::declval<Req>()))>>>{};
   } else {
     return std::type_identity<not_declared>{};
   }
@@ -426,11 +485,12 @@ using info_of = typename decltype(pick_info<I>())::type;
 
 template <class Impl, class C, class R>
 concept deferred_call_handler = requires(Impl& i, C c, reply_handle<R> h) {
-  { i.handle_call(std::move(c), h) } -> std::same_as<std::optional<R>>;
+  requires std::same_as<std::remove_cvref_t<strip_continue_t<decltype(i.handle_call(std::move(c), h))>>,
+                        std::optional<R>>;
 };
 template <class Impl, class C, class R>
 concept direct_call_handler = requires(Impl& i, C c) {
-  { i.handle_call(std::move(c)) } -> std::convertible_to<R>;
+  requires std::convertible_to<strip_continue_t<decltype(i.handle_call(std::move(c)))>, R>;
 };
 template <class Impl, class M>
 concept info_handler = requires(Impl& i, M m) { i.handle_info(std::move(m)); };
@@ -477,10 +537,134 @@ struct envelope_of<Impl, std::tuple<Rs...>, std::tuple<Cs...>> {
   using type = std::variant<call_msg<Rs, reply_of<Impl, Rs>>..., cast_msg<Cs>..., info_msg<info_of<Impl>>>;
 };
 
+
+/// The mailbox: a FIFO of T in fixed-size chunks (about 4 KiB each) that are
+/// recycled instead of freed. The server's mailbox and the batch it took
+/// out are two of these; take_all moves every chunk of the mailbox to the
+/// (empty) batch in O(1) and hands the chunks the batch emptied back to the
+/// mailbox, so a steady stream of messages allocates and frees nothing.
+/// (std::deque allocates a 512-byte block per 16 envelopes of 32 bytes and
+/// the server frees it again: allocation was about a third of a cast's
+/// cost, see docs/runtime/benchmarks.md.) Spare chunks beyond twice what
+/// the last batch needed (at least 16) are freed by trim_spares, so a burst
+/// does not pin its memory.
+/// Not thread-safe: the server guards its mailbox with its mutex; the batch
+/// is the server thread's own.
 template <class T>
-struct is_init_with_continue : std::false_type {};
-template <class I, class C>
-struct is_init_with_continue<init_with_continue<I, C>> : std::true_type {};
+class chunked_queue {
+  static constexpr std::size_t per_chunk = sizeof(T) >= 512 ? 8 : 4096 / sizeof(T);
+  static constexpr std::size_t min_spare = 16;
+  struct chunk {
+    chunk* next = nullptr;
+    std::size_t begin = 0, end = 0;
+    alignas(T) unsigned char buf[per_chunk * sizeof(T)];
+    T* at(std::size_t i) noexcept { return std::launder(reinterpret_cast<T*>(buf + i * sizeof(T))); }
+  };
+
+ public:
+  chunked_queue() = default;
+  chunked_queue(const chunked_queue&) = delete;
+  chunked_queue& operator=(const chunked_queue&) = delete;
+  ~chunked_queue() {
+    clear();
+    release(head_);  // an emptied chunk still linked (none after clear)
+    release(spare_);
+  }
+
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
+  T& front() noexcept { return *head_->at(head_->begin); }
+
+  void push_back(T&& v) { emplace_back(std::move(v)); }
+
+  /// Constructs T(args...) in place at the end.
+  template <class... A>
+  void emplace_back(A&&... args) {
+    if (!tail_ || tail_->end == per_chunk) {
+      chunk* c = spare_;
+      if (c) {
+        spare_ = c->next;
+        --spares_;
+        c->next = nullptr;
+        c->begin = c->end = 0;
+      } else {
+        c = new chunk;
+      }
+      (tail_ ? tail_->next : head_) = c;
+      tail_ = c;
+    }
+    ::new (static_cast<void*>(tail_->at(tail_->end))) T(std::forward<A>(args)...);
+    ++tail_->end;
+    ++size_;
+  }
+
+  /// Destroys the first element. Precondition: !empty().
+  void pop_front() noexcept {
+    head_->at(head_->begin)->~T();
+    ++head_->begin;
+    --size_;
+    if (head_->begin == head_->end) {
+      chunk* c = head_;
+      head_ = c->next;
+      if (!head_) tail_ = nullptr;
+      c->next = spare_;
+      spare_ = c;
+      ++spares_;
+    }
+  }
+
+  void clear() noexcept {
+    while (!empty()) pop_front();
+  }
+
+  /// Moves every element of `from` to the end of this queue (O(1)), and
+  /// gives this queue's spare chunks to `from` (up to twice the chunks just
+  /// taken, at least 16; trim_spares frees the rest).
+  void take_all(chunked_queue& from) noexcept {
+    if (from.head_) {
+      if (empty()) {
+        head_ = from.head_;
+      } else {
+        tail_->next = from.head_;
+      }
+      tail_ = from.tail_;
+      spare_cap_ = std::max(min_spare, 2 * (from.size_ / per_chunk + 1));
+      size_ += from.size_;
+      from.head_ = from.tail_ = nullptr;
+      from.size_ = 0;
+    }
+    while (spare_ && from.spares_ < spare_cap_) {
+      chunk* c = spare_;
+      spare_ = c->next;
+      --spares_;
+      c->next = from.spare_;
+      from.spare_ = c;
+      ++from.spares_;
+    }
+  }
+  /// Frees the spare chunks take_all did not hand on.
+  void trim_spares() noexcept {
+    release(spare_);
+    spare_ = nullptr;
+    spares_ = 0;
+  }
+
+ private:
+  static void release(chunk* c) noexcept {
+    while (c) {
+      chunk* n = c->next;
+      delete c;
+      c = n;
+    }
+  }
+
+  chunk* head_ = nullptr;
+  chunk* tail_ = nullptr;
+  std::size_t size_ = 0;
+  chunk* spare_ = nullptr;  // emptied chunks, reused by emplace_back
+  std::size_t spares_ = 0;
+  std::size_t spare_cap_ = min_spare;
+};
 
 /// Process-wide id source for timer and monitor refs (identity only).
 inline std::uint64_t next_server_ref_id() noexcept {
@@ -531,8 +715,10 @@ class server_state final : public process_core {
     bool wake = false;
     {
       std::unique_lock lk(mu_);
-      if (auto e = admit(lk, [&] { return deadline; }, "call")) return std::move(*e);
-      mailbox_.push_back(call_msg<Req, R>{std::move(req), slot});
+      if (!has_room()) [[unlikely]] {
+        if (auto e = admit(lk, [&] { return deadline; }, "call")) return std::move(*e);
+      }
+      mailbox_.emplace_back(std::in_place_type<call_msg<Req, R>>, std::move(req), slot);
       note_queued();
       wake = std::exchange(waiting_, false);
     }
@@ -551,8 +737,10 @@ class server_state final : public process_core {
     bool wake = false;
     {
       std::unique_lock lk(mu_);
-      if (auto e = admit(lk, [&] { return deadline_after(opts_.send_timeout); }, "cast")) return std::move(*e);
-      mailbox_.push_back(cast_msg<C>{std::move(msg)});
+      if (!has_room()) [[unlikely]] {
+        if (auto e = admit(lk, [&] { return deadline_after(opts_.send_timeout); }, "cast")) return std::move(*e);
+      }
+      mailbox_.emplace_back(std::in_place_type<cast_msg<C>>, std::move(msg));
       note_queued();
       wake = std::exchange(waiting_, false);
     }
@@ -708,7 +896,6 @@ class server_state final : public process_core {
       return error(errc::invalid_argument, "server '" + name() +
                                                "': trap_exits needs handle_info(const tether::exit_message&)");
     std::unique_ptr<Impl> impl;
-    std::function<void(Impl&)> cont;
     auto invoke_make = [&]() -> decltype(auto) {
       if constexpr (std::is_invocable_v<Factory&, child_context&, server_ref<Impl>>) {
         return make(ctx, server_ref<Impl>(std::static_pointer_cast<server_state>(shared_from_this())));
@@ -717,14 +904,18 @@ class server_state final : public process_core {
       }
     };
     using made_t = std::decay_t<decltype(invoke_make())>;
-    if constexpr (is_init_with_continue<made_t>::value) {
-      static_assert(requires(Impl& i, decltype(std::declval<made_t>().arg) a) { i.handle_continue(std::move(a)); },
-                    "tether::server: the factory asks for a continue but Impl has no handle_continue(arg)");
+    if constexpr (is_continue_v<made_t>) {
+      using V = typename continue_parts<made_t>::value;
+      static_assert(std::is_convertible_v<V, std::unique_ptr<Impl>> || std::is_constructible_v<Impl, V>,
+                    "tether::server: the factory's with_continue(value, arg) must hold the Impl or a "
+                    "std::unique_ptr<Impl>");
       auto made = invoke_make();
-      impl = std::move(made.impl);
-      cont = [arg = std::make_shared<decltype(made.arg)>(std::move(made.arg))](Impl& i) {
-        i.handle_continue(std::move(*arg));
-      };
+      if constexpr (std::is_convertible_v<V, std::unique_ptr<Impl>>) {
+        impl = std::move(made.value);
+      } else {
+        impl = std::make_unique<Impl>(std::move(made.value));
+      }
+      ask_continue(std::move(made));
     } else if constexpr (std::is_convertible_v<made_t, std::unique_ptr<Impl>>) {
       impl = invoke_make();
     } else {
@@ -746,14 +937,9 @@ class server_state final : public process_core {
       not_empty_.notify_all();
     });
     result<void> outcome = ok();
-    if (cont) {  // OTP handle_continue: before any message, even ones sent during init
-      try {
-        cont(*impl);
-      } catch (...) {
-        outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_continue threw");
-      }
-    }
-    std::deque<envelope> batch;
+    // OTP handle_continue: before any message, even ones sent during init.
+    if (continue_) run_continues(*impl, outcome);
+    chunked_queue<envelope> batch;
     std::deque<sys_msg> sys;
     while (outcome) {
       {
@@ -791,7 +977,7 @@ class server_state final : public process_core {
           // Take the whole mailbox in O(1); the server holds at most one
           // such batch besides the (bounded) mailbox.
           const bool was_full = mailbox_.size() - infos_queued_ >= opts_.mailbox_capacity;
-          batch.swap(mailbox_);
+          batch.take_all(mailbox_);
           infos_queued_ = 0;
           queued_hint_.store(false, std::memory_order_relaxed);
           if (was_full) not_full_.notify_all();
@@ -805,6 +991,7 @@ class server_state final : public process_core {
           }
         }
       }
+      batch.trim_spares();  // outside the lock
       while (!sys.empty() && outcome) {
         auto m = std::move(sys.front());
         sys.pop_front();
@@ -814,14 +1001,10 @@ class server_state final : public process_core {
           outcome = current_exception_error(errc::crashed, "server '" + name() + "' system message");
         }
       }
-      std::size_t done = 0;
-      for (; done < batch.size() && outcome && !stop_requested(); ++done) {
-        std::visit([&](auto& m) { handle_one(*impl, m, outcome); }, batch[done]);
-      }
-      if (done == batch.size()) {
-        batch.clear();
-      } else {
-        batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(done));
+      while (!batch.empty() && outcome && !stop_requested()) {
+        std::visit([&](auto& m) { handle_one(*impl, m, outcome); }, batch.front());
+        batch.pop_front();
+        if (continue_) run_continues(*impl, outcome);  // before the next message
       }
     }
     // Exit: stop accepting, then fail everything still queued. Stopped by
@@ -831,6 +1014,7 @@ class server_state final : public process_core {
     const exit_reason why = !outcome ? exit_reason::failure(outcome.error())
                             : exit_signal_reason() ? *exit_signal_reason()
                                                    : exit_reason::shutdown();
+    continue_.reset();  // a continue pending at a stop request is dropped
     const bool stopped = outcome.has_value();
     const error dropped = stopped
         ? error(errc::shutdown, "server '" + name() + "' was stopped (" + why.describe() +
@@ -842,15 +1026,15 @@ class server_state final : public process_core {
       std::lock_guard lk(mu_);
       accepting_ = false;
       closed_with_ = dropped;
-      for (auto& e : mailbox_) batch.push_back(std::move(e));
-      mailbox_.clear();
+      batch.take_all(mailbox_);
       infos_queued_ = 0;
       for (auto& m : system_) sys.push_back(std::move(m));
       system_.clear();
     }
     close_self();  // no timer fires and no down arrives from now on
     not_full_.notify_all();
-    for (auto& e : batch) {
+    for (; !batch.empty(); batch.pop_front()) {
+      auto& e = batch.front();
       std::visit(
           [&](auto& m) {
             using M = std::decay_t<decltype(m)>;
@@ -902,15 +1086,29 @@ class server_state final : public process_core {
     try {
       if constexpr (deferred_call_handler<Impl, Req, R>) {
         reply_handle<R> from(std::make_shared<typename reply_handle<R>::shared>(c.slot, late_sink()));
-        std::optional<R> rep = impl.handle_call(std::move(c.req), from);
+        auto ret = impl.handle_call(std::move(c.req), from);
+        std::optional<R> rep;
+        if constexpr (is_continue_v<decltype(ret)>) {
+          rep = std::move(ret.value);
+          ask_continue(std::move(ret));
+        } else {
+          rep = std::move(ret);
+        }
         if (rep) {
           (void)from.reply(std::move(*rep));
         } else {
           remember_deferred(c.slot);
         }
       } else {
-        R rep = impl.handle_call(std::move(c.req));
-        if (c.slot->put(std::move(rep), std::nullopt) == reply_slot<R>::put_outcome::late) note_late_reply();
+        if constexpr (is_continue_v<decltype(impl.handle_call(std::move(c.req)))>) {
+          auto ret = impl.handle_call(std::move(c.req));
+          R rep = std::move(ret.value);
+          if (c.slot->put(std::move(rep), std::nullopt) == reply_slot<R>::put_outcome::late) note_late_reply();
+          ask_continue(std::move(ret));
+        } else {
+          R rep = impl.handle_call(std::move(c.req));
+          if (c.slot->put(std::move(rep), std::nullopt) == reply_slot<R>::put_outcome::late) note_late_reply();
+        }
       }
     } catch (...) {
       auto e = current_exception_error(errc::crashed, "server '" + name() + "' handle_call threw");
@@ -922,7 +1120,11 @@ class server_state final : public process_core {
   template <class C>
   void handle_one(Impl& impl, cast_msg<C>& c, result<void>& outcome) {
     try {
-      impl.handle_cast(std::move(c.msg));
+      if constexpr (is_continue_v<decltype(impl.handle_cast(std::move(c.msg)))>) {
+        ask_continue(impl.handle_cast(std::move(c.msg)));
+      } else {
+        impl.handle_cast(std::move(c.msg));
+      }
     } catch (...) {
       outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_cast threw");
     }
@@ -934,7 +1136,11 @@ class server_state final : public process_core {
           [&](auto& v) {
             using V = std::decay_t<decltype(v)>;
             if constexpr (info_handler<Impl, V>) {
-              impl.handle_info(std::move(v));
+              if constexpr (is_continue_v<decltype(impl.handle_info(std::move(v)))>) {
+                ask_continue(impl.handle_info(std::move(v)));
+              } else {
+                impl.handle_info(std::move(v));
+              }
             } else {
               // OTP's default handle_info logs and drops the message.
               opts_.dead_letters->record(dead_letter_reason::unhandled, name(),
@@ -944,6 +1150,54 @@ class server_state final : public process_core {
           *m.v);
     } catch (...) {
       outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_info threw");
+    }
+  }
+
+  // ---- continues (server thread only) ----
+  struct continuation {
+    virtual ~continuation() = default;
+    virtual void run(server_state& s, Impl& impl) = 0;
+  };
+  template <class C>
+  struct continuation_of final : continuation {
+    explicit continuation_of(C&& a) : arg(std::move(a)) {}
+    C arg;
+    void run(server_state& s, Impl& impl) override {
+      if constexpr (is_continue_v<decltype(impl.handle_continue(std::move(arg)))>) {
+        s.ask_continue(impl.handle_continue(std::move(arg)));
+      } else {
+        impl.handle_continue(std::move(arg));
+      }
+    }
+  };
+  // A handler (or the factory) returned with_continue(...): remember its
+  // argument; run_continues calls handle_continue before the next message.
+  template <class X>
+  void ask_continue(X&& r) {
+    using C = typename continue_parts<std::remove_cvref_t<X>>::arg;
+    if constexpr (is_optional<C>::value) {  // a continue only if engaged
+      if (r.arg) ask_continue(with_continue(std::move(*r.arg)));
+    } else {
+      static_assert(requires(Impl& i, C a) { i.handle_continue(std::move(a)); },
+                    "tether::server: a handler (or the factory) returns with_continue(arg) but Impl has no "
+                    "handle_continue for the argument's type");
+      continue_ = std::make_unique<continuation_of<C>>(std::move(r.arg));
+    }
+  }
+  // Runs the pending continue, and the continues it asks for, before any
+  // other message. A stop request drops what is still pending.
+  void run_continues(Impl& impl, result<void>& outcome) {
+    while (continue_ && outcome) {
+      if (stop_requested()) {
+        continue_.reset();
+        return;
+      }
+      auto c = std::move(continue_);
+      try {
+        c->run(*this, impl);
+      } catch (...) {
+        outcome = current_exception_error(errc::crashed, "server '" + name() + "' handle_continue threw");
+      }
     }
   }
 
@@ -982,6 +1236,11 @@ class server_state final : public process_core {
     for (auto& [id, e] : ms)
       if (e.watcher) e.target->remove_watcher(e.watcher);
   }  // the timers' payloads are destroyed here, outside mu_
+
+  // Requires mu_ held. The fast path of admit: running and not full.
+  bool has_room() const noexcept {
+    return accepting_ && mailbox_.size() - infos_queued_ < opts_.mailbox_capacity;
+  }
 
   // Requires lk held. Returns an error if the message cannot be enqueued.
   template <class DeadlineFn>
@@ -1063,7 +1322,7 @@ class server_state final : public process_core {
   mutable std::mutex mu_;
   std::condition_variable not_empty_;
   std::condition_variable not_full_;
-  std::deque<envelope> mailbox_;     // guarded by mu_
+  chunked_queue<envelope> mailbox_;  // guarded by mu_
   std::size_t infos_queued_ = 0;     // guarded by mu_: info messages in mailbox_ (not subject to the capacity)
   std::deque<sys_msg> system_;       // guarded by mu_
   bool accepting_ = false;           // guarded by mu_: calls, casts, system messages
@@ -1080,6 +1339,7 @@ class server_state final : public process_core {
   std::map<std::uint64_t, clock::time_point> timer_at_;                   // guarded by mu_: id -> deadline
   std::map<std::uint64_t, monitor_entry> monitors_;                       // guarded by mu_
   std::vector<deferred_entry> deferred_;             // server thread only
+  std::unique_ptr<continuation> continue_;           // server thread only: the pending continue
   std::size_t deferred_prune_at_ = 64;               // server thread only
 };
 
@@ -1294,7 +1554,7 @@ child_spec server_child(std::string id, Factory make, server_options opts = {},
   s.restart = restart;
   s.shutdown = shutdown;
   s.await_ready = true;
-  s.make_process = [opts](const std::string& cid, const detail::tree_env& env) {
+  detail::core_access::make_process(s) = [opts](const std::string& cid, const detail::tree_env& env) {
     auto o = opts;
     if (!o.dead_letters) o.dead_letters = detail::env_dead_letters(env);
     return std::static_pointer_cast<detail::process_core>(

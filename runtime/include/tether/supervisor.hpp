@@ -46,9 +46,9 @@
 //   down (reason shutdown) when a significant child exits by itself and is
 //   not restarted; with all_significant, when the last running significant
 //   child did so. A child stopped by the supervisor (terminate_child, a
-//   restart strategy, shutdown) never triggers it. Divergence from OTP:
-//   dynamic supervisors reject significant children (they have no
-//   auto_shutdown flag).
+//   restart strategy, shutdown) never triggers it. Dynamic supervisors have
+//   the same flag (dynamic_supervisor_flags::auto_shutdown; OTP 24-26's
+//   simple_one_for_one behaviour, see dynamic_supervisor.hpp).
 //
 // Threads and shutdown
 //   Every child runs on its own std::jthread owned by the supervisor, and
@@ -112,7 +112,7 @@ inline namespace v1 {
 enum class restart_type : std::uint8_t { permanent, transient, temporary };
 enum class child_type : std::uint8_t { worker, supervisor };
 enum class strategy : std::uint8_t { one_for_one, one_for_all, rest_for_one };
-/// OTP 24's auto_shutdown supervisor flag: what a static supervisor does
+/// OTP 24's auto_shutdown supervisor flag: what a supervisor does
 /// when a significant child (child_spec::significant) exits by itself and is
 /// not restarted.
 enum class auto_shutdown : std::uint8_t {
@@ -214,15 +214,19 @@ struct child_spec {
   /// supervisor) without a restart - a temporary child's any exit, a
   /// transient child's normal or shutdown exit - may shut the supervisor
   /// down, per supervisor_flags::auto_shutdown. Default false. Invalid
-  /// (invalid_argument from start() / start_child) on a permanent child, in
-  /// a supervisor whose auto_shutdown is never, and in a dynamic supervisor.
+  /// (invalid_argument from start() / start_child) on a permanent child and
+  /// in a supervisor (static or dynamic) whose auto_shutdown is never.
   bool significant = false;
-  /// Runtime-internal: builds the process object (servers and supervisors
-  /// use a derived type; `env` is the parent's configuration). Empty = a
-  /// plain process.
+
+ private:
+  friend struct detail::core_access;
+  // Runtime-internal (not part of the API): builds the process object
+  // (servers and supervisors use a derived type; `env` is the parent's
+  // configuration). Empty = a plain process. Set by server_child,
+  // supervisor_child and dynamic_supervisor_child.
   std::function<std::shared_ptr<detail::process_core>(const std::string& id,
                                                       const detail::tree_env& env)>
-      make_process;
+      make_process_;
 };
 
 /// Convenience: a worker whose body only needs the stop token.
