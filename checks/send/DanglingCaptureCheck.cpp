@@ -70,14 +70,6 @@ const Expr *uniqueOwner(const Expr *Obj) {
   return N == "std::unique_ptr" || N == "boost::scoped_ptr" ? P : nullptr;
 }
 
-/// A method that waits for an executor's work: wait, wait_for_tasks,
-/// waitAll, join, join_all, drain.
-bool isWaitMethod(StringRef Name) {
-  std::string L = Name.lower();
-  return StringRef(L).starts_with("wait") || L == "join" ||
-         L == "join_all" || L == "joinall" || L == "drain";
-}
-
 const CXXRecordDecl *closureOf(const Expr *Callable);
 
 /// A wait-like method: a future's get, wait*, a latch's arrive_and_wait, a
@@ -112,7 +104,7 @@ bool awaitedInFunction(const SpawnSite &S, const Expr *Receiver,
   // waited on: a future rule's wait methods, or any wait*() / join().
   const FutureTypeRule *FR = futureRule(S.Site->getType(), Rules);
   auto IsWait = [&](const std::string &N) {
-    return (FR && llvm::is_contained(FR->Wait, N)) || isWaitMethod(N);
+    return (FR && llvm::is_contained(FR->Wait, N)) || isWaitMethodName(N);
   };
   if (recordOf(S.Site->getType())) {
     // pool.submit(f).wait()
@@ -187,7 +179,7 @@ bool awaitedInFunction(const SpawnSite &S, const Expr *Receiver,
       continue;
     const CXXMemberCallExpr *MC = nullptr;
     UseKind K = classifyUse(Ref, Ctx, &MC);
-    if (K == UseKind::MethodCall && MC && isWaitMethod(calleeName(MC)))
+    if (K == UseKind::MethodCall && MC && isWaitMethodName(calleeName(MC)))
       return true;
     // ptr->wait() through a pointer or smart pointer.
     auto Parents = Ctx.getParents(*Ref);
@@ -200,7 +192,7 @@ bool awaitedInFunction(const SpawnSite &S, const Expr *Receiver,
                                    ? nullptr
                                    : Ctx.getParents(*ME)[0]
                                          .get<CXXMemberCallExpr>())
-          if (isWaitMethod(calleeName(Call)))
+          if (isWaitMethodName(calleeName(Call)))
             return true;
         break;
       }
