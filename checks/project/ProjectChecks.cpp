@@ -1006,6 +1006,11 @@ ProjectModel::findings(const std::set<std::string> &Enabled,
             H.Awaited ||
             (H.RefLocals.empty() && !H.CapturesThis))
           continue;
+        // The hand-off and the executor in one file: the per-TU check
+        // judged it, with what it knows of that file (an unsubscribing
+        // destructor, say).
+        if (It->second->Pos.File == H.Pos.File)
+          continue;
         const ExecutorRule &R = *ExecutorMethods.at(H.Method);
         std::string Exec =
             "'" + shortName(R.Class) + "::" + shortName(It->second->Name) + "'";
