@@ -28,24 +28,7 @@ supervisor_options quiet() {
   return o;
 }
 
-struct event_log {
-  std::mutex mu;
-  std::condition_variable cv;
-  std::vector<std::string> events;  // guarded by mu
-  void add(std::string e) {
-    std::lock_guard lk(mu);
-    events.push_back(std::move(e));
-    cv.notify_all();
-  }
-  bool until(std::size_t n, std::chrono::milliseconds t = 10s) {
-    std::unique_lock lk(mu);
-    return cv.wait_for(lk, t, [&] { return events.size() >= n; });
-  }
-  std::vector<std::string> get() {
-    std::lock_guard lk(mu);
-    return events;
-  }
-};
+using tether_test::event_log;
 
 struct Steps {  // a chain: handle_continue(Steps{n}) continues with Steps{n-1} until 0
   int left;

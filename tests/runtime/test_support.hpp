@@ -13,6 +13,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace tether_test {
 
@@ -115,6 +116,28 @@ class flag {
   std::mutex mu_;
   std::condition_variable cv_;
   bool set_ = false;
+};
+
+/// Records events from any thread; `until(n)` waits (deterministically, on
+/// a condition variable) until n events were recorded.
+struct event_log {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<std::string> events;  // guarded by mu
+  void add(std::string e) {
+    std::lock_guard lk(mu);
+    events.push_back(std::move(e));
+    cv.notify_all();
+  }
+  bool until(std::size_t n,
+             std::chrono::milliseconds t = std::chrono::seconds(10)) {
+    std::unique_lock lk(mu);
+    return cv.wait_for(lk, t, [&] { return events.size() >= n; });
+  }
+  std::vector<std::string> get() {
+    std::lock_guard lk(mu);
+    return events;
+  }
 };
 
 }  // namespace tether_test
